@@ -1,0 +1,17 @@
+package org.jlora.engine.kernels;
+
+import org.jlora.engine.*;
+
+/** LayerNorm kernels, scalar version (placeholder until implemented). */
+public final class LayerNormScalar {
+  private LayerNormScalar() {}
+
+  public static void layerNormForward(int rows, int cols, float[] x, int xOff, float[] gamma, int gOff, float[] beta, int bOff, float eps, float[] out, int outOff, float[] mean, int meanOff, float[] rstd, int rstdOff) {
+    throw new UnsupportedOperationException("LayerNormScalar.layerNormForward is not implemented yet");
+  }
+
+  public static void layerNormBackward(int rows, int cols, float[] x, int xOff, float[] gamma, int gOff, float[] mean, int meanOff, float[] rstd, int rstdOff, float[] dy, int dyOff, float[] dx, int dxOff, float[] dgamma, int dgOff, float[] dbeta, int dbOff, boolean accumulate) {
+    throw new UnsupportedOperationException("LayerNormScalar.layerNormBackward is not implemented yet");
+  }
+
+}
