@@ -8,8 +8,9 @@ import org.jlora.engine.Parallel;
 /**
  * LayerNorm over the last axis on the Vector API; same definition as {@link LayerNormScalar}.
  *
- * <p>Forward is fused per row: two reductions (mean, then squared deviations: two-pass, so a
- * large row offset does not cancel the variance away) and one normalise-scale-shift pass.
+ * <p>Forward is fused per row: two reductions in float (the mean, summed relative to the row's
+ * first value, then the squared deviations from it: two passes, so a large common offset does
+ * not cancel the variance away) and one normalise-scale-shift pass.
  * Backward computes dx per row and the parameter gradients as column sums taken over fixed
  * blocks of {@link #ROW_BLOCK} rows, each block into its own partial buffer, the partials then
  * added in block order: no atomics, and the same bits whatever the thread count.
@@ -31,7 +32,9 @@ public final class LayerNormVector {
     Parallel.forRange(rows, 3L * rows * cols, (from, to) -> {
       for (int r = from; r < to; r++) {
         int row = xOff + r * cols;
-        float mu = sum(cols, x, row) / cols;
+        // shifted by the row's first value so a large common offset does not swamp the float sum
+        float shift = x[row];
+        float mu = shift + shiftedSum(cols, x, row, shift) / cols;
         float var = sumSquaredDeviations(cols, x, row, mu) / cols;
         float s = (float) (1.0 / Math.sqrt((double) var + eps));
         mean[meanOff + r] = mu;
@@ -66,22 +69,23 @@ public final class LayerNormVector {
 
   // ------------------------------------------------------------------ forward pieces
 
-  /** {@code sum_c x[c]}, four independent accumulators to hide the add latency. */
+  /** {@code sum_c (x[c] - shift)}, four independent accumulators to hide the add latency. */
   // x: [cols] at off -> scalar
-  private static float sum(int cols, float[] x, int off) {
+  private static float shiftedSum(int cols, float[] x, int off, float shift) {
+    FloatVector sh = FloatVector.broadcast(SPECIES, shift);
     FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
     int c = 0;
     for (int bound = cols - 4 * LANES; c <= bound; c += 4 * LANES) {
-      a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + c));
-      a1 = a1.add(FloatVector.fromArray(SPECIES, x, off + c + LANES));
-      a2 = a2.add(FloatVector.fromArray(SPECIES, x, off + c + 2 * LANES));
-      a3 = a3.add(FloatVector.fromArray(SPECIES, x, off + c + 3 * LANES));
+      a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + c).sub(sh));
+      a1 = a1.add(FloatVector.fromArray(SPECIES, x, off + c + LANES).sub(sh));
+      a2 = a2.add(FloatVector.fromArray(SPECIES, x, off + c + 2 * LANES).sub(sh));
+      a3 = a3.add(FloatVector.fromArray(SPECIES, x, off + c + 3 * LANES).sub(sh));
     }
     for (int bound = SPECIES.loopBound(cols); c < bound; c += LANES) {
-      a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + c));
+      a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + c).sub(sh));
     }
     float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-    for (; c < cols; c++) s += x[off + c];
+    for (; c < cols; c++) s += x[off + c] - shift;
     return s;
   }
 
