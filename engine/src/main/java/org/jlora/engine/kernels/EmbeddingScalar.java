@@ -1,17 +1,43 @@
 package org.jlora.engine.kernels;
 
-import org.jlora.engine.*;
-
-/** Embedding kernels, scalar version (placeholder until implemented). */
+/** Embedding lookup (row gather) and its adjoint (row scatter-add), scalar reference. */
 public final class EmbeddingScalar {
   private EmbeddingScalar() {}
 
-  public static void gatherRows(int count, int dim, float[] table, int tableOff, int vocab, int[] ids, int idsOff, float[] out, int outOff) {
-    throw new UnsupportedOperationException("EmbeddingScalar.gatherRows is not implemented yet");
+  /** {@code out[i, :] = table[ids[i], :]}. */
+  // table: [vocab, dim], ids: [count] -> out: [count, dim]
+  public static void gatherRows(int count, int dim, float[] table, int tableOff, int vocab, int[] ids, int idsOff,
+                                float[] out, int outOff) {
+    checkIds("gatherRows", count, ids, idsOff, vocab);
+    for (int i = 0; i < count; i++) {
+      int id = ids[idsOff + i];
+      for (int d = 0; d < dim; d++) out[outOff + i * dim + d] = table[tableOff + id * dim + d];
+    }
   }
 
-  public static void scatterAddRows(int count, int dim, float[] dOut, int dOutOff, int[] ids, int idsOff, float[] dTable, int tableOff, int vocab) {
-    throw new UnsupportedOperationException("EmbeddingScalar.scatterAddRows is not implemented yet");
+  /** {@code dTable[ids[i], :] += dOut[i, :]}, positions in order, so repeated ids sum. */
+  // dOut: [count, dim], ids: [count] -> dTable: [vocab, dim]
+  public static void scatterAddRows(int count, int dim, float[] dOut, int dOutOff, int[] ids, int idsOff,
+                                    float[] dTable, int tableOff, int vocab) {
+    checkIds("scatterAddRows", count, ids, idsOff, vocab);
+    for (int i = 0; i < count; i++) {
+      int id = ids[idsOff + i];
+      for (int d = 0; d < dim; d++) dTable[tableOff + id * dim + d] += dOut[dOutOff + i * dim + d];
+    }
   }
 
+  /**
+   * Checks every id before anything is written, so a bad id leaves the output untouched.
+   *
+   * @throws IndexOutOfBoundsException naming the operation, the bad id, its position and the vocab size
+   */
+  public static void checkIds(String op, int count, int[] ids, int idsOff, int vocab) {
+    for (int i = 0; i < count; i++) {
+      int id = ids[idsOff + i];
+      if (id < 0 || id >= vocab) {
+        throw new IndexOutOfBoundsException(op + ": id " + id + " at position " + i
+            + " is out of range for a vocabulary of " + vocab + " rows");
+      }
+    }
+  }
 }

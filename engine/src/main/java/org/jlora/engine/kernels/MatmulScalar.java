@@ -1,13 +1,43 @@
 package org.jlora.engine.kernels;
 
-import org.jlora.engine.*;
-
-/** Matmul kernels, scalar version (placeholder until implemented). */
+/**
+ * The reference matrix product: a plain i-j-p triple loop per batch with a float accumulator.
+ *
+ * <p>This is the definition the fast {@link MatmulVector} is tested against, so it favours
+ * obviousness over speed. See {@link org.jlora.engine.Backend#matmul} for the contract.
+ */
 public final class MatmulScalar {
   private MatmulScalar() {}
 
-  public static void matmul(int batch, int m, int n, int k, float[] a, int aOff, boolean transA, float[] b, int bOff, boolean transB, boolean shareB, float[] c, int cOff, boolean accumulate) {
-    throw new UnsupportedOperationException("MatmulScalar.matmul is not implemented yet");
+  /**
+   * For each {@code b < batch}: {@code C_b[m, n] (+)= op(A_b)[m, k] · op(B_b)[k, n]}, where
+   * {@code op(A)} reads A stored {@code [m, k]}, or {@code [k, m]} with {@code transA} (likewise
+   * B: {@code [k, n]}, or {@code [n, k]} with {@code transB}); {@code shareB} uses one B for
+   * every batch.
+   */
+  public static void matmul(int batch, int m, int n, int k,
+                            float[] a, int aOff, boolean transA,
+                            float[] b, int bOff, boolean transB, boolean shareB,
+                            float[] c, int cOff, boolean accumulate) {
+    MatmulArgs.check("MatmulScalar.matmul", batch, m, n, k, a, aOff, b, bOff, shareB, c, cOff);
+    for (int bat = 0; bat < batch; bat++) {
+      int aBase = aOff + bat * m * k;
+      int bBase = shareB ? bOff : bOff + bat * k * n;
+      int cBase = cOff + bat * m * n;
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          float sum = 0f;
+          for (int p = 0; p < k; p++) {
+            // A[i, p] lives at [i, p] in [m, k] storage, or at [p, i] in [k, m] storage.
+            float aip = transA ? a[aBase + p * m + i] : a[aBase + i * k + p];
+            // B[p, j] lives at [p, j] in [k, n] storage, or at [j, p] in [n, k] storage.
+            float bpj = transB ? b[bBase + j * k + p] : b[bBase + p * n + j];
+            sum += aip * bpj;
+          }
+          int ij = cBase + i * n + j;
+          c[ij] = accumulate ? c[ij] + sum : sum;
+        }
+      }
+    }
   }
-
 }
