@@ -1,0 +1,48 @@
+package org.jlora.autograd;
+
+/**
+ * The record an op leaves on the tape: its name, its inputs and its {@link GradRule}.
+ *
+ * <p>{@link Variable#backward} calls the rule once and then {@linkplain #release() releases} the
+ * node, dropping the inputs and every tensor the rule saved, so the graph can be collected
+ * while the parameters live on.
+ */
+public final class Node {
+  private final String op;
+  private Variable[] inputs;
+  private GradRule rule;
+
+  Node(String op, Variable[] inputs, GradRule rule) {
+    this.op = op;
+    this.inputs = inputs;
+    this.rule = rule;
+  }
+
+  /** The op that made the value, e.g. "matmul". */
+  public String op() {
+    return op;
+  }
+
+  /** True once backward has run through this node (its inputs and saved tensors are gone). */
+  public boolean released() {
+    return rule == null;
+  }
+
+  Variable[] inputs() {
+    return inputs;
+  }
+
+  GradRule rule() {
+    return rule;
+  }
+
+  void release() {
+    inputs = null;
+    rule = null;
+  }
+
+  @Override
+  public String toString() {
+    return op + (released() ? " (released)" : "");
+  }
+}

@@ -1,0 +1,71 @@
+package org.jlora.autograd.nn;
+
+import org.jlora.autograd.F;
+import org.jlora.autograd.Parameter;
+import org.jlora.autograd.Variable;
+import org.jlora.engine.Rng;
+import org.jlora.engine.ShapeException;
+import org.jlora.engine.Shapes;
+import org.jlora.engine.Tensor;
+
+/**
+ * {@code y = x·Wᵀ + b}, PyTorch's layout: weight [out, in], bias [out]; x [..., in] -> [..., out].
+ * Not final: LoRA layers extend it and share its weight.
+ */
+public class Linear extends Module {
+  private final Parameter weight;
+  private final Parameter bias;
+
+  /** PyTorch's init: weight and bias from U(-1/sqrt(in), 1/sqrt(in)). */
+  public Linear(int in, int out, boolean bias, Rng rng) {
+    this(uniformParameter(rng, in, out, in), bias ? uniformParameter(rng, in, out) : null);
+  }
+
+  /** Wraps existing parameters (no copy): how an injected layer shares the base weights. */
+  protected Linear(Parameter weight, Parameter biasOrNull) {
+    if (weight == null || weight.value().rank() != 2) {
+      throw new ShapeException("Linear: weight must be [out, in], got "
+          + (weight == null ? "null" : Shapes.str(weight.shape())));
+    }
+    if (biasOrNull != null && (biasOrNull.value().rank() != 1 || biasOrNull.value().dim(0) != weight.value().dim(0))) {
+      throw new ShapeException("Linear: bias " + Shapes.str(biasOrNull.shape()) + " does not match weight "
+          + Shapes.str(weight.shape()));
+    }
+    this.weight = registerParameter("weight", weight);
+    this.bias = registerParameter("bias", biasOrNull);
+  }
+
+  /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)) of the given shape. */
+  static Parameter uniformParameter(Rng rng, int fanIn, int... shape) {
+    float bound = (float) (1.0 / Math.sqrt(fanIn));
+    return new Parameter(Tensor.uniform(rng, -bound, bound, shape));
+  }
+
+  public Parameter weight() {
+    return weight;
+  }
+
+  /** The bias, or null when the layer has none. */
+  public Parameter bias() {
+    return bias;
+  }
+
+  public int inFeatures() {
+    return weight.value().dim(1);
+  }
+
+  public int outFeatures() {
+    return weight.value().dim(0);
+  }
+
+  /** x [..., in] -> [..., out]. */
+  @Override
+  public Variable forward(Variable x) {
+    return F.linear(x, weight, bias);
+  }
+
+  @Override
+  public String toString() {
+    return "Linear(" + inFeatures() + " -> " + outFeatures() + (bias == null ? ", no bias)" : ")");
+  }
+}

@@ -1,0 +1,36 @@
+package org.jlora.autograd.ops;
+
+import org.jlora.autograd.Variable;
+import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
+import org.jlora.engine.BinaryOp;
+import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
+
+/**
+ * Inverted dropout: in training each element is kept with probability {@code 1 - p} and scaled
+ * by {@code 1/(1 - p)}, so evaluation is the identity. The mask comes from the given seeded
+ * {@link Rng}, one draw per element in order, so a run is reproducible.
+ */
+public final class DropoutOps {
+  private DropoutOps() {}
+
+  /** Dropout with probability p; the identity (x itself) when not training or p = 0. */
+  public static Variable dropout(Variable x, float p, Rng rng, boolean training) {
+    if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
+    if (!training || p == 0f) return x;
+    Backend be = Backends.current();
+    Tensor xv = x.value();
+    int n = xv.size();
+    float keepScale = p == 1f ? 0f : 1f / (1f - p);
+    float[] mask = new float[n];   // 0 (dropped) or 1/(1-p) (kept)
+    for (int i = 0; i < n; i++) mask[i] = rng.nextFloat() >= p ? keepScale : 0f;
+    Tensor y = Tensor.zeros(xv.shape());
+    be.binary(BinaryOp.MUL, n, xv.data(), xv.offset(), n, mask, 0, n, y.data(), 0);
+    return Variable.fromOp("dropout", y, g -> {
+      Tensor t = Tensor.zeros(xv.shape());   // dx += g · mask
+      be.binary(BinaryOp.MUL, n, g.data(), g.offset(), n, mask, 0, n, t.data(), 0);
+      x.accumulateOwnedGrad(t);
+    }, x);
+  }
+}

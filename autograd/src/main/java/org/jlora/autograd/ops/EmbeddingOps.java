@@ -1,0 +1,41 @@
+package org.jlora.autograd.ops;
+
+import org.jlora.autograd.Variable;
+import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
+import org.jlora.engine.ShapeException;
+import org.jlora.engine.Shapes;
+import org.jlora.engine.Tensor;
+
+/** Embedding lookup: rows of a table gathered by id; backward scatter-adds into the table's gradient. */
+public final class EmbeddingOps {
+  private EmbeddingOps() {}
+
+  /** {@code table [vocab, dim]}, ids of shape {@code idsShape} -> {@code [idsShape..., dim]}. */
+  public static Variable embedding(Variable table, int[] ids, int... idsShape) {
+    Backend be = Backends.current();
+    Tensor tv = table.value();
+    if (tv.rank() != 2) throw new ShapeException("embedding: table must be [vocab, dim], got " + Shapes.str(tv.shape()));
+    if (Shapes.size(idsShape) != ids.length) {
+      throw new ShapeException("embedding: " + ids.length + " ids do not fill shape " + Shapes.str(idsShape));
+    }
+    int vocab = tv.dim(0);
+    int dim = tv.dim(1);
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= vocab) {
+        throw new IndexOutOfBoundsException("embedding: id " + ids[i] + " at position " + i
+            + " is outside the table's " + vocab + " rows");
+      }
+    }
+    int[] outShape = java.util.Arrays.copyOf(idsShape, idsShape.length + 1);
+    outShape[idsShape.length] = dim;
+    Tensor y = Tensor.zeros(outShape);
+    int[] saved = ids.clone();
+    // ids: [count], table: [vocab, dim] -> y: [count, dim]
+    be.gatherRows(saved.length, dim, tv.data(), tv.offset(), vocab, saved, 0, y.data(), 0);
+    return Variable.fromOp("embedding", y, g -> {
+      Tensor dt = table.gradBuffer();
+      be.scatterAddRows(saved.length, dim, g.data(), g.offset(), saved, 0, dt.data(), dt.offset(), vocab);
+    }, table);
+  }
+}

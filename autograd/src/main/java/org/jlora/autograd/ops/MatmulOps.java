@@ -1,0 +1,132 @@
+package org.jlora.autograd.ops;
+
+import org.jlora.autograd.Variable;
+import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
+import org.jlora.engine.BinaryOp;
+import org.jlora.engine.ShapeException;
+import org.jlora.engine.Shapes;
+import org.jlora.engine.Tensor;
+
+/**
+ * Matrix products and their gradients. Every backward product reads its operands through the
+ * engine's {@code transA}/{@code transB} flags (never a materialised transpose) and adds into
+ * the gradient buffers in place ({@code accumulate = true}).
+ *
+ * <p>With {@code C = op(A)·op(B)} and G = dC, the stored operands get
+ * <pre>
+ *   dA = G·op(B)ᵀ          (A stored [m, k])      dA = op(B)·Gᵀ          (A stored [k, m])
+ *   dB = op(A)ᵀ·G          (B stored [k, n])      dB = Gᵀ·op(A)          (B stored [n, k])
+ * </pre>
+ */
+public final class MatmulOps {
+  private MatmulOps() {}
+
+  /** {@code op(a)·op(b)} for matrices: op(a) [m, k], op(b) [k, n] -> [m, n]. */
+  public static Variable matmul(Variable a, boolean transA, Variable b, boolean transB) {
+    if (a.value().rank() != 2 || b.value().rank() != 2) {
+      throw new ShapeException("matmul needs two matrices, got " + Shapes.str(a.shape()) + " and "
+          + Shapes.str(b.shape()) + " (use bmm for batches, linear for [..., in] inputs)");
+    }
+    return product("matmul", a, transA, b, transB);
+  }
+
+  /** Batched {@code op(a_i)·op(b_i)}: a [batch, m, k] (or [batch, k, m]), b [batch, k, n] (or [batch, n, k]). */
+  public static Variable bmm(Variable a, boolean transA, Variable b, boolean transB) {
+    if (a.value().rank() != 3 || b.value().rank() != 3 || a.shape()[0] != b.shape()[0]) {
+      throw new ShapeException("bmm needs [batch, ., .] operands with the same batch, got "
+          + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
+    }
+    return product("bmm", a, transA, b, transB);
+  }
+
+  private static Variable product(String name, Variable a, boolean transA, Variable b, boolean transB) {
+    Backend be = Backends.current();
+    Tensor av = a.value();
+    Tensor bv = b.value();
+    int r = av.rank();
+    int batch = r == 3 ? av.dim(0) : 1;
+    int m = transA ? av.dim(r - 1) : av.dim(r - 2);
+    int k = transA ? av.dim(r - 2) : av.dim(r - 1);
+    int kb = transB ? bv.dim(r - 1) : bv.dim(r - 2);
+    int n = transB ? bv.dim(r - 2) : bv.dim(r - 1);
+    if (k != kb) {
+      throw new ShapeException(name + (transA ? " (a transposed)" : "") + (transB ? " (b transposed)" : "")
+          + ": inner dimensions differ, " + Shapes.str(av.shape()) + " and " + Shapes.str(bv.shape()));
+    }
+    Tensor c = r == 3 ? Tensor.zeros(batch, m, n) : Tensor.zeros(m, n);
+    // op(A): [m, k], op(B): [k, n] -> C: [m, n] (per batch)
+    be.matmul(batch, m, n, k, av.data(), av.offset(), transA, bv.data(), bv.offset(), transB, false,
+        c.data(), 0, false);
+    return Variable.fromOp(name, c, g -> {
+      if (a.requiresGrad()) {
+        Tensor da = a.gradBuffer();
+        if (!transA) {   // dA [m, k] = G [m, n] · op(B)ᵀ
+          be.matmul(batch, m, k, n, g.data(), g.offset(), false, bv.data(), bv.offset(), !transB, false,
+              da.data(), da.offset(), true);
+        } else {         // dA [k, m] = op(B) [k, n] · Gᵀ
+          be.matmul(batch, k, m, n, bv.data(), bv.offset(), transB, g.data(), g.offset(), true, false,
+              da.data(), da.offset(), true);
+        }
+      }
+      if (b.requiresGrad()) {
+        Tensor db = b.gradBuffer();
+        if (!transB) {   // dB [k, n] = op(A)ᵀ · G [m, n]
+          be.matmul(batch, k, n, m, av.data(), av.offset(), !transA, g.data(), g.offset(), false, false,
+              db.data(), db.offset(), true);
+        } else {         // dB [n, k] = Gᵀ · op(A) [m, k]
+          be.matmul(batch, n, k, m, g.data(), g.offset(), true, av.data(), av.offset(), transA, false,
+              db.data(), db.offset(), true);
+        }
+      }
+    }, a, b);
+  }
+
+  /**
+   * A fully connected layer, PyTorch layout: {@code y = x·Wᵀ + b}, x [..., in], weight [out, in],
+   * bias [out] or null -> [..., out]. A weight that does not require a gradient costs no dW
+   * product at all (the point of LoRA).
+   */
+  public static Variable linear(Variable x, Variable weight, Variable bias) {
+    Backend be = Backends.current();
+    Tensor xv = x.value();
+    Tensor wv = weight.value();
+    if (wv.rank() != 2 || xv.rank() < 1 || xv.lastDim() != wv.dim(1)) {
+      throw new ShapeException("linear: input " + Shapes.str(xv.shape()) + " does not match weight "
+          + Shapes.str(wv.shape()) + " (expected [..., in] and [out, in])");
+    }
+    if (bias != null && (bias.value().rank() != 1 || bias.value().dim(0) != wv.dim(0))) {
+      throw new ShapeException("linear: bias " + Shapes.str(bias.shape()) + " does not match weight "
+          + Shapes.str(wv.shape()) + " (expected [out])");
+    }
+    int in = wv.dim(1);
+    int out = wv.dim(0);
+    int rows = xv.size() / in;
+    int[] yShape = xv.shape();
+    yShape[yShape.length - 1] = out;
+    Tensor y = Tensor.zeros(yShape);
+    // x: [rows, in], W: [out, in] -> y = x·Wᵀ: [rows, out]
+    be.matmul(1, rows, out, in, xv.data(), xv.offset(), false, wv.data(), wv.offset(), true, false,
+        y.data(), 0, false);
+    if (bias != null) {
+      Tensor bv = bias.value();
+      be.binary(BinaryOp.ADD, y.size(), y.data(), 0, y.size(), bv.data(), bv.offset(), out, y.data(), 0);
+    }
+    return Variable.fromOp("linear", y, g -> {
+      if (x.requiresGrad()) {   // dX [rows, in] += G [rows, out] · W [out, in]
+        Tensor dx = x.gradBuffer();
+        be.matmul(1, rows, in, out, g.data(), g.offset(), false, wv.data(), wv.offset(), false, false,
+            dx.data(), dx.offset(), true);
+      }
+      if (weight.requiresGrad()) {   // dW [out, in] += Gᵀ [out, rows] · X [rows, in]
+        Tensor dw = weight.gradBuffer();
+        be.matmul(1, out, in, rows, g.data(), g.offset(), true, xv.data(), xv.offset(), false, false,
+            dw.data(), dw.offset(), true);
+      }
+      if (bias != null && bias.requiresGrad()) {   // db [out] += column sums of G
+        Tensor db = bias.gradBuffer();
+        be.sumColumns(rows, out, g.data(), g.offset(), db.data(), db.offset(), true);
+      }
+    }, x, weight, bias);
+  }
+}
