@@ -61,7 +61,9 @@ public final class Lora {
       int dot = name.lastIndexOf('.');
       String owner = dot < 0 ? "" : name.substring(0, dot);
       String local = name.substring(dot + 1);
-      if (local.equals("bias") && modules.containsKey(owner)) out.put(name, p);
+      if (local.equals("bias") && modules.containsKey(owner) && !(modules.get(owner) instanceof AdapterParams)) {
+        out.put(name, p);
+      }
     });
     return out;
   }

@@ -207,7 +207,7 @@ public final class LoraConfig {
     JsonNode o;
     try {
       o = JSON.readTree(json);
-    } catch (java.io.IOException e) {
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (o == null || !o.isObject()) throw new IllegalArgumentException(source + ": expected a JSON object");

@@ -40,14 +40,14 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
 
   /** Wraps existing base parameters (shared, not copied) with the geometry of {@code base}. */
   public LoraConv2d(Conv2d base, Form form, boolean mergeWeights) {
-    super(base.weight(), base.bias(), base.strideH(), base.strideW(), base.padH(), base.padW(),
-        base.dilH(), base.dilW(), base.groups());
+    super(base.weight(), base.bias(), base.stride(), base.padding(), base.dilation(), base.groups());
     if (form == Form.LORALIB && base.kernelH() != base.kernelW()) {
       throw new IllegalArgumentException("LoraConv2d: loralib's form needs a square kernel, this one is "
           + base.kernelH() + "x" + base.kernelW() + "; use Form.FACTORIZED");
     }
     this.form = form;
-    this.lora = new LoraState(this::registerParameter, this::removeParameter, mergeWeights);
+    this.lora = new LoraState(registerModule("lora_A", new AdapterParams()).get(),
+        registerModule("lora_B", new AdapterParams()).get(), mergeWeights);
   }
 
   /** loralib's form over {@code base} (square kernels). */
@@ -98,11 +98,13 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
     if (ad == null) return super.forward(x);
     if (form == Form.LORALIB) {
       Variable delta = F.scale(F.reshape(F.matmul(ad.b(), false, ad.a(), false), weight().shape()), ad.scaling());
-      return F.conv2d(x, F.add(weight(), delta), bias(), strideH(), strideW(), padH(), padW(), dilH(), dilW(), groups());
+      return F.conv2d(x, F.add(weight(), delta), bias(), stride(), stride(), padding(), padding(), dilation(), dilation(),
+          groups());
     }
     Variable y = super.forward(x);
     Variable xd = F.dropout(x, ad.dropout(), ad.dropoutRng(), isTraining());
-    Variable h = F.conv2d(xd, ad.a(), null, strideH(), strideW(), padH(), padW(), dilH(), dilW(), groups()); // [N, r, oh, ow]
+    Variable h = F.conv2d(xd, ad.a(), null, stride(), stride(), padding(), padding(), dilation(), dilation(),
+        groups());                                                                                   // [N, r, oh, ow]
     Variable d = F.conv2d(F.scale(h, ad.scaling()), ad.b(), null, 1, 1, 0, 0, 1, 1, groups());            // [N, out, oh, ow]
     return F.add(y, d);
   }
@@ -149,7 +151,7 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
   /** nn.Conv2d over this layer's parameters and geometry. */
   static final class PlainConv2d extends Conv2d {
     PlainConv2d(Conv2d c) {
-      super(c.weight(), c.bias(), c.strideH(), c.strideW(), c.padH(), c.padW(), c.dilH(), c.dilW(), c.groups());
+      super(c.weight(), c.bias(), c.stride(), c.padding(), c.dilation(), c.groups());
     }
   }
 }

@@ -29,7 +29,8 @@ public class LoraEmbedding extends Embedding implements LoraLayer {
     super(weight);
     this.vocab = weight.value().dim(0);
     this.dim = weight.value().dim(1);
-    this.lora = new LoraState(this::registerParameter, this::removeParameter, mergeWeights);
+    this.lora = new LoraState(registerModule("lora_A", new AdapterParams()).get(),
+        registerModule("lora_B", new AdapterParams()).get(), mergeWeights);
   }
 
   /** Wraps a plain Embedding, sharing its table. */

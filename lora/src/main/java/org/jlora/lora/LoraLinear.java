@@ -24,7 +24,6 @@ import org.jlora.engine.Tensor;
  * {@code lora_B.<adapter>}.
  */
 public class LoraLinear extends Linear implements LoraLayer {
-  private final boolean fanInFanOut;
   private final int in;
   private final int out;
   private final LoraState lora;
@@ -36,14 +35,11 @@ public class LoraLinear extends Linear implements LoraLayer {
    * @param mergeWeights loralib's merge_weights: eval() merges ΔW into W, train() unmerges
    */
   public LoraLinear(Parameter weight, Parameter bias, boolean fanInFanOut, boolean mergeWeights) {
-    super(weight, bias);
-    if (weight.value().rank() != 2) {
-      throw new IllegalArgumentException("LoraLinear: weight must be 2-d, got " + java.util.Arrays.toString(weight.shape()));
-    }
-    this.fanInFanOut = fanInFanOut;
-    this.in = weight.value().dim(fanInFanOut ? 0 : 1);
-    this.out = weight.value().dim(fanInFanOut ? 1 : 0);
-    this.lora = new LoraState(this::registerParameter, this::removeParameter, mergeWeights);
+    super(weight, bias, fanInFanOut);
+    this.in = inFeatures();
+    this.out = outFeatures();
+    this.lora = new LoraState(registerModule("lora_A", new AdapterParams()).get(),
+        registerModule("lora_B", new AdapterParams()).get(), mergeWeights);
   }
 
   /** loralib's constructor: a fresh base layer (PyTorch init) with one adapter "default" of rank r (r = 0: none). */
@@ -76,20 +72,6 @@ public class LoraLinear extends Linear implements LoraLayer {
     return bias();
   }
 
-  public boolean fanInFanOut() {
-    return fanInFanOut;
-  }
-
-  @Override
-  public int inFeatures() {
-    return in;
-  }
-
-  @Override
-  public int outFeatures() {
-    return out;
-  }
-
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
     // A: [r, in] (fan-in = in), B: [out, r] (fan-in = r)
@@ -102,7 +84,7 @@ public class LoraLinear extends Linear implements LoraLayer {
   @Override
   public Variable forward(Variable x) {
     // x: [..., in] -> base: [..., out]
-    Variable y = fanInFanOut ? LoraLinearOps.fanInFanOutForward(x, weight(), bias(), in, out) : super.forward(x);
+    Variable y = super.forward(x);
     LoraAdapter ad = lora.forwardAdapter();
     if (ad == null) return y;
     int[] outShape = y.shape();
@@ -116,7 +98,7 @@ public class LoraLinear extends Linear implements LoraLayer {
   @Override
   public Tensor deltaWeight(LoraAdapter ad) {
     // ΔW = scaling · B·A: [out, r]·[r, in] -> [out, in]; stored [in, out] with fanInFanOut: Aᵀ·Bᵀ
-    Tensor d = fanInFanOut
+    Tensor d = fanInFanOut()
         ? MatMul.matmul(ad.a().value(), true, ad.b().value(), true)
         : MatMul.matmul(ad.b().value(), false, ad.a().value(), false);
     return LoraTensors.scaleInPlace(d, ad.scaling());
@@ -124,7 +106,7 @@ public class LoraLinear extends Linear implements LoraLayer {
 
   @Override
   public Module toBaseLayer() {
-    return LoraLinearOps.plainLinear(weight(), bias(), fanInFanOut);
+    return new PlainLinear(weight(), bias(), fanInFanOut());
   }
 
   @Override
@@ -135,5 +117,12 @@ public class LoraLinear extends Linear implements LoraLayer {
   @Override
   protected void beforeLoadStateDict() {
     lora.beforeLoadStateDict("LoraLinear[" + in + " -> " + out + "]");
+  }
+
+  /** nn.Linear over given parameters (its protected sharing constructor, made reachable for unloading). */
+  static final class PlainLinear extends Linear {
+    PlainLinear(Parameter weight, Parameter bias, boolean fanInFanOut) {
+      super(weight, bias, fanInFanOut);
+    }
   }
 }

@@ -5,9 +5,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
-import org.jlora.autograd.Parameter;
 import org.jlora.engine.Backends;
 import org.jlora.engine.Tensor;
 
@@ -29,8 +26,8 @@ public final class LoraState {
   public enum MergeState { UNMERGED, MERGED }
 
   private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
-  private final BiConsumer<String, Parameter> register;
-  private final Consumer<String> unregister;
+  private final AdapterParams aParams;
+  private final AdapterParams bParams;
   private final boolean mergeWeights;
   private String active;
   private boolean enabled = true;
@@ -38,21 +35,22 @@ public final class LoraState {
   private String mergedAdapter;
 
   /**
-   * @param register     registers a parameter on the owning module under a local name
-   * @param unregister   removes a parameter of the owning module by local name
+   * @param aParams      the layer's {@code lora_A} child, holding A per adapter name
+   * @param bParams      the layer's {@code lora_B} child, holding B per adapter name
    * @param mergeWeights loralib's merge_weights: eval() merges, train() unmerges
    */
-  public LoraState(BiConsumer<String, Parameter> register, Consumer<String> unregister, boolean mergeWeights) {
-    this.register = register;
-    this.unregister = unregister;
+  public LoraState(AdapterParams aParams, AdapterParams bParams, boolean mergeWeights) {
+    this.aParams = aParams;
+    this.bParams = bParams;
     this.mergeWeights = mergeWeights;
   }
 
-  /** The local parameter names of adapter {@code name}: "lora_A.name" and "lora_B.name". */
+  /** The parameter name of adapter {@code name}'s A, relative to the layer: "lora_A.name". */
   public static String aName(String adapter) {
     return "lora_A." + adapter;
   }
 
+  /** Likewise for B: "lora_B.name". */
   public static String bName(String adapter) {
     return "lora_B." + adapter;
   }
@@ -62,8 +60,8 @@ public final class LoraState {
       throw new IllegalArgumentException("adapter '" + adapter.name() + "' already exists on this layer");
     }
     adapters.put(adapter.name(), adapter);
-    register.accept(aName(adapter.name()), adapter.a());
-    register.accept(bName(adapter.name()), adapter.b());
+    aParams.put(adapter.name(), adapter.a());
+    bParams.put(adapter.name(), adapter.b());
     if (active == null) active = adapter.name();
   }
 
@@ -71,8 +69,8 @@ public final class LoraState {
     require(name);
     if (mergeState == MergeState.MERGED && name.equals(mergedAdapter)) unmerge(layer);
     adapters.remove(name);
-    unregister.accept(aName(name));
-    unregister.accept(bName(name));
+    aParams.remove(name);
+    bParams.remove(name);
     if (name.equals(active)) active = adapters.isEmpty() ? null : adapters.keySet().iterator().next();
   }
 

@@ -32,7 +32,6 @@ import org.jlora.engine.Tensor;
 public class MergedLinear extends Linear implements LoraLayer {
   private final boolean[] enableLora;
   private final int nOn;
-  private final boolean fanInFanOut;
   private final int in;
   private final int out;
   private final int outPer;
@@ -44,10 +43,9 @@ public class MergedLinear extends Linear implements LoraLayer {
    */
   public MergedLinear(Parameter weight, Parameter bias, boolean[] enableLora, boolean fanInFanOut,
                       boolean mergeWeights) {
-    super(weight, bias);
-    this.fanInFanOut = fanInFanOut;
-    this.in = weight.value().dim(fanInFanOut ? 0 : 1);
-    this.out = weight.value().dim(fanInFanOut ? 1 : 0);
+    super(weight, bias, fanInFanOut);
+    this.in = inFeatures();
+    this.out = outFeatures();
     this.enableLora = enableLora.clone();
     int on = 0;
     for (boolean b : enableLora) on += b ? 1 : 0;
@@ -60,7 +58,8 @@ public class MergedLinear extends Linear implements LoraLayer {
     }
     this.nOn = on;
     this.outPer = out / enableLora.length;
-    this.lora = new LoraState(this::registerParameter, this::removeParameter, mergeWeights);
+    this.lora = new LoraState(registerModule("lora_A", new AdapterParams()).get(),
+        registerModule("lora_B", new AdapterParams()).get(), mergeWeights);
   }
 
   /** Wraps a plain Linear, sharing its parameters. */
@@ -71,8 +70,6 @@ public class MergedLinear extends Linear implements LoraLayer {
   @Override public LoraState lora() { return lora; }
   @Override public Parameter baseWeight() { return weight(); }
   @Override public Parameter baseBias() { return bias(); }
-  @Override public int inFeatures() { return in; }
-  @Override public int outFeatures() { return out; }
 
   /** A copy of the mask. */
   public boolean[] enableLora() {
@@ -82,10 +79,6 @@ public class MergedLinear extends Linear implements LoraLayer {
   /** Number of enabled slices. */
   public int enabledSlices() {
     return nOn;
-  }
-
-  public boolean fanInFanOut() {
-    return fanInFanOut;
   }
 
   @Override
@@ -100,7 +93,7 @@ public class MergedLinear extends Linear implements LoraLayer {
   @Override
   public Variable forward(Variable x) {
     // x: [..., in] -> [..., out]
-    Variable y = fanInFanOut ? LoraLinearOps.fanInFanOutForward(x, weight(), bias(), in, out) : super.forward(x);
+    Variable y = super.forward(x);
     LoraAdapter ad = lora.forwardAdapter();
     if (ad == null) return y;
     int r = ad.r();
@@ -139,7 +132,7 @@ public class MergedLinear extends Linear implements LoraLayer {
       q++;
     }
     LoraTensors.scaleInPlace(delta, ad.scaling());
-    return fanInFanOut ? LoraTensors.transpose(delta) : delta;
+    return fanInFanOut() ? LoraTensors.transpose(delta) : delta;
   }
 
   /**
@@ -218,7 +211,7 @@ public class MergedLinear extends Linear implements LoraLayer {
 
   @Override
   public Module toBaseLayer() {
-    return LoraLinearOps.plainLinear(weight(), bias(), fanInFanOut);
+    return new LoraLinear.PlainLinear(weight(), bias(), fanInFanOut());
   }
 
   @Override
