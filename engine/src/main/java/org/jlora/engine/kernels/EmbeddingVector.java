@@ -1,17 +1,57 @@
 package org.jlora.engine.kernels;
 
-import org.jlora.engine.*;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.jlora.engine.Parallel;
 
-/** Embedding kernels, vector version (placeholder until implemented). */
+/**
+ * Embedding gather / scatter-add on the Vector API and the {@link Parallel} pool; same definition
+ * as {@link EmbeddingScalar}.
+ *
+ * <p>Scatter-add is split by ownership of table rows: each thread owns a contiguous range of
+ * vocabulary rows and walks all positions in order, adding only those whose id it owns. Repeated
+ * ids never race, and each row receives its additions in position order, as in the scalar twin,
+ * so the result is the same bits whatever the thread count.
+ */
 public final class EmbeddingVector {
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+
   private EmbeddingVector() {}
 
-  public static void gatherRows(int count, int dim, float[] table, int tableOff, int vocab, int[] ids, int idsOff, float[] out, int outOff) {
-    throw new UnsupportedOperationException("EmbeddingVector.gatherRows is not implemented yet");
+  /** See {@link EmbeddingScalar#gatherRows}. */
+  // table: [vocab, dim], ids: [count] -> out: [count, dim]
+  public static void gatherRows(int count, int dim, float[] table, int tableOff, int vocab, int[] ids, int idsOff,
+                                float[] out, int outOff) {
+    EmbeddingScalar.checkIds("gatherRows", count, ids, idsOff, vocab);
+    Parallel.forRange(count, (long) count * dim, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        // a row copy: the JIT's intrinsic arraycopy already moves full vectors
+        System.arraycopy(table, tableOff + ids[idsOff + i] * dim, out, outOff + i * dim, dim);
+      }
+    });
   }
 
-  public static void scatterAddRows(int count, int dim, float[] dOut, int dOutOff, int[] ids, int idsOff, float[] dTable, int tableOff, int vocab) {
-    throw new UnsupportedOperationException("EmbeddingVector.scatterAddRows is not implemented yet");
+  /** See {@link EmbeddingScalar#scatterAddRows}. */
+  // dOut: [count, dim], ids: [count] -> dTable: [vocab, dim]
+  public static void scatterAddRows(int count, int dim, float[] dOut, int dOutOff, int[] ids, int idsOff,
+                                    float[] dTable, int tableOff, int vocab) {
+    EmbeddingScalar.checkIds("scatterAddRows", count, ids, idsOff, vocab);
+    Parallel.forRange(vocab, (long) count * dim, (fromId, toId) -> {
+      for (int i = 0; i < count; i++) {
+        int id = ids[idsOff + i];
+        if (id >= fromId && id < toId) addInto(dim, dOut, dOutOff + i * dim, dTable, tableOff + id * dim);
+      }
+    });
   }
 
+  /** {@code y[i] += x[i]} for {@code i < n}. */
+  private static void addInto(int n, float[] x, int xOff, float[] y, int yOff) {
+    int i = 0;
+    for (int bound = SPECIES.loopBound(n); i < bound; i += LANES) {
+      FloatVector.fromArray(SPECIES, y, yOff + i).add(FloatVector.fromArray(SPECIES, x, xOff + i))
+          .intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) y[yOff + i] += x[xOff + i];
+  }
 }
