@@ -1,0 +1,137 @@
+package org.jlora.examples.data;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.jlora.engine.Rng;
+
+/**
+ * The built-in generated tasks: one line per example, {@code name:word=answer\n}, where the word
+ * is 3 to 8 random lowercase letters.
+ *
+ * <pre>
+ * cpy:hello=hello      copy                  family "base" (pretraining)
+ * rev:hello=olleh      reverse               family "base"
+ * rot:hello=ifmmp      shift each letter by one (z wraps to a)   family "adapt"
+ * srt:hello=ehllo      sort the letters      (harder; by name only)
+ * </pre>
+ *
+ * <p>The families are built for the LoRA demo: a tiny GPT pretrained on "base" learns the line
+ * format and how to move letters around by position; "adapt" then needs a new per-letter mapping
+ * on top of the copy it already knows, which is what a low-rank update of the attention's value
+ * projection can express. Every task uses the same {@link #ALPHABET}, so one tokenizer serves
+ * pretraining and adaptation.
+ *
+ * <p>About one word in {@value #HELD_OUT_ONE_IN} (chosen by a fixed hash of the word) is held
+ * out: {@link Task#sample} never produces it and {@link Task#sampleHeldOut} produces only such
+ * words, so exact-match accuracy is measured on inputs the model has never seen in any task.
+ */
+public final class Tasks {
+  /** Every character a task line can contain, in ascending order (= the tokenizer's ids). */
+  public static final String ALPHABET = "\n:=abcdefghijklmnopqrstuvwxyz";
+  /** Shortest and longest word. */
+  public static final int MIN_LETTERS = 3;
+  public static final int MAX_LETTERS = 8;
+  /** One word in this many is held out for evaluation. */
+  public static final int HELD_OUT_ONE_IN = 10;
+  /** The longest line any built-in task produces, "rev:" + word + "=" + answer + "\n". */
+  public static final int MAX_LINE_LENGTH = 4 + MAX_LETTERS + 1 + MAX_LETTERS + 1;
+
+  private static final CharTokenizer TOKENIZER = CharTokenizer.of(ALPHABET);
+
+  private static final Task COPY = new WordTask("cpy", word -> word);
+  private static final Task REVERSE = new WordTask("rev", word -> new StringBuilder(word).reverse().toString());
+  private static final Task ROTATE = new WordTask("rot", Tasks::shiftByOne);
+  private static final Task SORT = new WordTask("srt", Tasks::sortLetters);
+  private static final Task BASE = new Mixture("base", List.of(COPY, REVERSE));
+  private static final Task ADAPT = new Mixture("adapt", List.of(ROTATE));
+
+  private static final List<Task> ALL = List.of(BASE, ADAPT, COPY, REVERSE, ROTATE, SORT);
+
+  private Tasks() {}
+
+  /** The tokenizer of {@link #ALPHABET}. */
+  public static CharTokenizer tokenizer() {
+    return TOKENIZER;
+  }
+
+  /** The task or family called {@code name}: "base", "adapt", or a single task of {@link #names()}. */
+  public static Task family(String name) {
+    for (Task task : ALL) {
+      if (task.name().equals(name)) return task;
+    }
+    throw new IllegalArgumentException("Tasks.family: unknown task \"" + name + "\"; known: " + names());
+  }
+
+  /** Every name {@link #family} accepts, families first. */
+  public static List<String> names() {
+    return ALL.stream().map(Task::name).toList();
+  }
+
+  /** Whether {@code word} belongs to the evaluation split (a fixed hash, the same on every JVM). */
+  public static boolean isHeldOut(String word) {
+    long h = 0;
+    for (int i = 0; i < word.length(); i++) h = mix(h + word.charAt(i));
+    return Long.remainderUnsigned(h, HELD_OUT_ONE_IN) == 0;
+  }
+
+  /** A random word of MIN_LETTERS..MAX_LETTERS lowercase letters from the split asked for. */
+  static String randomWord(Rng rng, boolean heldOut) {
+    while (true) {
+      int length = MIN_LETTERS + rng.nextInt(MAX_LETTERS - MIN_LETTERS + 1);
+      char[] letters = new char[length];
+      for (int i = 0; i < length; i++) letters[i] = (char) ('a' + rng.nextInt(26));
+      String word = new String(letters);
+      if (isHeldOut(word) == heldOut) return word;
+    }
+  }
+
+  private static String shiftByOne(String word) {
+    char[] letters = word.toCharArray();
+    for (int i = 0; i < letters.length; i++) letters[i] = (char) ('a' + (letters[i] - 'a' + 1) % 26);
+    return new String(letters);
+  }
+
+  private static String sortLetters(String word) {
+    char[] letters = word.toCharArray();
+    java.util.Arrays.sort(letters);
+    return new String(letters);
+  }
+
+  /** The SplitMix64 finaliser: every input bit affects every output bit. */
+  private static long mix(long z) {
+    z += 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** "name:word=" -> "answer\n". */
+  private record WordTask(String name, UnaryOperator<String> answerOf) implements Task {
+    @Override
+    public Example sample(Rng rng) {
+      return example(randomWord(rng, false));
+    }
+
+    @Override
+    public Example sampleHeldOut(Rng rng) {
+      return example(randomWord(rng, true));
+    }
+
+    private Example example(String word) {
+      return new Example(name + ":" + word + "=", answerOf.apply(word) + "\n");
+    }
+  }
+
+  /** Each example from one of the parts, chosen uniformly. */
+  private record Mixture(String name, List<Task> parts) implements Task {
+    @Override
+    public Example sample(Rng rng) {
+      return parts.get(rng.nextInt(parts.size())).sample(rng);
+    }
+
+    @Override
+    public Example sampleHeldOut(Rng rng) {
+      return parts.get(rng.nextInt(parts.size())).sampleHeldOut(rng);
+    }
+  }
+}
