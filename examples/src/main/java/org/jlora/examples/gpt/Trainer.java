@@ -1,0 +1,240 @@
+package org.jlora.examples.gpt;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.jlora.autograd.F;
+import org.jlora.autograd.NoGrad;
+import org.jlora.autograd.Parameter;
+import org.jlora.autograd.Variable;
+import org.jlora.autograd.optim.GradClip;
+import org.jlora.autograd.optim.LrSchedule;
+import org.jlora.autograd.optim.ParamGroup;
+import org.jlora.engine.Rng;
+import org.jlora.examples.data.Batch;
+import org.jlora.examples.ui.Progress;
+
+/**
+ * The training loop: AdamW with two parameter groups (weight decay on matrices, none on biases,
+ * LayerNorms and embeddings), linear warm-up then cosine decay, global grad-norm clipping,
+ * optional gradient accumulation, periodic validation loss, and timings.
+ *
+ * <p>Reproducible: the batch of step s (micro-batch m) is drawn from a generator seeded by
+ * (seed, s, m) alone, so a run resumed from a checkpoint at step s sees the very batches the
+ * uninterrupted run saw, and (with dropout 0) takes bit-identical steps.
+ */
+public final class Trainer {
+  /** Where batches come from: TaskBatches::next, or TextData's train/validation windows. */
+  @FunctionalInterface
+  public interface BatchSource {
+    Batch next(Rng rng, int batchSize, int contextLength);
+  }
+
+  /** One line of progress: the step just done (1-based), its loss, its learning rate, its time; val loss or NaN. */
+  public record StepReport(int step, double trainLoss, double valLoss, float lr, double ms) {}
+
+  private final Gpt model;
+  private final TrainConfig cfg;
+  private final BatchSource train;
+  private final BatchSource validation;
+  private final ResumableAdamW optimizer;
+  private final LrSchedule schedule;
+  private final List<Parameter> trainable = new ArrayList<>();
+  private final List<double[]> trainCurve = new ArrayList<>();   // {step, loss}
+  private final List<double[]> valCurve = new ArrayList<>();
+  private final List<Double> stepMillis = new ArrayList<>();
+  private int step;
+  private String label = "train";
+  private Progress.Mode mode = Progress.Mode.QUIET;
+  private Consumer<StepReport> listener = r -> {};
+
+  /**
+   * @param validation null for no validation loss
+   */
+  public Trainer(Gpt model, TrainConfig cfg, BatchSource train, BatchSource validation) {
+    if (cfg.contextLength() > model.config().blockSize()) {
+      throw new IllegalArgumentException("Trainer: context length " + cfg.contextLength() + " exceeds the model's block size "
+          + model.config().blockSize());
+    }
+    this.model = model;
+    this.cfg = cfg;
+    this.train = train;
+    this.validation = validation;
+    List<Parameter> decay = new ArrayList<>();
+    List<Parameter> noDecay = new ArrayList<>();
+    for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+      Parameter p = e.getValue();
+      if (!p.requiresGrad()) continue;
+      trainable.add(p);
+      boolean embedding = e.getKey().startsWith("transformer.wte.") || e.getKey().startsWith("transformer.wpe.");
+      (p.value().rank() >= 2 && !embedding ? decay : noDecay).add(p);
+    }
+    if (trainable.isEmpty()) throw new IllegalArgumentException("Trainer: the model has no trainable parameter");
+    this.optimizer = new ResumableAdamW(List.of(new ParamGroup(decay, cfg.lr(), cfg.weightDecay()),
+        new ParamGroup(noDecay, cfg.lr(), 0f)), 0.9f, 0.95f, 1e-8f);   // nanoGPT's betas
+    this.schedule = LrSchedule.warmupCosine(cfg.warmup(), cfg.steps(), cfg.minLr());
+  }
+
+  /** Shows a progress bar labelled {@code label} in {@code mode} while running. */
+  public Trainer progress(String label, Progress.Mode mode) {
+    this.label = label;
+    this.mode = mode;
+    return this;
+  }
+
+  /** Called after every step (and with the validation loss when one was taken): for JSON lines. */
+  public Trainer onStep(Consumer<StepReport> listener) {
+    this.listener = listener;
+    return this;
+  }
+
+  public Gpt model() { return model; }
+
+  public TrainConfig config() { return cfg; }
+
+  public ResumableAdamW optimizer() { return optimizer; }
+
+  /** Optimizer steps done so far. */
+  public int stepsDone() { return step; }
+
+  /** Runs every remaining step. */
+  public TrainResult run() {
+    return run(cfg.steps());
+  }
+
+  /** Runs until {@code untilStep} steps are done (at most the configured total). */
+  public TrainResult run(int untilStep) {
+    int end = Math.min(untilStep, cfg.steps());
+    resetHeapPeaks();
+    model.train();
+    try (Progress progress = Progress.start(label, cfg.steps(), mode)) {
+      progress.step(step, null);
+      while (step < end) {
+        long t0 = System.nanoTime();
+        float lr = schedule.lr(step, cfg.lr());
+        double loss = trainStep();
+        double ms = (System.nanoTime() - t0) / 1e6;
+        stepMillis.add(ms);
+        step++;
+        trainCurve.add(new double[] {step, loss});
+        double val = Double.NaN;
+        if (validation != null && ((cfg.evalEvery() > 0 && step % cfg.evalEvery() == 0) || step == cfg.steps())) {
+          val = validationLoss();
+          valCurve.add(new double[] {step, val});
+        }
+        listener.accept(new StepReport(step, loss, val, lr, ms));
+        progress.step(step, String.format("loss %.3f | %.1fk tok/s", loss, cfg.tokensPerStep() / ms));
+      }
+    }
+    return result();
+  }
+
+  /** One optimizer step over {@code gradAccum} micro-batches; returns their mean loss. */
+  private double trainStep() {
+    schedule.apply(optimizer, step);
+    optimizer.zeroGrad();
+    double total = 0;
+    for (int m = 0; m < cfg.gradAccum(); m++) {
+      Batch b = train.next(batchRng(cfg.seed(), step, m), cfg.batchSize(), cfg.contextLength());
+      Variable loss = model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize());
+      total += loss.value().item();
+      (cfg.gradAccum() == 1 ? loss : F.scale(loss, 1f / cfg.gradAccum())).backward();
+    }
+    if (cfg.gradClip() > 0) GradClip.clipGradNorm(trainable, cfg.gradClip());
+    optimizer.step();
+    return total / cfg.gradAccum();
+  }
+
+  /** The generator for micro-batch m of step s: a function of (seed, s, m) only. */
+  static Rng batchRng(long seed, int step, int micro) {
+    return new Rng(seed * 0x9E3779B97F4A7C15L + step * 0x632BE59BD9B4E019L + micro * 0x85EBCA77C2B2AE63L);
+  }
+
+  /** Mean loss over {@code evalBatches} validation batches, always the same ones for a seed; eval mode, no graph. */
+  public double validationLoss() {
+    if (validation == null) return Double.NaN;
+    boolean wasTraining = model.isTraining();
+    model.eval();
+    try (NoGrad g = NoGrad.enter()) {
+      Rng rng = new Rng(cfg.seed() ^ 0x5EEDF00DL);
+      double sum = 0;
+      for (int i = 0; i < cfg.evalBatches(); i++) {
+        Batch b = validation.next(rng, cfg.batchSize(), cfg.contextLength());
+        sum += model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize()).value().item();
+      }
+      return sum / cfg.evalBatches();
+    } finally {
+      if (wasTraining) model.train();
+    }
+  }
+
+  /** The measurements of every step run so far (in this process; timings restart on resume). */
+  public TrainResult result() {
+    double ms = medianAfterWarmup();
+    long total = model.parameterCount();
+    long trainableCount = 0;
+    for (Parameter p : trainable) trainableCount += p.value().size();
+    return new TrainResult(curve(trainCurve), curve(valCurve), ms, cfg.tokensPerStep() / (ms / 1e3), heapPeak(),
+        optimizer.stateBytes(), trainableCount, total);
+  }
+
+  /** Loss curves so far, to save beside a checkpoint. */
+  Map<String, double[][]> curves() {
+    Map<String, double[][]> m = new LinkedHashMap<>();
+    m.put("train", curve(trainCurve));
+    m.put("val", curve(valCurve));
+    return m;
+  }
+
+  /** Restores a checkpoint's position: steps done, optimizer moments (by name) and the curves so far. */
+  void restore(int stepsDone, Map<String, org.jlora.engine.Tensor> optimizerState, double[][] train, double[][] val,
+               String source) {
+    if (stepsDone < 0 || stepsDone > cfg.steps()) {
+      throw new IllegalArgumentException(source + ": step " + stepsDone + " is outside this run's 0.." + cfg.steps());
+    }
+    optimizer.loadStateByName(model.namedParameters(), optimizerState, source);
+    step = stepsDone;
+    trainCurve.clear();
+    valCurve.clear();
+    for (int i = 0; i < train[0].length; i++) trainCurve.add(new double[] {train[0][i], train[1][i]});
+    for (int i = 0; i < val[0].length; i++) valCurve.add(new double[] {val[0][i], val[1][i]});
+  }
+
+  private static double[][] curve(List<double[]> points) {
+    double[][] c = new double[2][points.size()];
+    for (int i = 0; i < points.size(); i++) {
+      c[0][i] = points.get(i)[0];
+      c[1][i] = points.get(i)[1];
+    }
+    return c;
+  }
+
+  /** Median step time, skipping the first steps (JIT warm-up) when there are enough. */
+  private double medianAfterWarmup() {
+    if (stepMillis.isEmpty()) return Double.NaN;
+    int skip = stepMillis.size() >= 10 ? Math.min(5, stepMillis.size() / 5) : 0;
+    double[] t = stepMillis.subList(skip, stepMillis.size()).stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(t);
+    return t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
+  }
+
+  private static void resetHeapPeaks() {
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) pool.resetPeakUsage();
+    }
+  }
+
+  private static long heapPeak() {
+    long sum = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
+    }
+    return sum;
+  }
+}
