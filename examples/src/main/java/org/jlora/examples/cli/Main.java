@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code jlora} command line. */
 @Command(name = "jlora", mixinStandardHelpOptions = true, version = "jlora 0.1.0",
     description = "LoRA fine-tuning in pure Java.",
-    subcommands = {BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PretrainCommand.class, FinetuneCommand.class, GenerateCommand.class, EvalCommand.class,
+        DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

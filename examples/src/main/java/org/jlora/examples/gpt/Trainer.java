@@ -50,6 +50,7 @@ public final class Trainer {
   private final List<double[]> valCurve = new ArrayList<>();
   private final List<Double> stepMillis = new ArrayList<>();
   private int step;
+  private boolean timingsReset;   // warm-up already excluded by the caller
   private String label = "train";
   private Progress.Mode mode = Progress.Mode.QUIET;
   private Consumer<StepReport> listener = r -> {};
@@ -156,6 +157,12 @@ public final class Trainer {
     return new Rng(seed * 0x9E3779B97F4A7C15L + step * 0x632BE59BD9B4E019L + micro * 0x85EBCA77C2B2AE63L);
   }
 
+  /** Forgets the step times so far: a benchmark calls it after its warm-up steps. */
+  public void resetTimings() {
+    stepMillis.clear();
+    timingsReset = true;
+  }
+
   /** Mean loss over {@code evalBatches} validation batches, always the same ones for a seed; eval mode, no graph. */
   public double validationLoss() {
     if (validation == null) return Double.NaN;
@@ -218,7 +225,7 @@ public final class Trainer {
   /** Median step time, skipping the first steps (JIT warm-up) when there are enough. */
   private double medianAfterWarmup() {
     if (stepMillis.isEmpty()) return Double.NaN;
-    int skip = stepMillis.size() >= 10 ? Math.min(5, stepMillis.size() / 5) : 0;
+    int skip = !timingsReset && stepMillis.size() >= 10 ? Math.min(5, stepMillis.size() / 5) : 0;   // JIT warm-up
     double[] t = stepMillis.subList(skip, stepMillis.size()).stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(t);
     return t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;

@@ -1,0 +1,81 @@
+package org.jlora.examples.cli;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jlora.engine.Parallel;
+import org.jlora.engine.Rng;
+import org.jlora.examples.gpt.Generator;
+import org.jlora.examples.gpt.Gpt;
+import org.jlora.examples.gpt.GptConfig;
+import org.jlora.examples.gpt.Sampling;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jlora bench generate}: tokens/s of greedy generation with the KV cache, batch 1: a
+ * 16-token prompt, then {@code --tokens} new tokens (no stop token), median over repeats.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "GPT generation with the KV cache: median tokens/s after warm-up.")
+public final class BenchGenerateCommand implements Runnable {
+  @Option(names = "--model", defaultValue = "tiny", description = "tiny | small (default ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--tokens", defaultValue = "100", description = "new tokens per run (default ${DEFAULT-VALUE})")
+  int tokens;
+
+  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
+  int threads;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "untimed runs first (default ${DEFAULT-VALUE})")
+  int warmup;
+
+  @Option(names = "--iters", defaultValue = "10", description = "timed runs (default ${DEFAULT-VALUE})")
+  int iters;
+
+  @Option(names = "--no-cache", description = "recompute the whole prefix for every token (the slow reference)")
+  boolean noCache;
+
+  @Option(names = "--json", description = "one JSON line instead of text")
+  boolean json;
+
+  @Override
+  public void run() {
+    if (threads > 0) Parallel.setThreads(threads);
+    if (iters < 1 || warmup < 0) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
+    GptConfig cfg = GptConfig.named(model, BenchTrainCommand.VOCAB);
+    int promptLength = 16;
+    if (tokens < 1 || tokens > cfg.blockSize() - promptLength) {
+      throw new IllegalArgumentException("--tokens must be in [1, " + (cfg.blockSize() - promptLength) + "] for "
+          + model + " (block size " + cfg.blockSize() + ", prompt " + promptLength + ")");
+    }
+    Gpt gpt = new Gpt(cfg, 1L);
+    Generator gen = new Generator(gpt);
+    Rng rng = new Rng(3);
+    int[][] prompt = new int[1][promptLength];
+    for (int i = 0; i < promptLength; i++) prompt[0][i] = rng.nextInt(cfg.vocabSize());
+    double[] tps = new double[iters];
+    for (int i = -warmup; i < iters; i++) {
+      long t0 = System.nanoTime();
+      int n = gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache)[0].length;
+      double s = (System.nanoTime() - t0) / 1e9;
+      if (i >= 0) tps[i] = n / s;
+    }
+    Arrays.sort(tps);
+    double median = iters % 2 == 1 ? tps[iters / 2] : (tps[iters / 2 - 1] + tps[iters / 2]) / 2;
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("bench", "generate");
+    out.put("model", model);
+    out.put("threads", Parallel.threads());
+    out.put("kv_cache", !noCache);
+    out.put("tokens", tokens);
+    out.put("tokens_per_s", median);
+    if (json) {
+      System.out.println(OutputOptions.line(out));
+    } else {
+      System.out.printf("generate %s, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a %d-token prompt)%n",
+          model, Parallel.threads(), noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength);
+    }
+  }
+}

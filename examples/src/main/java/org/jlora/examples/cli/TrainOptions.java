@@ -1,0 +1,87 @@
+package org.jlora.examples.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jlora.engine.Parallel;
+import org.jlora.examples.data.CharTokenizer;
+import org.jlora.examples.data.Task;
+import org.jlora.examples.data.Tasks;
+import org.jlora.examples.data.TextData;
+import org.jlora.examples.gpt.Completions;
+import org.jlora.examples.gpt.TrainConfig;
+import org.jlora.examples.gpt.Trainer;
+import picocli.CommandLine.Option;
+
+/** Options shared by pretrain and finetune: the data and the run's budget. Unset values take the command's defaults. */
+public final class TrainOptions {
+  @Option(names = "--data", description = "train on this UTF-8 text file (90/10 train/validation split) instead of a built-in task")
+  Path data;
+
+  @Option(names = "--task", description = "built-in task or family: base, adapt, cpy, rev, rot, srt")
+  String task;
+
+  @Option(names = "--steps", description = "optimizer steps") Integer steps;
+
+  @Option(names = "--batch", description = "rows per step") Integer batch;
+
+  @Option(names = "--context", description = "tokens per row (at most the model's block size)") Integer context;
+
+  @Option(names = "--lr", description = "peak learning rate (warm-up 10%, then cosine to lr/10)") Float lr;
+
+  @Option(names = "--grad-accum", defaultValue = "1", description = "micro-batches per step (default ${DEFAULT-VALUE})")
+  int gradAccum;
+
+  @Option(names = "--seed", defaultValue = "1", description = "seed of init and data order (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
+  int threads;
+
+  /** Training and validation batches, from --data or the task (held-out words for validation). */
+  record Data(CharTokenizer tokenizer, Trainer.BatchSource train, Trainer.BatchSource validation, String name) {}
+
+  Data data(String defaultTask) {
+    if (data != null && task != null) throw new IllegalArgumentException("give --data or --task, not both");
+    if (threads > 0) Parallel.setThreads(threads);
+    if (data != null) {
+      try {
+        TextData text = TextData.load(data);
+        return new Data(text.tokenizer(), text::trainBatch, text::valBatch, data.toString());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    Task t = Tasks.family(task != null ? task : defaultTask);
+    CharTokenizer tok = Tasks.tokenizer();
+    return new Data(tok, Completions.training(t, tok, true), Completions.heldOut(t, tok, true), t.name());
+  }
+
+  TrainConfig config(int dSteps, int dBatch, int dContext, float dLr, float weightDecay) {
+    int s = DemoCommand.pos(steps, dSteps, "--steps");
+    TrainConfig base = TrainConfig.defaults(s, DemoCommand.pos(batch, dBatch, "--batch"),
+        DemoCommand.pos(context, dContext, "--context"), lr != null ? checkLr(lr) : dLr, seed);
+    return base.withWeightDecay(weightDecay).withGradAccum(gradAccum);
+  }
+
+  private static float checkLr(float v) {
+    if (!(v > 0 && v < 10)) throw new IllegalArgumentException("--lr must be a positive number below 10, got " + v);
+    return v;
+  }
+
+  /** Prints one JSON line a step when --json is on; does nothing otherwise. */
+  static java.util.function.Consumer<Trainer.StepReport> jsonLines(OutputOptions out) {
+    if (!out.json()) return r -> { };
+    return r -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("step", r.step());
+      m.put("loss", r.trainLoss());
+      if (!Double.isNaN(r.valLoss())) m.put("val_loss", r.valLoss());
+      m.put("lr", r.lr());
+      m.put("ms", r.ms());
+      System.out.println(OutputOptions.line(m));
+    };
+  }
+}
