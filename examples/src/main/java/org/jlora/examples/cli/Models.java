@@ -20,8 +20,7 @@ final class Models {
     try {
       loaded = Checkpoint.load(dir);
     } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("no checkpoint at " + dir + ": " + e.getMessage()
-          + "; run `jlora pretrain --out " + dir + "` first, or pass --model DIR");
+      throw new IllegalArgumentException("no checkpoint: " + e.getMessage());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -29,7 +29,7 @@ public final class TrainOptions {
 
   @Option(names = "--context", description = "tokens per row (at most the model's block size)") Integer context;
 
-  @Option(names = "--lr", description = "peak learning rate (warm-up 10%, then cosine to lr/10)") Float lr;
+  @Option(names = "--lr", description = "peak learning rate (warm-up 10%%, then cosine to lr/10)") Float lr;
 
   @Option(names = "--grad-accum", defaultValue = "1", description = "micro-batches per step (default ${DEFAULT-VALUE})")
   int gradAccum;
