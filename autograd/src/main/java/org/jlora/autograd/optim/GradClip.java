@@ -1,0 +1,35 @@
+package org.jlora.autograd.optim;
+
+import java.util.Collection;
+import org.jlora.autograd.Parameter;
+import org.jlora.engine.Backends;
+import org.jlora.engine.Tensor;
+
+/** Global gradient-norm clipping, PyTorch's {@code clip_grad_norm_}. */
+public final class GradClip {
+  private GradClip() {}
+
+  /**
+   * The 2-norm of all gradients taken together; when it exceeds {@code maxNorm} every gradient
+   * is scaled by {@code maxNorm / (norm + 1e-6)}. Parameters without a gradient are skipped.
+   * Returns the norm before clipping. The sum of squares runs in double, in parameter order.
+   */
+  public static float clipGradNorm(Collection<? extends Parameter> params, float maxNorm) {
+    double sumSquares = 0;
+    for (Parameter p : params) {
+      Tensor g = p.grad();
+      if (g == null) continue;
+      float[] d = g.data();
+      for (int i = g.offset(), end = g.offset() + g.size(); i < end; i++) sumSquares += (double) d[i] * d[i];
+    }
+    double norm = Math.sqrt(sumSquares);
+    double coef = maxNorm / (norm + 1e-6);
+    if (coef < 1) {
+      for (Parameter p : params) {
+        Tensor g = p.grad();
+        if (g != null) Backends.current().scale(g.size(), (float) coef, g.data(), g.offset());
+      }
+    }
+    return (float) norm;
+  }
+}

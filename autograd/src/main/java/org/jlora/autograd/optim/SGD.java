@@ -1,0 +1,67 @@
+package org.jlora.autograd.optim;
+
+import java.util.Collection;
+import java.util.List;
+import org.jlora.autograd.Parameter;
+import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
+import org.jlora.engine.Tensor;
+
+/**
+ * Stochastic gradient descent, PyTorch's rule: {@code d = g + wd·p}; with momentum,
+ * {@code buf = d} on the first step and {@code buf = momentum·buf + (1 - dampening)·d} after,
+ * {@code d = buf} (or {@code d + momentum·buf} with Nesterov); {@code p -= lr·d}.
+ */
+public final class SGD extends Optimizer {
+  private final float momentum;
+  private final float dampening;
+  private final boolean nesterov;
+
+  public SGD(List<ParamGroup> groups, float momentum, float dampening, boolean nesterov) {
+    super(groups);
+    if (momentum < 0) throw new IllegalArgumentException("SGD: momentum must be >= 0, got " + momentum);
+    if (nesterov && (momentum == 0 || dampening != 0)) {
+      throw new IllegalArgumentException("SGD: Nesterov needs momentum > 0 and zero dampening");
+    }
+    this.momentum = momentum;
+    this.dampening = dampening;
+    this.nesterov = nesterov;
+  }
+
+  /** One group: learning rate, momentum, weight decay. */
+  public SGD(Collection<? extends Parameter> params, float lr, float momentum, float weightDecay) {
+    this(List.of(new ParamGroup(params, lr, weightDecay)), momentum, 0f, false);
+  }
+
+  @Override
+  protected float[][] newState(int size) {
+    // [momentum buffer], plus a flag array telling whether it has been initialised
+    return momentum == 0 ? new float[0][] : new float[][] {new float[size], new float[1]};
+  }
+
+  @Override
+  protected void update(Parameter p, float[][] state, ParamGroup group) {
+    Backend be = Backends.current();
+    Tensor pv = p.value();
+    Tensor g = p.grad();
+    int n = pv.size();
+    float[] d = g.toArray();
+    if (group.weightDecay() != 0) be.axpy(n, group.weightDecay(), pv.data(), pv.offset(), d, 0);   // d = g + wd·p
+    if (momentum != 0) {
+      float[] buf = state[0];
+      if (state[1][0] == 0f) {
+        System.arraycopy(d, 0, buf, 0, n);
+        state[1][0] = 1f;
+      } else {
+        be.scale(n, momentum, buf, 0);
+        be.axpy(n, 1f - dampening, d, 0, buf, 0);
+      }
+      if (nesterov) {
+        be.axpy(n, momentum, buf, 0, d, 0);
+      } else {
+        d = buf;
+      }
+    }
+    be.axpy(n, -group.lr(), d, 0, pv.data(), pv.offset());
+  }
+}
