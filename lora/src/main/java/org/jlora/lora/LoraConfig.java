@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,8 +61,9 @@ public final class LoraConfig {
     this.fanInFanOut = b.fanInFanOut;
     this.useRslora = b.useRslora;
     this.initLoraWeights = b.initLoraWeights;
-    this.rankPattern = Map.copyOf(b.rankPattern);
-    this.alphaPattern = Map.copyOf(b.alphaPattern);
+    // insertion order matters: the first matching key wins, as in PEFT (Map.copyOf would scramble it)
+    this.rankPattern = Collections.unmodifiableMap(new LinkedHashMap<>(b.rankPattern));
+    this.alphaPattern = Collections.unmodifiableMap(new LinkedHashMap<>(b.alphaPattern));
     this.enableLora = b.enableLora == null ? null : List.copyOf(b.enableLora);
     this.mergeWeights = b.mergeWeights;
     this.seed = b.seed;
@@ -217,6 +219,14 @@ public final class LoraConfig {
     }
     if (o.path("use_dora").asBoolean(false)) {
       throw new IllegalArgumentException(source + ": use_dora is true; jlora does not implement DoRA");
+    }
+    // PEFT fields that change which layers are adapted: ignoring them would adapt the wrong set
+    for (String unsupported : new String[] {"layers_to_transform", "layers_pattern", "layer_replication"}) {
+      JsonNode v = o.path(unsupported);
+      if (!v.isMissingNode() && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
+        throw new IllegalArgumentException(source + ": " + unsupported + " is " + v + "; jlora does not implement it "
+            + "(only null is accepted)");
+      }
     }
     Builder b = builder();
     if (o.has("r")) b.r(requireInt(o, "r", source));
