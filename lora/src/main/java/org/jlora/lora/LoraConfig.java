@@ -248,7 +248,13 @@ public final class LoraConfig {
       m.forEach(n -> names.add(n.asText()));
       b.modulesToSave(names);
     }
-    if (o.has("bias")) b.bias(Bias.fromPeft(o.get("bias").asText()));
+    if (o.has("bias")) {
+      try {
+        b.bias(Bias.fromPeft(o.get("bias").asText()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+      }
+    }
     if (o.has("fan_in_fan_out")) b.fanInFanOut(o.get("fan_in_fan_out").asBoolean());
     if (o.has("use_rslora")) b.useRslora(o.get("use_rslora").asBoolean());
     JsonNode init = o.path("init_lora_weights");
