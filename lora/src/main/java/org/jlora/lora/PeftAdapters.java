@@ -168,6 +168,16 @@ public final class PeftAdapters {
   }
 
   /**
+   * PEFT's {@code PeftModel.from_pretrained}: injects the adapter in {@code dir} into the plain
+   * model {@code base} as "default" (per its adapter_config.json) and loads its tensors, strictly.
+   */
+  public static LoraModel fromPretrained(Module base, Path dir) throws IOException {
+    LoraModel lm = LoraModel.inject(base, readConfig(dir));
+    load(lm, dir, "default", true);
+    return lm;
+  }
+
+  /**
    * Loads the adapter in {@code dir} into {@code lm} as adapter {@code adapter}, creating it from
    * the directory's config when the model does not have it yet.
    *
