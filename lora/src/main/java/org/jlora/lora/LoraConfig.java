@@ -69,6 +69,7 @@ public final class LoraConfig {
     this.seed = b.seed;
   }
 
+  /** A builder with PEFT's defaults (r 8, alpha 8, no dropout, bias none); target_modules is required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -94,21 +95,31 @@ public final class LoraConfig {
     return b;
   }
 
+  /** The default rank (PEFT's {@code r}). */
   public int r() { return r; }
+  /** The default alpha; scaling = alpha / r. */
   public float loraAlpha() { return loraAlpha; }
+  /** Dropout on the adapter's input (dense and factorized conv layers). */
   public float loraDropout() { return loraDropout; }
   /** The suffix list, or null when a regex is used. */
   public List<String> targetModules() { return targetModules; }
   /** The full-match regex, or null when a suffix list is used. */
   public String targetRegex() { return targetRegex; }
+  /** Modules trained in full and saved with the adapter (PEFT's modules_to_save). */
   public List<String> modulesToSave() { return modulesToSave; }
+  /** Which biases train with the adapter. */
   public Bias bias() { return bias; }
+  /** Whether targeted Linear weights are stored [in, out] (GPT-2's Conv1D). */
   public boolean fanInFanOut() { return fanInFanOut; }
+  /** rsLoRA: scaling = alpha / sqrt(r) instead of alpha / r. */
   public boolean useRslora() { return useRslora; }
+  /** How A and B start. */
   public InitLoraWeights initLoraWeights() { return initLoraWeights; }
+  /** Per-module ranks by pattern key, in insertion order (the first match wins). */
   public Map<String, Integer> rankPattern() { return rankPattern; }
+  /** Per-module alphas by pattern key, in insertion order (the first match wins). */
   public Map<String, Float> alphaPattern() { return alphaPattern; }
-  /** loralib's MergedLinear mask, or null for plain LoRA Linear layers. */
+  /** loralib's MergedLinear mask (applied to every targeted Linear), or null for plain LoRA Linear layers. */
   public List<Boolean> enableLora() { return enableLora; }
   /** loralib's merge_weights: eval() merges ΔW into W, train() unmerges. */
   public boolean mergeWeights() { return mergeWeights; }

@@ -192,6 +192,7 @@ public final class LoraModel {
 
   // ------------------------------------------------------------------ adapters
 
+  /** The adapted model (the same object that was injected into). */
   public Module model() {
     return model;
   }
@@ -205,14 +206,17 @@ public final class LoraModel {
     return out;
   }
 
+  /** The adapter names, in the order they were added. */
   public List<String> adapterNames() {
     return new ArrayList<>(configs.keySet());
   }
 
+  /** The adapter the layers apply and that trains, or null after unloading. */
   public String activeAdapter() {
     return active;
   }
 
+  /** The config adapter {@code adapter} was added with; a clear error naming the adapters when unknown. */
   public LoraConfig config(String adapter) {
     LoraConfig c = configs.get(adapter);
     if (c == null) throw new IllegalArgumentException("no adapter '" + adapter + "'; adapters: " + configs.keySet());

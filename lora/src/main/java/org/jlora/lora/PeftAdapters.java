@@ -30,7 +30,9 @@ import org.jlora.lora.io.SafeTensors;
  * load it back into the MergedLinear form.
  */
 public final class PeftAdapters {
+  /** PEFT's config file name inside an adapter directory. */
   public static final String CONFIG_FILE = "adapter_config.json";
+  /** PEFT's weights file name inside an adapter directory. */
   public static final String WEIGHTS_FILE = "adapter_model.safetensors";
   static final String PREFIX = "base_model.model.";
   static final String MASK_KEY = "jlora.enable_lora.";
@@ -40,6 +42,7 @@ public final class PeftAdapters {
 
   /** What a {@link #load} found: keys the model expected but the file lacks, and keys nobody claimed. */
   public record LoadReport(List<String> missingKeys, List<String> unexpectedKeys) {
+    /** True when every expected key was found and every key in the file was used. */
     public boolean clean() {
       return missingKeys.isEmpty() && unexpectedKeys.isEmpty();
     }
