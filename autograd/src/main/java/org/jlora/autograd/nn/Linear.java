@@ -15,6 +15,7 @@ import org.jlora.engine.Tensor;
 public class Linear extends Module {
   private final Parameter weight;
   private final Parameter bias;
+  private final boolean fanInFanOut;
 
   /** PyTorch's init: weight and bias from U(-1/sqrt(in), 1/sqrt(in)). */
   public Linear(int in, int out, boolean bias, Rng rng) {
@@ -23,11 +24,21 @@ public class Linear extends Module {
 
   /** Wraps existing parameters (no copy): how an injected layer shares the base weights. */
   protected Linear(Parameter weight, Parameter biasOrNull) {
+    this(weight, biasOrNull, false);
+  }
+
+  /**
+   * Wraps existing parameters; with {@code fanInFanOut} the weight is stored {@code [in, out]}
+   * (GPT-2's Conv1D layout, loralib's fan_in_fan_out) and the layer computes {@code x·W + b}.
+   */
+  protected Linear(Parameter weight, Parameter biasOrNull, boolean fanInFanOut) {
     if (weight == null || weight.value().rank() != 2) {
-      throw new ShapeException("Linear: weight must be [out, in], got "
+      throw new ShapeException("Linear: weight must be " + (fanInFanOut ? "[in, out]" : "[out, in]") + ", got "
           + (weight == null ? "null" : Shapes.str(weight.shape())));
     }
-    if (biasOrNull != null && (biasOrNull.value().rank() != 1 || biasOrNull.value().dim(0) != weight.value().dim(0))) {
+    this.fanInFanOut = fanInFanOut;
+    int out = weight.value().dim(fanInFanOut ? 1 : 0);
+    if (biasOrNull != null && (biasOrNull.value().rank() != 1 || biasOrNull.value().dim(0) != out)) {
       throw new ShapeException("Linear: bias " + Shapes.str(biasOrNull.shape()) + " does not match weight "
           + Shapes.str(weight.shape()));
     }
@@ -51,17 +62,27 @@ public class Linear extends Module {
   }
 
   public int inFeatures() {
-    return weight.value().dim(1);
+    return weight.value().dim(fanInFanOut ? 0 : 1);
   }
 
   public int outFeatures() {
-    return weight.value().dim(0);
+    return weight.value().dim(fanInFanOut ? 1 : 0);
+  }
+
+  /** Whether the weight is stored {@code [in, out]} rather than {@code [out, in]}. */
+  public boolean fanInFanOut() {
+    return fanInFanOut;
   }
 
   /** x [..., in] -> [..., out]. */
   @Override
   public Variable forward(Variable x) {
-    return F.linear(x, weight, bias);
+    if (!fanInFanOut) return F.linear(x, weight, bias);
+    // x: [..., in], W: [in, out] -> x·W + b: [..., out]
+    int[] shape = x.shape();
+    shape[shape.length - 1] = outFeatures();
+    Variable y = F.matmul(F.reshape(x, -1, inFeatures()), false, weight, false);
+    return F.reshape(bias == null ? y : F.add(y, bias), shape);
   }
 
   @Override

@@ -61,6 +61,18 @@ public abstract class Module {
     return p;
   }
 
+  /**
+   * Removes the parameter registered under {@code name} (PyTorch's {@code del module.name}); LoRA
+   * layers use it to delete an adapter. A clear error when there is none.
+   */
+  protected void removeParameter(String name) {
+    if (!parameters.containsKey(name)) {
+      throw new IllegalArgumentException(getClass().getSimpleName() + " has no parameter '" + name
+          + "'; parameters: " + parameters.keySet());
+    }
+    parameters.remove(name);
+  }
+
   /** Registers a child whose slot accepts instances of {@code m}'s own class (and subclasses). */
   protected <M extends Module> Child<M> registerModule(String name, M m) {
     if (m == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": child '" + name + "' is null");

@@ -1,0 +1,123 @@
+package org.jlora.engine.kernels;
+
+import static org.jlora.engine.kernels.MatmulMicroKernel.MR;
+import static org.jlora.engine.kernels.MatmulMicroKernel.NR;
+
+import org.jlora.engine.Parallel;
+
+/**
+ * The packed, cache-blocked matmul for matrices that are not thin (Goto's scheme):
+ * <pre>
+ * for each column super-block of B  (all of B for ordinary shapes)
+ *   pack op(B) into [K-block][NR-panel][kc][NR]                 (both threads, split by panel)
+ *   for each MC-row block of C            (split across threads by rows, or by panels if m is small)
+ *     for each K-block of KC:  pack op(A) rows into [MR-panel][kc][MR]     (L2)
+ *       for each NR-panel of B (its kc x NR micro-panel stays in L1)
+ *         for each MR-panel of A:  C tile (+)= micro-kernel
+ * </pre>
+ * Every element of C sees the same K-blocks in the same order and the same FMA sequence
+ * whichever thread computes it, so results do not depend on the thread count.
+ */
+final class MatmulBlocked {
+  /** Depth of a K-block: a B micro-panel [KC][NR] then takes 24 KiB of the 48 KiB L1d. */
+  static final int KC = Integer.getInteger("jlora.matmul.kc", 128);
+  /** Rows of A packed at once: [MC][KC] = 96 KiB, comfortably inside the 1 MiB L2. */
+  static final int MC = Integer.getInteger("jlora.matmul.mc", 192) / MR * MR;
+  /** Cap on a packed B (floats): very wide B (a vocabulary projection) is done in column slices. */
+  static final int MAX_PACKED_B = 1 << 22;
+
+  private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][]);
+  private static final int PACKED_B = 0, PACKED_A = 1, EDGE_TILE = 2;
+
+  private MatmulBlocked() {}
+
+  /** {@code C[m, n] (+)= op(A)[m, k] · op(B)[k, n]} for one matrix; see {@link MatmulScalar}. */
+  static void matmul(int m, int n, int k, float[] a, int aBase, boolean transA,
+                     float[] b, int bBase, boolean transB, float[] c, int cBase,
+                     boolean accumulate, boolean parallel) {
+    int threads = parallel ? Parallel.threads() : 1;
+    int maxCols = Math.max(NR, MAX_PACKED_B / Math.max(1, k) / NR * NR);
+    for (int j0 = 0; j0 < n; j0 += maxCols) {
+      int cols = Math.min(maxCols, n - j0);
+      int panels = (cols + NR - 1) / NR;
+      int stride = panels * NR; // floats per packed row of B, padding included
+      float[] bp = buffer(PACKED_B, k * stride);
+      final int jStart = j0;
+      long packWork = parallel ? (long) k * cols : 0;
+      Parallel.forRange(panels, packWork, (from, to) -> {
+        for (int p0 = 0; p0 < k; p0 += KC) {
+          int kc = Math.min(KC, k - p0);
+          MatmulPacking.packB(b, bBase, transB, k, n, p0, kc, jStart + from * NR, to - from,
+              bp, p0 * stride + from * kc * NR);
+        }
+      });
+
+      long work = parallel ? (long) m * cols * k : 0;
+      int rowPanels = (m + MR - 1) / MR;
+      if (rowPanels >= 4 * threads || panels < threads) {
+        Parallel.forRange(rowPanels, work, (from, to) ->
+            compute(m, n, k, a, aBase, transA, bp, stride, jStart, 0, panels,
+                c, cBase, accumulate, from * MR, Math.min(m, to * MR)));
+      } else {
+        // few rows, many columns (e.g. a LoRA-A gradient [r, in]): split the panels instead
+        Parallel.forRange(panels, work, (from, to) ->
+            compute(m, n, k, a, aBase, transA, bp, stride, jStart, from, to,
+                c, cBase, accumulate, 0, m));
+      }
+    }
+  }
+
+  /** Rows {@code [i0, i1)} of C, B panels {@code [panel0, panel1)} of the super-block at {@code j0}. */
+  private static void compute(int m, int n, int k, float[] a, int aBase, boolean transA,
+                              float[] bp, int stride, int j0, int panel0, int panel1,
+                              float[] c, int cBase, boolean accumulate, int i0, int i1) {
+    float[] ap = buffer(PACKED_A, MC * Math.min(KC, k));
+    float[] edge = buffer(EDGE_TILE, MR * NR);
+    for (int ic = i0; ic < i1; ic += MC) {
+      int mc = Math.min(MC, i1 - ic);
+      for (int p0 = 0; p0 < k; p0 += KC) {
+        int kc = Math.min(KC, k - p0);
+        MatmulPacking.packA(a, aBase, transA, m, k, ic, mc, p0, kc, ap);
+        boolean load = accumulate || p0 > 0; // later K-blocks add to what the earlier ones left
+        for (int panel = panel0; panel < panel1; panel++) {
+          int j = j0 + panel * NR;
+          int nr = Math.min(NR, n - j);
+          int bi = p0 * stride + panel * kc * NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int ci = cBase + (ic + ir) * n + j;
+            if (mr == MR && nr == NR) {
+              MatmulMicroKernel.tile(kc, ap, ir * kc, bp, bi, c, ci, n, load);
+            } else {
+              edgeTile(kc, ap, ir * kc, bp, bi, c, ci, n, mr, nr, load, edge);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * A tile cut by the edge of C: run the same kernel on a scratch tile (so the arithmetic per
+   * element is exactly that of a full tile) and copy the valid {@code mr x nr} corner.
+   */
+  private static void edgeTile(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci,
+                               int ldc, int mr, int nr, boolean load, float[] edge) {
+    if (load) {
+      for (int r = 0; r < mr; r++) System.arraycopy(c, ci + r * ldc, edge, r * NR, nr);
+    }
+    MatmulMicroKernel.tile(kc, ap, ai, bp, bi, edge, 0, NR, load);
+    for (int r = 0; r < mr; r++) System.arraycopy(edge, r * NR, c, ci + r * ldc, nr);
+  }
+
+  /** This thread's buffer {@code which}, grown (never shrunk) to at least {@code size} floats. */
+  private static float[] buffer(int which, int size) {
+    float[][] mine = BUFFERS.get();
+    float[] buf = mine[which];
+    if (buf == null || buf.length < size) {
+      buf = new float[size];
+      mine[which] = buf;
+    }
+    return buf;
+  }
+}

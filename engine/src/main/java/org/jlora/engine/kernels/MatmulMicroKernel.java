@@ -1,0 +1,81 @@
+package org.jlora.engine.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-tiled heart of the matmul: a {@code MR x NR} tile of C held in 18 vector
+ * registers while {@code kc} rank-1 updates stream past.
+ *
+ * <p>Per step p it loads one row of the packed B panel (3 vectors), broadcasts each of the 6
+ * packed A values of column p and issues 18 FMAs. 18 accumulators + 3 B vectors + 1 broadcast
+ * fit the 32 AVX-512 registers; C2 spills (and boxes) beyond about that, so the tile is not
+ * larger.
+ */
+final class MatmulMicroKernel {
+  static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  static final int VLEN = SPECIES.length();
+  /** Rows of C per tile (the broadcast dimension). */
+  static final int MR = 6;
+  /** Columns of C per tile: three vectors. */
+  static final int NR = 3 * VLEN;
+
+  private MatmulMicroKernel() {}
+
+  /**
+   * {@code C[0:6, 0:NR] = (load ? C : 0) + Ap · Bp} for one tile.
+   *
+   * <p>Ap: packed A micro-panel {@code [kc][MR]} from {@code ai}; Bp: packed B micro-panel
+   * {@code [kc][NR]} from {@code bi}; C: row-major with leading dimension {@code ldc} from
+   * {@code ci}. The tile must lie wholly inside C (edge tiles go through a scratch tile).
+   */
+  static void tile(int kc, float[] ap, int ai, float[] bp, int bi,
+                   float[] c, int ci, int ldc, boolean load) {
+    FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22;
+    FloatVector c30, c31, c32, c40, c41, c42, c50, c51, c52;
+    if (load) {
+      int r = ci;
+      c00 = FloatVector.fromArray(SPECIES, c, r); c01 = FloatVector.fromArray(SPECIES, c, r + VLEN);
+      c02 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
+      c10 = FloatVector.fromArray(SPECIES, c, r); c11 = FloatVector.fromArray(SPECIES, c, r + VLEN);
+      c12 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
+      c20 = FloatVector.fromArray(SPECIES, c, r); c21 = FloatVector.fromArray(SPECIES, c, r + VLEN);
+      c22 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
+      c30 = FloatVector.fromArray(SPECIES, c, r); c31 = FloatVector.fromArray(SPECIES, c, r + VLEN);
+      c32 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
+      c40 = FloatVector.fromArray(SPECIES, c, r); c41 = FloatVector.fromArray(SPECIES, c, r + VLEN);
+      c42 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
+      c50 = FloatVector.fromArray(SPECIES, c, r); c51 = FloatVector.fromArray(SPECIES, c, r + VLEN);
+      c52 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN);
+    } else {
+      FloatVector z = FloatVector.zero(SPECIES);
+      c00 = z; c01 = z; c02 = z; c10 = z; c11 = z; c12 = z; c20 = z; c21 = z; c22 = z;
+      c30 = z; c31 = z; c32 = z; c40 = z; c41 = z; c42 = z; c50 = z; c51 = z; c52 = z;
+    }
+    for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+      // B row p of the panel: [NR] = 3 vectors; A column p of the panel: [MR] scalars.
+      FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + VLEN);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, bp, bi + 2 * VLEN);
+      FloatVector a = FloatVector.broadcast(SPECIES, ap[ai]);
+      c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+      c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+      c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+      c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+      c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42);
+      a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+      c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52);
+    }
+    int r = ci;
+    c00.intoArray(c, r); c01.intoArray(c, r + VLEN); c02.intoArray(c, r + 2 * VLEN); r += ldc;
+    c10.intoArray(c, r); c11.intoArray(c, r + VLEN); c12.intoArray(c, r + 2 * VLEN); r += ldc;
+    c20.intoArray(c, r); c21.intoArray(c, r + VLEN); c22.intoArray(c, r + 2 * VLEN); r += ldc;
+    c30.intoArray(c, r); c31.intoArray(c, r + VLEN); c32.intoArray(c, r + 2 * VLEN); r += ldc;
+    c40.intoArray(c, r); c41.intoArray(c, r + VLEN); c42.intoArray(c, r + 2 * VLEN); r += ldc;
+    c50.intoArray(c, r); c51.intoArray(c, r + VLEN); c52.intoArray(c, r + 2 * VLEN);
+  }
+}

@@ -1,0 +1,87 @@
+package org.jlora.engine.kernels;
+
+import static org.jlora.engine.kernels.MatmulMicroKernel.MR;
+import static org.jlora.engine.kernels.MatmulMicroKernel.NR;
+import static org.jlora.engine.kernels.MatmulMicroKernel.SPECIES;
+import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Copies blocks of A and B into the order the micro-kernel reads them, so its inner loop walks
+ * memory strictly forward. Transposed operands are handled here, by reading the source
+ * transposed while packing; no transposed copy of a tensor is ever made. Rows or columns past
+ * the matrix edge are packed as zeros, so edge tiles run the same kernel.
+ */
+final class MatmulPacking {
+  private MatmulPacking() {}
+
+  /**
+   * Packs {@code op(B)[p0 : p0+kc, j0 : j0 + panels*NR]} as {@code panels} micro-panels
+   * {@code [kc][NR]}, one after another from {@code dst[di]}; columns at or past {@code n} are 0.
+   *
+   * <p>op(B)[p, j] is {@code b[bBase + p*n + j]}, or {@code b[bBase + j*k + p]} with transB.
+   */
+  static void packB(float[] b, int bBase, boolean transB, int k, int n,
+                    int p0, int kc, int j0, int panels, float[] dst, int di) {
+    for (int panel = 0; panel < panels; panel++, di += kc * NR) {
+      int j = j0 + panel * NR;
+      int cols = Math.min(NR, n - j);
+      if (!transB && cols == NR) {
+        // whole rows of the panel are contiguous in B: copy them a vector at a time
+        for (int p = 0; p < kc; p++) {
+          int src = bBase + (p0 + p) * n + j;
+          int d = di + p * NR;
+          for (int v = 0; v < NR; v += VLEN) {
+            FloatVector.fromArray(SPECIES, b, src + v).intoArray(dst, d + v);
+          }
+        }
+      } else if (!transB) {
+        for (int p = 0; p < kc; p++) {
+          int src = bBase + (p0 + p) * n + j;
+          int d = di + p * NR;
+          for (int jj = 0; jj < cols; jj++) dst[d + jj] = b[src + jj];
+          for (int jj = cols; jj < NR; jj++) dst[d + jj] = 0f;
+        }
+      } else {
+        // B stored [n, k]: column j of op(B) is row j of storage, contiguous along p
+        for (int jj = 0; jj < cols; jj++) {
+          int src = bBase + (j + jj) * k + p0;
+          for (int p = 0; p < kc; p++) dst[di + p * NR + jj] = b[src + p];
+        }
+        for (int jj = cols; jj < NR; jj++) {
+          for (int p = 0; p < kc; p++) dst[di + p * NR + jj] = 0f;
+        }
+      }
+    }
+  }
+
+  /**
+   * Packs {@code op(A)[i0 : i0+rows, p0 : p0+kc]} as micro-panels {@code [kc][MR]}, one per MR
+   * rows, from {@code dst[0]}; rows past {@code i0 + rows} are 0.
+   *
+   * <p>op(A)[i, p] is {@code a[aBase + i*k + p]}, or {@code a[aBase + p*m + i]} with transA.
+   */
+  static void packA(float[] a, int aBase, boolean transA, int m, int k,
+                    int i0, int rows, int p0, int kc, float[] dst) {
+    for (int ir = 0, di = 0; ir < rows; ir += MR, di += kc * MR) {
+      int mr = Math.min(MR, rows - ir);
+      int i = i0 + ir;
+      if (!transA) {
+        for (int r = 0; r < mr; r++) {
+          int src = aBase + (i + r) * k + p0;
+          for (int p = 0; p < kc; p++) dst[di + p * MR + r] = a[src + p];
+        }
+      } else {
+        // A stored [k, m]: the MR values of column p sit side by side
+        for (int p = 0; p < kc; p++) {
+          int src = aBase + (p0 + p) * m + i;
+          for (int r = 0; r < mr; r++) dst[di + p * MR + r] = a[src + r];
+        }
+      }
+      for (int r = mr; r < MR; r++) {
+        for (int p = 0; p < kc; p++) dst[di + p * MR + r] = 0f;
+      }
+    }
+  }
+}

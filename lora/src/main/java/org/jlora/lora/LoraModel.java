@@ -1,0 +1,331 @@
+package org.jlora.lora;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jlora.autograd.Parameter;
+import org.jlora.autograd.nn.Conv2d;
+import org.jlora.autograd.nn.Embedding;
+import org.jlora.autograd.nn.Linear;
+import org.jlora.autograd.nn.Module;
+import org.jlora.engine.Rng;
+
+/**
+ * A model with LoRA adapters injected, PEFT style: {@link #inject} replaces the targeted Linear,
+ * Embedding and Conv2d children with LoRA layers that share the base weights, freezes everything
+ * but the adapters, and manages several named adapters.
+ *
+ * <pre>{@code
+ * LoraConfig cfg = LoraConfig.builder().r(8).loraAlpha(16).targetModules("c_attn").build();
+ * System.out.println(LoraModel.dryRun(gpt, cfg));      // what would be adapted
+ * LoraModel lm = LoraModel.inject(gpt, cfg);           // adapter "default", only A and B train
+ * ... train ...
+ * PeftAdapters.save(lm, "default", Path.of("out/adapter"));
+ * Module merged = lm.mergeAndUnload();                 // plain layers, W = W0 + ΔW
+ * }</pre>
+ */
+public final class LoraModel {
+  private final Module model;
+  private final Map<String, LoraConfig> configs = new LinkedHashMap<>();
+  private String active;
+
+  private LoraModel(Module model) {
+    this.model = model;
+  }
+
+  /** One module a config targets: its dotted name, its current type, and what it becomes. */
+  public record Match(String module, String type, String becomes, int r, float alpha) {
+    @Override
+    public String toString() {
+      return module + " (" + type + ") -> " + becomes + " r=" + r + " alpha=" + alpha;
+    }
+  }
+
+  /**
+   * The modules {@code cfg} would adapt, without changing anything. Fails like {@link #inject} on
+   * a target that matches nothing, listing the names it could have meant.
+   */
+  public static List<Match> dryRun(Module model, LoraConfig cfg) {
+    List<Match> matches = new ArrayList<>();
+    for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
+      String name = e.getKey();
+      // a LoRA layer's own lora_A / lora_B holders are not targets (a regex like ".*fc.*" reaches them)
+      if (name.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(name)) continue;
+      matches.add(new Match(name, e.getValue().getClass().getSimpleName(), loraTypeFor(name, e.getValue(), cfg),
+          cfg.rankFor(name), cfg.alphaFor(name)));
+    }
+    if (matches.isEmpty()) throw noMatch(model, cfg);
+    for (String keep : cfg.modulesToSave()) {
+      boolean found = model.namedModules().keySet().stream()
+          .anyMatch(n -> n.equals(keep) || n.endsWith("." + keep));
+      if (!found) {
+        throw new IllegalArgumentException("modules_to_save '" + keep + "' matches no module; modules are: "
+            + String.join(", ", suggestions(model, keep)));
+      }
+    }
+    return matches;
+  }
+
+  /** Injects adapter "default". */
+  public static LoraModel inject(Module model, LoraConfig cfg) {
+    return inject(model, cfg, "default");
+  }
+
+  /** Injects adapter {@code adapterName} per {@code cfg} and marks only adapters (and cfg's biases) trainable. */
+  public static LoraModel inject(Module model, LoraConfig cfg, String adapterName) {
+    LoraModel lm = new LoraModel(model);
+    lm.addAdapter(adapterName, cfg);
+    return lm;
+  }
+
+  /**
+   * Adds a named adapter: targeted layers that are LoRA layers already get a second adapter, plain
+   * ones are replaced. The first adapter becomes the active one.
+   */
+  public void addAdapter(String adapterName, LoraConfig cfg) {
+    if (configs.containsKey(adapterName)) {
+      throw new IllegalArgumentException("adapter '" + adapterName + "' already exists; adapters: " + configs.keySet());
+    }
+    List<Match> matches = dryRun(model, cfg);
+    Rng rng = new Rng(cfg.seed());
+    for (Match m : matches) {
+      Module current = model.namedModules().get(m.module());
+      LoraLayer layer = current instanceof LoraLayer l ? l : replace(m.module(), current, cfg);
+      layer.addAdapter(AdapterSpec.fromConfig(adapterName, cfg, m.module(), rng.split()));
+      // the model's active adapter stays the one every layer applies; a layer without it applies none
+      if (active != null) activate(layer, active);
+    }
+    configs.put(adapterName, cfg);
+    if (active == null) active = adapterName;
+    markTrainable(active);
+  }
+
+  /**
+   * Freezes everything but the matrices of adapter {@code adapter} (other adapters stay frozen, as
+   * in PEFT), plus its config's biases and modules_to_save.
+   */
+  private void markTrainable(String adapter) {
+    LoraConfig cfg = configs.get(adapter);
+    Lora.markOnlyLoraAsTrainable(model, cfg.bias());
+    for (LoraLayer l : loraLayers().values()) {
+      for (LoraAdapter ad : l.lora().adapters().values()) {
+        boolean on = ad.name().equals(adapter);
+        ad.a().setRequiresGrad(on);
+        ad.b().setRequiresGrad(on);
+      }
+    }
+    for (String keep : cfg.modulesToSave()) {
+      model.namedModules().forEach((n, mod) -> {
+        if (n.equals(keep) || n.endsWith("." + keep)) mod.parameters().forEach(p -> p.setRequiresGrad(true));
+      });
+    }
+  }
+
+  private LoraLayer replace(String name, Module current, LoraConfig cfg) {
+    Module replacement = wrap(name, current, cfg);
+    replacement.train(current.isTraining());   // a model in eval() stays in eval()
+    int dot = name.lastIndexOf('.');
+    Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
+    parent.replaceChild(name.substring(dot + 1), replacement);
+    return (LoraLayer) replacement;
+  }
+
+  private static Module wrap(String name, Module m, LoraConfig cfg) {
+    if (m instanceof Linear lin) {
+      if (cfg.enableLora() != null) {
+        boolean[] mask = new boolean[cfg.enableLora().size()];
+        for (int i = 0; i < mask.length; i++) mask[i] = cfg.enableLora().get(i);
+        return MergedLinear.wrap(lin, mask, cfg.fanInFanOut(), cfg.mergeWeights());
+      }
+      return LoraLinear.wrap(lin, cfg.fanInFanOut(), cfg.mergeWeights());
+    }
+    if (m instanceof Embedding emb) return LoraEmbedding.wrap(emb, cfg.mergeWeights());
+    if (m instanceof Conv2d conv) return LoraConv2d.factorized(conv, cfg.mergeWeights());
+    throw new IllegalArgumentException("target '" + name + "' is a " + m.getClass().getSimpleName()
+        + "; LoRA adapts Linear, Embedding and Conv2d modules");
+  }
+
+  private static String loraTypeFor(String name, Module m, LoraConfig cfg) {
+    if (m instanceof LoraLayer) return m.getClass().getSimpleName() + " (+adapter)";
+    if (m instanceof Linear) return cfg.enableLora() != null ? "MergedLinear" + cfg.enableLora() : "LoraLinear";
+    if (m instanceof Embedding) return "LoraEmbedding";
+    if (m instanceof Conv2d) return "LoraConv2d";
+    throw new IllegalArgumentException("target '" + name + "' is a " + m.getClass().getSimpleName()
+        + "; LoRA adapts Linear, Embedding and Conv2d modules");
+  }
+
+  private static IllegalArgumentException noMatch(Module model, LoraConfig cfg) {
+    String target = cfg.targetRegex() != null ? "regex '" + cfg.targetRegex() + "'" : "target_modules " + cfg.targetModules();
+    String probe = cfg.targetRegex() != null ? cfg.targetRegex() : String.join(" ", cfg.targetModules());
+    return new IllegalArgumentException(target + " matched no module. Adaptable modules (closest first): "
+        + String.join(", ", suggestions(model, probe)));
+  }
+
+  /** Names of adaptable modules, closest (edit distance of the last component) to {@code probe} first. */
+  private static List<String> suggestions(Module model, String probe) {
+    List<String> names = new ArrayList<>();
+    model.namedModules().forEach((n, m) -> {
+      if (!n.isEmpty() && (m instanceof Linear || m instanceof Embedding || m instanceof Conv2d)) names.add(n);
+    });
+    names.sort(Comparator.comparingInt((String n) -> distance(n.substring(n.lastIndexOf('.') + 1), probe))
+        .thenComparing(Comparator.naturalOrder()));
+    return names.size() > 12 ? names.subList(0, 12) : names;
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) prev[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev; prev = cur; cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  // ------------------------------------------------------------------ adapters
+
+  /** The adapted model (the same object that was injected into). */
+  public Module model() {
+    return model;
+  }
+
+  /** The LoRA layers by module name. */
+  public Map<String, LoraLayer> loraLayers() {
+    Map<String, LoraLayer> out = new LinkedHashMap<>();
+    model.namedModules().forEach((n, m) -> {
+      if (m instanceof LoraLayer l) out.put(n, l);
+    });
+    return out;
+  }
+
+  /** The adapter names, in the order they were added. */
+  public List<String> adapterNames() {
+    return new ArrayList<>(configs.keySet());
+  }
+
+  /** The adapter the layers apply and that trains, or null after unloading. */
+  public String activeAdapter() {
+    return active;
+  }
+
+  /** The config adapter {@code adapter} was added with; a clear error naming the adapters when unknown. */
+  public LoraConfig config(String adapter) {
+    LoraConfig c = configs.get(adapter);
+    if (c == null) throw new IllegalArgumentException("no adapter '" + adapter + "'; adapters: " + configs.keySet());
+    return c;
+  }
+
+  /** Makes {@code adapter} the one every layer applies (unmerging another first) and the one that trains. */
+  public void setAdapter(String adapter) {
+    config(adapter);
+    for (LoraLayer l : loraLayers().values()) activate(l, adapter);
+    active = adapter;
+    markTrainable(adapter);
+  }
+
+  /** Makes {@code adapter} active on {@code layer}, or no adapter at all when the layer lacks it. */
+  private static void activate(LoraLayer layer, String adapter) {
+    if (layer.adapterNames().contains(adapter)) {
+      layer.setActiveAdapter(adapter);
+    } else {
+      layer.lora().deactivate(layer);
+    }
+  }
+
+  /** Turns every adapter off until the scope closes: the model computes the base outputs. */
+  public AutoCloseable disableAdapters() {
+    List<LoraLayer> layers = new ArrayList<>(loraLayers().values());
+    layers.forEach(l -> l.setAdaptersEnabled(false));
+    return new AutoCloseable() {
+      private boolean closed;
+
+      @Override
+      public void close() {
+        if (closed) return;
+        closed = true;
+        layers.forEach(l -> l.setAdaptersEnabled(true));
+      }
+    };
+  }
+
+  /** Removes adapter {@code adapter} from every layer; the active one can be deleted only when it is the last one or another is set first. */
+  public void deleteAdapter(String adapter) {
+    config(adapter);
+    if (adapter.equals(active) && configs.size() > 1) {
+      throw new IllegalStateException("adapter '" + adapter + "' is active; setAdapter(...) another one first");
+    }
+    for (LoraLayer l : loraLayers().values()) {
+      if (l.adapterNames().contains(adapter)) l.deleteAdapter(adapter);
+    }
+    configs.remove(adapter);
+    if (adapter.equals(active)) active = null;
+  }
+
+  /** Merges the active adapter into every base weight and replaces the LoRA layers by plain ones. */
+  public Module mergeAndUnload() {
+    for (Map.Entry<String, LoraLayer> e : loraLayers().entrySet()) {
+      e.getValue().merge();
+      replacePlain(e.getKey(), e.getValue());
+    }
+    configs.clear();
+    active = null;
+    return model;
+  }
+
+  /** Drops every adapter (unmerging first) and puts the plain base layers back. */
+  public Module unload() {
+    for (Map.Entry<String, LoraLayer> e : loraLayers().entrySet()) {
+      e.getValue().unmerge();
+      replacePlain(e.getKey(), e.getValue());
+    }
+    configs.clear();
+    active = null;
+    return model;
+  }
+
+  private void replacePlain(String name, LoraLayer layer) {
+    int dot = name.lastIndexOf('.');
+    Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
+    Module plain = layer.toBaseLayer();
+    plain.train(((Module) layer).isTraining());
+    parent.replaceChild(name.substring(dot + 1), plain);
+  }
+
+  /** Trainable vs total parameters, then one line per adapted layer (rank, alpha, scaling, merge state). */
+  public String summary() {
+    long trainable = Lora.trainableParameterCount(model);
+    long total = 0;
+    for (Parameter p : model.parameters()) total += p.value().size();
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("trainable params: %,d || all params: %,d || trainable%%: %.4f%n",
+        trainable, total, 100.0 * trainable / Math.max(1, total)));
+    List<String> rows = new ArrayList<>();
+    loraLayers().forEach((name, l) -> {
+      for (LoraAdapter ad : l.lora().adapters().values()) {
+        rows.add(String.format("  %-40s %-14s adapter=%-10s r=%-3d alpha=%-6s scaling=%.4f%s%s", name,
+            l.getClass().getSimpleName(), ad.name(), ad.r(), trim(ad.alpha()), ad.scaling(),
+            ad.name().equals(l.activeAdapter()) ? " active" : "",
+            l.isMerged() && ad.name().equals(l.activeAdapter()) ? " merged" : ""));
+      }
+    });
+    rows.forEach(r -> sb.append(r).append('\n'));
+    return sb.toString();
+  }
+
+  private static String trim(float f) {
+    return f == Math.rint(f) ? String.valueOf((long) f) : String.valueOf(f);
+  }
+
+  /** Unmodifiable view of the configs by adapter name. */
+  public Map<String, LoraConfig> configs() {
+    return Collections.unmodifiableMap(configs);
+  }
+}

@@ -1,0 +1,185 @@
+package org.jlora.lora;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jlora.engine.Backends;
+import org.jlora.engine.Tensor;
+
+/**
+ * The bookkeeping every LoRA layer shares: its named adapters, which one is active, whether
+ * adapters are enabled, and the typed merge state. The layer supplies the math (its forward and
+ * {@link LoraLayer#deltaWeight}); this class keeps the rules in one place:
+ *
+ * <ul>
+ *   <li>merged: W holds {@code W0 + ΔW(active)}, the forward runs the base layer alone, and the
+ *       layer refuses to load a state dict (loralib would silently corrupt W there);
+ *   <li>unmerge subtracts the very same ΔW (A and B receive no gradient while merged), so W
+ *       returns to W0 to within a float rounding per element, however often it is repeated;
+ *   <li>switching the active adapter or disabling adapters while merged unmerges first.
+ * </ul>
+ */
+public final class LoraState {
+  /** Whether ΔW is folded into the base weight. */
+  public enum MergeState { UNMERGED, MERGED }
+
+  private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
+  private final AdapterParams aParams;
+  private final AdapterParams bParams;
+  private final boolean mergeWeights;
+  private String active;
+  private boolean enabled = true;
+  private MergeState mergeState = MergeState.UNMERGED;
+  private String mergedAdapter;
+
+  /**
+   * @param aParams      the layer's {@code lora_A} child, holding A per adapter name
+   * @param bParams      the layer's {@code lora_B} child, holding B per adapter name
+   * @param mergeWeights loralib's merge_weights: eval() merges, train() unmerges
+   */
+  public LoraState(AdapterParams aParams, AdapterParams bParams, boolean mergeWeights) {
+    this.aParams = aParams;
+    this.bParams = bParams;
+    this.mergeWeights = mergeWeights;
+  }
+
+  /** The parameter name of adapter {@code name}'s A, relative to the layer: "lora_A.name". */
+  public static String aName(String adapter) {
+    return "lora_A." + adapter;
+  }
+
+  /** Likewise for B: "lora_B.name". */
+  public static String bName(String adapter) {
+    return "lora_B." + adapter;
+  }
+
+  void add(LoraAdapter adapter) {
+    if (adapters.containsKey(adapter.name())) {
+      throw new IllegalArgumentException("adapter '" + adapter.name() + "' already exists on this layer");
+    }
+    adapters.put(adapter.name(), adapter);
+    aParams.put(adapter.name(), adapter.a());
+    bParams.put(adapter.name(), adapter.b());
+    if (active == null) active = adapter.name();
+  }
+
+  void delete(String name, LoraLayer layer) {
+    require(name);
+    if (mergeState == MergeState.MERGED && name.equals(mergedAdapter)) unmerge(layer);
+    adapters.remove(name);
+    aParams.remove(name);
+    bParams.remove(name);
+    if (name.equals(active)) active = adapters.isEmpty() ? null : adapters.keySet().iterator().next();
+  }
+
+  /** The adapter called {@code name}, or a clear error listing the ones there are. */
+  public LoraAdapter require(String name) {
+    LoraAdapter a = adapters.get(name);
+    if (a == null) {
+      throw new IllegalArgumentException("no adapter '" + name + "' on this layer; it has " + adapters.keySet());
+    }
+    return a;
+  }
+
+  /** The adapters by name, in the order they were added. */
+  public Map<String, LoraAdapter> adapters() {
+    return Collections.unmodifiableMap(adapters);
+  }
+
+  /** The adapter names, in the order they were added. */
+  public List<String> adapterNames() {
+    return new ArrayList<>(adapters.keySet());
+  }
+
+  /** The active adapter's name, or null when the layer has none. */
+  public String activeName() {
+    return active;
+  }
+
+  void setActive(String name, LoraLayer layer) {
+    require(name);
+    if (mergeState == MergeState.MERGED && !name.equals(mergedAdapter)) unmerge(layer);
+    active = name;
+  }
+
+  /**
+   * No adapter of this layer is active (unmerging first): the layer computes the base output. A
+   * model whose active adapter this layer lacks puts it in this state, as PEFT skips such layers.
+   */
+  void deactivate(LoraLayer layer) {
+    unmerge(layer);
+    active = null;
+  }
+
+  /** Whether adapters are applied at all (false inside {@link LoraModel#disableAdapters()}). */
+  public boolean enabled() {
+    return enabled;
+  }
+
+  void setEnabled(boolean on, LoraLayer layer) {
+    if (!on && mergeState == MergeState.MERGED) unmerge(layer);
+    enabled = on;
+  }
+
+  /** Whether the active adapter's ΔW is folded into the base weight now. */
+  public MergeState mergeState() {
+    return mergeState;
+  }
+
+  /** loralib's merge_weights: whether eval() merges and train() unmerges. */
+  public boolean mergeWeights() {
+    return mergeWeights;
+  }
+
+  /**
+   * The adapter the forward must add on top of the base layer: the active one, unless adapters
+   * are disabled or its ΔW is already merged into W (then the base layer alone is exact).
+   */
+  public LoraAdapter forwardAdapter() {
+    if (!enabled || mergeState == MergeState.MERGED || active == null) return null;
+    return adapters.get(active);
+  }
+
+  /** Folds the active adapter's ΔW into the base weight: {@code W += ΔW}. No-op if already merged. */
+  void merge(LoraLayer layer) {
+    if (mergeState == MergeState.MERGED || active == null || !enabled) return;
+    addDelta(layer, adapters.get(active), 1f);
+    mergedAdapter = active;
+    mergeState = MergeState.MERGED;
+  }
+
+  /** Takes the merged ΔW back out: {@code W -= ΔW}. No-op if not merged. */
+  void unmerge(LoraLayer layer) {
+    if (mergeState == MergeState.UNMERGED) return;
+    addDelta(layer, adapters.get(mergedAdapter), -1f);
+    mergedAdapter = null;
+    mergeState = MergeState.UNMERGED;
+  }
+
+  private static void addDelta(LoraLayer layer, LoraAdapter adapter, float sign) {
+    Tensor w = layer.baseWeight().value();
+    Tensor delta = layer.deltaWeight(adapter);   // same layout as W, already scaled
+    if (delta.size() != w.size()) {
+      throw new IllegalStateException("ΔW of adapter '" + adapter.name() + "' has " + delta.size()
+          + " values, the base weight " + w.size());
+    }
+    Backends.current().axpy(w.size(), sign, delta.data(), delta.offset(), w.data(), w.offset());
+  }
+
+  /** loralib's train()/eval() behaviour: with merge_weights, eval merges and train unmerges. */
+  void onTrainingModeChanged(boolean training, LoraLayer layer) {
+    if (!mergeWeights) return;
+    if (training) unmerge(layer); else merge(layer);
+  }
+
+  /** Refuses a state-dict load while merged: the loaded W would be taken for W0 + ΔW. */
+  void beforeLoadStateDict(String layerDescription) {
+    if (mergeState == MergeState.MERGED) {
+      throw new IllegalStateException(layerDescription + " has adapter '" + mergedAdapter
+          + "' merged into its weight; unmerge() (or train()) before loading a state dict, "
+          + "otherwise the loaded weight would be mistaken for the merged one");
+    }
+  }
+}

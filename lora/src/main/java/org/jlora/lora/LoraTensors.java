@@ -1,0 +1,28 @@
+package org.jlora.lora;
+
+import org.jlora.engine.Backends;
+import org.jlora.engine.Tensor;
+
+/** Small tensor helpers the LoRA layers share (outside the autograd graph: merge math). */
+final class LoraTensors {
+  private LoraTensors() {}
+
+  /** {@code t *= alpha} in place; returns t. */
+  static Tensor scaleInPlace(Tensor t, float alpha) {
+    Backends.current().scale(t.size(), alpha, t.data(), t.offset());
+    return t;
+  }
+
+  /** A fresh {@code [cols, rows]} copy of a 2-d {@code [rows, cols]} tensor. */
+  static Tensor transpose(Tensor t) {
+    int rows = t.dim(0);
+    int cols = t.dim(1);
+    float[] src = t.data();
+    int off = t.offset();
+    float[] dst = new float[rows * cols];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) dst[j * rows + i] = src[off + i * cols + j];
+    }
+    return Tensor.of(dst, cols, rows);
+  }
+}
