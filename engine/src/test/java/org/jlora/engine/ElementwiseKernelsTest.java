@@ -385,7 +385,7 @@ class ElementwiseKernelsTest {
       float[] first = new float[in.length];
       ElementwiseVector.unary(op, in.length, in, 0, first, 0);
       float[] again = new float[in.length];
-      for (int k = 0; k < 1500; k++) {
+      for (int k = 0; k < 1000; k++) {
         ElementwiseVector.unary(op, in.length, in, 0, again, 0);
         assertArrayEquals(first, again, op + " changed on call " + k);
       }

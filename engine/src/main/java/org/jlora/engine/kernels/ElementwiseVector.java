@@ -1,8 +1,6 @@
 package org.jlora.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.jlora.engine.BinaryOp;
 import org.jlora.engine.Parallel;
@@ -90,44 +88,18 @@ public final class ElementwiseVector {
 
   // ---------------------------------------------------------------- unary
 
-  /** {@code out[i] = f(x[i])}. */
+  /** {@code out[i] = f(x[i])} (the loops are in {@link UnaryVector}, one per op). */
   // x: [n] -> out: [n]
   public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
-    forBlocks(n, costOf(op), (from, to) -> {
-      int i = from;
-      for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += L) {
-        apply(op, FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(out, outOff + i);
-      }
-      for (; i < to; i++) out[outOff + i] = UnaryMath.apply(op, x[xOff + i]);
-    });
+    forBlocks(n, costOf(op), (from, to) -> UnaryVector.forward(op, from, to, x, xOff, out, outOff));
   }
 
-  /** {@link UnaryMath#apply} lanewise. */
-  private static FloatVector apply(UnaryOp op, FloatVector x) {
-    return switch (op) {
-      case NEG -> x.neg();
-      case EXP -> VectorMath.exp(x);
-      case LOG -> VectorMath.log(x);
-      case TANH -> VectorMath.tanh(x);
-      case RELU -> x.max(0f);
-      case SIGMOID -> one().div(VectorMath.exp(x.neg()).add(1f));
-      case GELU_TANH -> x.mul(0.5f).mul(geluTanhInner(x).add(1f));
-      case GELU_ERF -> x.mul(0.5f).mul(VectorMath.erf(x.mul(UnaryMath.INV_SQRT2)).add(1f));
-      case SQRT -> x.sqrt();
-      case RECIPROCAL -> one().div(x);
-      case SQUARE -> x.mul(x);
-      case ABS -> x.abs();
-    };
-  }
-
-  /** {@code tanh(sqrt(2/pi) (x + 0.044715 x^3))}. */
-  private static FloatVector geluTanhInner(FloatVector x) {
-    FloatVector cube = x.mul(x).mul(x);
-    return VectorMath.tanh(cube.mul(UnaryMath.GELU_TANH_CUBIC).add(x).mul(UnaryMath.GELU_TANH_SCALE));
-  }
-
-  private static FloatVector one() {
-    return FloatVector.broadcast(SPECIES, 1f);
+  /** {@code dx[i] (+)= dy[i] · f'(x[i])}. */
+  // x, y, dy, dx: [n]
+  public static void unaryBackward(UnaryOp op, int n, float[] x, int xOff, float[] y, int yOff,
+                                   float[] dy, int dyOff, float[] dx, int dxOff, boolean accumulate) {
+    var grad = new UnaryVector.Grad(x, xOff, y, yOff, dy, dyOff, dx, dxOff, accumulate);
+    forBlocks(n, costOf(op), (from, to) -> UnaryVector.backward(op, from, to, grad));
   }
 
   /** Rough relative cost, so cheap ops on small tensors stay on one thread. */
@@ -136,59 +108,6 @@ public final class ElementwiseVector {
       case NEG, RELU, SQUARE, ABS -> 1;
       case SQRT, RECIPROCAL -> 2;
       default -> 8;
-    };
-  }
-
-  /** {@code dx[i] (+)= dy[i] · f'(x[i])}. */
-  // x, y, dy, dx: [n]
-  public static void unaryBackward(UnaryOp op, int n, float[] x, int xOff, float[] y, int yOff,
-                                   float[] dy, int dyOff, float[] dx, int dxOff, boolean accumulate) {
-    forBlocks(n, costOf(op), (from, to) -> {
-      int i = from;
-      for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += L) {
-        FloatVector vx = FloatVector.fromArray(SPECIES, x, xOff + i);
-        FloatVector vy = FloatVector.fromArray(SPECIES, y, yOff + i);
-        FloatVector g = FloatVector.fromArray(SPECIES, dy, dyOff + i).mul(derivative(op, vx, vy));
-        if (accumulate) g = g.add(FloatVector.fromArray(SPECIES, dx, dxOff + i));
-        g.intoArray(dx, dxOff + i);
-      }
-      for (; i < to; i++) {
-        float g = dy[dyOff + i] * UnaryMath.derivative(op, x[xOff + i], y[yOff + i]);
-        dx[dxOff + i] = accumulate ? dx[dxOff + i] + g : g;
-      }
-    });
-  }
-
-  /** {@link UnaryMath#derivative} lanewise. */
-  private static FloatVector derivative(UnaryOp op, FloatVector x, FloatVector y) {
-    FloatVector zero = FloatVector.zero(SPECIES);
-    return switch (op) {
-      case NEG -> FloatVector.broadcast(SPECIES, -1f);
-      case EXP -> y;
-      case LOG -> one().div(x);
-      case TANH -> one().sub(y.mul(y));
-      case RELU -> zero.blend(1f, x.compare(VectorOperators.GT, 0f));
-      case SIGMOID -> y.mul(one().sub(y));
-      case GELU_TANH -> {
-        FloatVector th = geluTanhInner(x);
-        FloatVector du = x.mul(x).mul(3f * UnaryMath.GELU_TANH_CUBIC).add(1f).mul(UnaryMath.GELU_TANH_SCALE);
-        yield th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one().sub(th.mul(th))).mul(du));
-      }
-      case GELU_ERF -> {
-        FloatVector cdf = VectorMath.erf(x.mul(UnaryMath.INV_SQRT2)).add(1f).mul(0.5f);
-        FloatVector pdf = VectorMath.exp(x.mul(x).mul(-0.5f)).mul(UnaryMath.INV_SQRT_2PI);
-        yield cdf.add(x.mul(pdf));
-      }
-      case SQRT -> FloatVector.broadcast(SPECIES, 0.5f).div(y);
-      case RECIPROCAL -> y.mul(y).neg();
-      case SQUARE -> x.mul(2f);
-      case ABS -> {
-        // signum: +1, -1, 0 at zero, NaN kept (dy · NaN = NaN, as the scalar rule)
-        VectorMask<Float> nan = x.test(VectorOperators.IS_NAN);
-        yield zero.blend(1f, x.compare(VectorOperators.GT, 0f))
-            .blend(-1f, x.compare(VectorOperators.LT, 0f))
-            .blend(x, nan);
-      }
     };
   }
 
