@@ -246,16 +246,24 @@ final class UnaryVector {
     for (int s = from; s < end; s += BLOCK) {
       int stop = Math.min(end, s + BLOCK);
       tanhExpPass(s, stop, g.x, g.xOff, true, e);
+      geluTanhOfArgumentPass(s, stop, g.x, g.xOff, e);
       geluTanhBackwardPass(s, stop, g, e);
     }
   }
 
-  private static void geluTanhBackwardPass(int from, int end, Grad g, float[] e) {
+  /** {@code e[i - from] = tanh(u(x))} from {@code e = exp(2|u|)}, in place. */
+  private static void geluTanhOfArgumentPass(int from, int end, float[] x, int xOff, float[] e) {
+    for (int i = from; i < end; i += L) {
+      VectorMath.tanhFromExp(geluTanhArgument(at(x, xOff, i)), at(e, -from, i)).intoArray(e, i - from);
+    }
+  }
+
+  private static void geluTanhBackwardPass(int from, int end, Grad g, float[] tanhU) {
     FloatVector one = FloatVector.broadcast(SPECIES, 1f);
     for (int i = from; i < end; i += L) {
       // 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u'
       FloatVector x = at(g.x, g.xOff, i);
-      FloatVector th = VectorMath.tanhFromExp(geluTanhArgument(x), at(e, -from, i));
+      FloatVector th = at(tanhU, -from, i);
       FloatVector du = x.mul(x).mul(3f * UnaryMath.GELU_TANH_CUBIC).add(1f).mul(UnaryMath.GELU_TANH_SCALE);
       store(g, i, th.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one.sub(th.mul(th))).mul(du)));
     }
