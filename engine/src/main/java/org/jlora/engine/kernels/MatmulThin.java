@@ -4,7 +4,7 @@ import static org.jlora.engine.kernels.MatmulMicroKernel.SPECIES;
 import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import org.jlora.engine.Parallel;
 
 /**
@@ -111,8 +111,7 @@ final class MatmulThin {
       s2 = av.fma(FloatVector.fromArray(SPECIES, bt, bi + 2 * k + p), s2);
       s3 = av.fma(FloatVector.fromArray(SPECIES, bt, bi + 3 * k + p), s3);
     }
-    float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
-    float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+    float r0 = sumLanes(s0), r1 = sumLanes(s1), r2 = sumLanes(s2), r3 = sumLanes(s3);
     for (; p < k; p++) {
       float ap = a[ai + p];
       r0 = Math.fma(ap, bt[bi + p], r0);
@@ -135,7 +134,7 @@ final class MatmulThin {
     for (; p < bound; p += VLEN) {
       s = FloatVector.fromArray(SPECIES, a, ai + p).fma(FloatVector.fromArray(SPECIES, bt, bi + p), s);
     }
-    float r = s.reduceLanes(VectorOperators.ADD);
+    float r = sumLanes(s);
     for (; p < k; p++) r = Math.fma(a[ai + p], bt[bi + p], r);
     return r;
   }
@@ -180,6 +179,29 @@ final class MatmulThin {
         }
       }
     });
+  }
+
+  /**
+   * The sum of the lanes in a fixed butterfly order (lane i meets lane i ^ w for w = VLEN/2 .. 1).
+   * Not {@code reduceLanes(ADD)}: its order is unspecified, and compiled and interpreted code
+   * really do differ, which would make results depend on which thread ran a row.
+   */
+  static float sumLanes(FloatVector v) {
+    for (VectorShuffle<Float> butterfly : BUTTERFLIES) v = v.add(v.rearrange(butterfly));
+    return v.lane(0);
+  }
+
+  private static final VectorShuffle<Float>[] BUTTERFLIES = butterflies();
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] butterflies() {
+    int steps = Integer.numberOfTrailingZeros(VLEN);
+    VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+    for (int s = 0, w = VLEN / 2; s < steps; s++, w /= 2) {
+      final int width = w;
+      shuffles[s] = VectorShuffle.fromOp(SPECIES, i -> i ^ width);
+    }
+    return shuffles;
   }
 
   private static float[] smallBuffer(int size) {
