@@ -47,6 +47,30 @@ final class MatmulThin {
         int aStep = transA ? m : 1;
         int ci = cBase + i * n;
         int j = 0;
+        // four vectors of the row at a time: one broadcast of A[i, p] feeds four independent FMAs
+        for (; j + 4 * VLEN <= n; j += 4 * VLEN) {
+          FloatVector acc0, acc1, acc2, acc3;
+          if (accumulate) {
+            acc0 = FloatVector.fromArray(SPECIES, c, ci + j);
+            acc1 = FloatVector.fromArray(SPECIES, c, ci + j + VLEN);
+            acc2 = FloatVector.fromArray(SPECIES, c, ci + j + 2 * VLEN);
+            acc3 = FloatVector.fromArray(SPECIES, c, ci + j + 3 * VLEN);
+          } else {
+            acc0 = acc1 = acc2 = acc3 = FloatVector.zero(SPECIES);
+          }
+          for (int p = 0; p < k; p++) {
+            FloatVector av = FloatVector.broadcast(SPECIES, a[aRow + p * aStep]);
+            int bi = bRow0 + p * n + j;
+            acc0 = av.fma(FloatVector.fromArray(SPECIES, bRows, bi), acc0);
+            acc1 = av.fma(FloatVector.fromArray(SPECIES, bRows, bi + VLEN), acc1);
+            acc2 = av.fma(FloatVector.fromArray(SPECIES, bRows, bi + 2 * VLEN), acc2);
+            acc3 = av.fma(FloatVector.fromArray(SPECIES, bRows, bi + 3 * VLEN), acc3);
+          }
+          acc0.intoArray(c, ci + j);
+          acc1.intoArray(c, ci + j + VLEN);
+          acc2.intoArray(c, ci + j + 2 * VLEN);
+          acc3.intoArray(c, ci + j + 3 * VLEN);
+        }
         for (; j < bound; j += VLEN) {
           FloatVector acc = accumulate ? FloatVector.fromArray(SPECIES, c, ci + j) : FloatVector.zero(SPECIES);
           for (int p = 0; p < k; p++) {
