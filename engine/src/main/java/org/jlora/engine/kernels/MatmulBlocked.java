@@ -3,8 +3,6 @@ package org.jlora.engine.kernels;
 import static org.jlora.engine.kernels.MatmulMicroKernel.MR;
 import static org.jlora.engine.kernels.MatmulMicroKernel.NR;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 import org.jlora.engine.Parallel;
 
 /**
@@ -46,7 +44,7 @@ final class MatmulBlocked {
       int stride = panels * NR; // floats per packed row of B, padding included
       float[] bp = buffer(PACKED_B, k * stride);
       final int jStart = j0;
-      forChunks(panels, parallel ? (long) k * cols : 0, threads, panel -> {
+      MatmulChunks.forEach(panels, parallel ? (long) k * cols : 0, threads, panel -> {
         for (int p0 = 0; p0 < k; p0 += KC) {
           int kc = Math.min(KC, k - p0);
           MatmulPacking.packB(b, bBase, transB, k, n, p0, kc, jStart + panel * NR, 1,
@@ -57,35 +55,20 @@ final class MatmulBlocked {
       long work = parallel ? (long) m * cols * k : 0;
       int rowPanels = (m + MR - 1) / MR;
       if (rowPanels >= 4 * threads || panels < threads) {
-        // chunks of rows: at least 4 per thread, so a core slowed by another process gets fewer
-        int chunkRows = MR * Math.max(1, Math.min(MC / MR, rowPanels / (4 * threads)));
+        int chunkRows = MR * MatmulChunks.size(rowPanels, threads, MC / MR);
         int chunks = (m + chunkRows - 1) / chunkRows;
-        forChunks(chunks, work, threads, chunk ->
+        MatmulChunks.forEach(chunks, work, threads, chunk ->
             compute(m, n, k, a, aBase, transA, bp, stride, jStart, 0, panels,
                 c, cBase, accumulate, chunk * chunkRows, Math.min(m, (chunk + 1) * chunkRows)));
       } else {
         // few rows, many columns (e.g. a LoRA-A gradient [r, in]): chunks of B panels instead
-        int chunkPanels = Math.max(1, panels / (4 * threads));
+        int chunkPanels = MatmulChunks.size(panels, threads, panels);
         int chunks = (panels + chunkPanels - 1) / chunkPanels;
-        forChunks(chunks, work, threads, chunk ->
+        MatmulChunks.forEach(chunks, work, threads, chunk ->
             compute(m, n, k, a, aBase, transA, bp, stride, jStart, chunk * chunkPanels,
                 Math.min(panels, (chunk + 1) * chunkPanels), c, cBase, accumulate, 0, m));
       }
     }
-  }
-
-  /**
-   * Runs {@code body} on chunks {@code 0 .. chunks-1}, the threads taking the next chunk as
-   * they come free (the counter only hands out chunk numbers; no output is shared). A chunk
-   * covers the same elements whichever thread takes it, so results do not depend on this.
-   */
-  private static void forChunks(int chunks, long work, int threads, IntConsumer body) {
-    AtomicInteger next = new AtomicInteger();
-    Parallel.forRange(Math.min(threads, chunks), work, (from, to) -> {
-      for (int chunk = next.getAndIncrement(); chunk < chunks; chunk = next.getAndIncrement()) {
-        body.accept(chunk);
-      }
-    });
   }
 
   /** Rows {@code [i0, i1)} of C, B panels {@code [panel0, panel1)} of the super-block at {@code j0}. */

@@ -57,8 +57,11 @@ final class MatmulThinK {
       }
     }
     MatmulThinK job = new MatmulThinK(m, n, k, a, aBase, transA, rows, rowsBase, c, cBase, accumulate);
-    Parallel.forRange((m + 1) / 2, parallel ? (long) m * n * k : 0, (from, to) -> {
-      for (int pair = from; pair < to; pair++) {
+    int pairs = (m + 1) / 2;
+    int threads = parallel ? Parallel.threads() : 1;
+    int chunk = MatmulChunks.size(pairs, threads, pairs);
+    MatmulChunks.forEach((pairs + chunk - 1) / chunk, parallel ? (long) m * n * k : 0, threads, ch -> {
+      for (int pair = ch * chunk; pair < Math.min(pairs, (ch + 1) * chunk); pair++) {
         int i = 2 * pair;
         if (i + 1 < m) {
           job.twoRows(i);

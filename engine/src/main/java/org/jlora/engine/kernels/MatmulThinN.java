@@ -34,11 +34,13 @@ final class MatmulThinN {
                      float[] b, int bBase, boolean transB, float[] c, int cBase,
                      boolean accumulate, boolean parallel) {
     long work = parallel ? (long) m * n * k : 0;
+    int threads = parallel ? Parallel.threads() : 1;
     if (transA) {
       int blocks = (m + 2 * VLEN - 1) / (2 * VLEN);
-      Parallel.forRange(blocks, work, (from, to) -> {
+      int chunk = MatmulChunks.size(blocks, threads, blocks);
+      MatmulChunks.forEach((blocks + chunk - 1) / chunk, work, threads, ch -> {
         float[] lanes = new float[2 * VLEN * 4];
-        for (int blk = from; blk < to; blk++) {
+        for (int blk = ch * chunk; blk < Math.min(blocks, (ch + 1) * chunk); blk++) {
           alongM(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate,
               blk * 2 * VLEN, Math.min(m, (blk + 1) * 2 * VLEN), lanes);
         }
@@ -56,8 +58,10 @@ final class MatmulThinN {
     }
     final float[] bt = cols;
     final int btBase = colsBase;
-    Parallel.forRange((m + 1) / 2, work, (from, to) -> {
-      for (int pair = from; pair < to; pair++) {
+    int pairs = (m + 1) / 2;
+    int chunk = MatmulChunks.size(pairs, threads, pairs);
+    MatmulChunks.forEach((pairs + chunk - 1) / chunk, work, threads, ch -> {
+      for (int pair = ch * chunk; pair < Math.min(pairs, (ch + 1) * chunk); pair++) {
         int i = 2 * pair;
         int rows = Math.min(2, m - i);
         int j = 0;
