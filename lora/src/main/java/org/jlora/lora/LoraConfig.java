@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,13 +61,15 @@ public final class LoraConfig {
     this.fanInFanOut = b.fanInFanOut;
     this.useRslora = b.useRslora;
     this.initLoraWeights = b.initLoraWeights;
-    this.rankPattern = Map.copyOf(b.rankPattern);
-    this.alphaPattern = Map.copyOf(b.alphaPattern);
+    // insertion order matters: the first matching key wins, as in PEFT (Map.copyOf would scramble it)
+    this.rankPattern = Collections.unmodifiableMap(new LinkedHashMap<>(b.rankPattern));
+    this.alphaPattern = Collections.unmodifiableMap(new LinkedHashMap<>(b.alphaPattern));
     this.enableLora = b.enableLora == null ? null : List.copyOf(b.enableLora);
     this.mergeWeights = b.mergeWeights;
     this.seed = b.seed;
   }
 
+  /** A builder with PEFT's defaults (r 8, alpha 8, no dropout, bias none); target_modules is required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -92,21 +95,31 @@ public final class LoraConfig {
     return b;
   }
 
+  /** The default rank (PEFT's {@code r}). */
   public int r() { return r; }
+  /** The default alpha; scaling = alpha / r. */
   public float loraAlpha() { return loraAlpha; }
+  /** Dropout on the adapter's input (dense and factorized conv layers). */
   public float loraDropout() { return loraDropout; }
   /** The suffix list, or null when a regex is used. */
   public List<String> targetModules() { return targetModules; }
   /** The full-match regex, or null when a suffix list is used. */
   public String targetRegex() { return targetRegex; }
+  /** Modules trained in full and saved with the adapter (PEFT's modules_to_save). */
   public List<String> modulesToSave() { return modulesToSave; }
+  /** Which biases train with the adapter. */
   public Bias bias() { return bias; }
+  /** Whether targeted Linear weights are stored [in, out] (GPT-2's Conv1D). */
   public boolean fanInFanOut() { return fanInFanOut; }
+  /** rsLoRA: scaling = alpha / sqrt(r) instead of alpha / r. */
   public boolean useRslora() { return useRslora; }
+  /** How A and B start. */
   public InitLoraWeights initLoraWeights() { return initLoraWeights; }
+  /** Per-module ranks by pattern key, in insertion order (the first match wins). */
   public Map<String, Integer> rankPattern() { return rankPattern; }
+  /** Per-module alphas by pattern key, in insertion order (the first match wins). */
   public Map<String, Float> alphaPattern() { return alphaPattern; }
-  /** loralib's MergedLinear mask, or null for plain LoRA Linear layers. */
+  /** loralib's MergedLinear mask (applied to every targeted Linear), or null for plain LoRA Linear layers. */
   public List<Boolean> enableLora() { return enableLora; }
   /** loralib's merge_weights: eval() merges ΔW into W, train() unmerges. */
   public boolean mergeWeights() { return mergeWeights; }
@@ -218,6 +231,14 @@ public final class LoraConfig {
     if (o.path("use_dora").asBoolean(false)) {
       throw new IllegalArgumentException(source + ": use_dora is true; jlora does not implement DoRA");
     }
+    // PEFT fields that change which layers are adapted: ignoring them would adapt the wrong set
+    for (String unsupported : new String[] {"layers_to_transform", "layers_pattern", "layer_replication"}) {
+      JsonNode v = o.path(unsupported);
+      if (!v.isMissingNode() && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
+        throw new IllegalArgumentException(source + ": " + unsupported + " is " + v + "; jlora does not implement it "
+            + "(only null is accepted)");
+      }
+    }
     Builder b = builder();
     if (o.has("r")) b.r(requireInt(o, "r", source));
     if (o.has("lora_alpha")) b.loraAlpha((float) o.get("lora_alpha").asDouble());
@@ -238,7 +259,13 @@ public final class LoraConfig {
       m.forEach(n -> names.add(n.asText()));
       b.modulesToSave(names);
     }
-    if (o.has("bias")) b.bias(Bias.fromPeft(o.get("bias").asText()));
+    if (o.has("bias")) {
+      try {
+        b.bias(Bias.fromPeft(o.get("bias").asText()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+      }
+    }
     if (o.has("fan_in_fan_out")) b.fanInFanOut(o.get("fan_in_fan_out").asBoolean());
     if (o.has("use_rslora")) b.useRslora(o.get("use_rslora").asBoolean());
     JsonNode init = o.path("init_lora_weights");

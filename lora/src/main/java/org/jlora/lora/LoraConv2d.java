@@ -60,6 +60,7 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
     return new LoraConv2d(base, Form.FACTORIZED, mergeWeights);
   }
 
+  /** Which factorisation this layer's adapters use. */
   public Form form() {
     return form;
   }

@@ -37,14 +37,17 @@ public interface LoraLayer {
     lora().delete(name, this);
   }
 
+  /** Makes {@code name} the adapter the forward applies (unmerging another one first). */
   default void setActiveAdapter(String name) {
     lora().setActive(name, this);
   }
 
+  /** The active adapter's name, or null when none is active. */
   default String activeAdapter() {
     return lora().activeName();
   }
 
+  /** This layer's adapter names, in the order they were added. */
   default List<String> adapterNames() {
     return lora().adapterNames();
   }
@@ -64,6 +67,7 @@ public interface LoraLayer {
     lora().unmerge(this);
   }
 
+  /** Whether the active adapter's ΔW is folded into the base weight now. */
   default boolean isMerged() {
     return lora().mergeState() == LoraState.MergeState.MERGED;
   }

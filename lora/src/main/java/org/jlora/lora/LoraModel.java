@@ -52,7 +52,8 @@ public final class LoraModel {
     List<Match> matches = new ArrayList<>();
     for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
       String name = e.getKey();
-      if (name.isEmpty() || !cfg.matchesTarget(name)) continue;
+      // a LoRA layer's own lora_A / lora_B holders are not targets (a regex like ".*fc.*" reaches them)
+      if (name.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(name)) continue;
       matches.add(new Match(name, e.getValue().getClass().getSimpleName(), loraTypeFor(name, e.getValue(), cfg),
           cfg.rankFor(name), cfg.alphaFor(name)));
     }
@@ -94,11 +95,28 @@ public final class LoraModel {
       Module current = model.namedModules().get(m.module());
       LoraLayer layer = current instanceof LoraLayer l ? l : replace(m.module(), current, cfg);
       layer.addAdapter(AdapterSpec.fromConfig(adapterName, cfg, m.module(), rng.split()));
-      if (!adapterName.equals(active) && active != null) layer.setActiveAdapter(active);
+      // the model's active adapter stays the one every layer applies; a layer without it applies none
+      if (active != null) activate(layer, active);
     }
     configs.put(adapterName, cfg);
     if (active == null) active = adapterName;
+    markTrainable(active);
+  }
+
+  /**
+   * Freezes everything but the matrices of adapter {@code adapter} (other adapters stay frozen, as
+   * in PEFT), plus its config's biases and modules_to_save.
+   */
+  private void markTrainable(String adapter) {
+    LoraConfig cfg = configs.get(adapter);
     Lora.markOnlyLoraAsTrainable(model, cfg.bias());
+    for (LoraLayer l : loraLayers().values()) {
+      for (LoraAdapter ad : l.lora().adapters().values()) {
+        boolean on = ad.name().equals(adapter);
+        ad.a().setRequiresGrad(on);
+        ad.b().setRequiresGrad(on);
+      }
+    }
     for (String keep : cfg.modulesToSave()) {
       model.namedModules().forEach((n, mod) -> {
         if (n.equals(keep) || n.endsWith("." + keep)) mod.parameters().forEach(p -> p.setRequiresGrad(true));
@@ -108,6 +126,7 @@ public final class LoraModel {
 
   private LoraLayer replace(String name, Module current, LoraConfig cfg) {
     Module replacement = wrap(name, current, cfg);
+    replacement.train(current.isTraining());   // a model in eval() stays in eval()
     int dot = name.lastIndexOf('.');
     Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
     parent.replaceChild(name.substring(dot + 1), replacement);
@@ -173,6 +192,7 @@ public final class LoraModel {
 
   // ------------------------------------------------------------------ adapters
 
+  /** The adapted model (the same object that was injected into). */
   public Module model() {
     return model;
   }
@@ -186,14 +206,17 @@ public final class LoraModel {
     return out;
   }
 
+  /** The adapter names, in the order they were added. */
   public List<String> adapterNames() {
     return new ArrayList<>(configs.keySet());
   }
 
+  /** The adapter the layers apply and that trains, or null after unloading. */
   public String activeAdapter() {
     return active;
   }
 
+  /** The config adapter {@code adapter} was added with; a clear error naming the adapters when unknown. */
   public LoraConfig config(String adapter) {
     LoraConfig c = configs.get(adapter);
     if (c == null) throw new IllegalArgumentException("no adapter '" + adapter + "'; adapters: " + configs.keySet());
@@ -202,18 +225,18 @@ public final class LoraModel {
 
   /** Makes {@code adapter} the one every layer applies (unmerging another first) and the one that trains. */
   public void setAdapter(String adapter) {
-    LoraConfig cfg = config(adapter);
-    for (LoraLayer l : loraLayers().values()) {
-      if (l.adapterNames().contains(adapter)) l.setActiveAdapter(adapter);
-    }
+    config(adapter);
+    for (LoraLayer l : loraLayers().values()) activate(l, adapter);
     active = adapter;
-    Lora.markOnlyLoraAsTrainable(model, cfg.bias());
-    for (LoraLayer l : loraLayers().values()) {
-      for (LoraAdapter ad : l.lora().adapters().values()) {
-        boolean on = ad.name().equals(adapter);
-        ad.a().setRequiresGrad(on);
-        ad.b().setRequiresGrad(on);
-      }
+    markTrainable(adapter);
+  }
+
+  /** Makes {@code adapter} active on {@code layer}, or no adapter at all when the layer lacks it. */
+  private static void activate(LoraLayer layer, String adapter) {
+    if (layer.adapterNames().contains(adapter)) {
+      layer.setActiveAdapter(adapter);
+    } else {
+      layer.lora().deactivate(layer);
     }
   }
 
@@ -271,7 +294,9 @@ public final class LoraModel {
   private void replacePlain(String name, LoraLayer layer) {
     int dot = name.lastIndexOf('.');
     Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
-    parent.replaceChild(name.substring(dot + 1), layer.toBaseLayer());
+    Module plain = layer.toBaseLayer();
+    plain.train(((Module) layer).isTraining());
+    parent.replaceChild(name.substring(dot + 1), plain);
   }
 
   /** Trainable vs total parameters, then one line per adapted layer (rank, alpha, scaling, merge state). */

@@ -83,10 +83,12 @@ public final class LoraState {
     return a;
   }
 
+  /** The adapters by name, in the order they were added. */
   public Map<String, LoraAdapter> adapters() {
     return Collections.unmodifiableMap(adapters);
   }
 
+  /** The adapter names, in the order they were added. */
   public List<String> adapterNames() {
     return new ArrayList<>(adapters.keySet());
   }
@@ -102,6 +104,16 @@ public final class LoraState {
     active = name;
   }
 
+  /**
+   * No adapter of this layer is active (unmerging first): the layer computes the base output. A
+   * model whose active adapter this layer lacks puts it in this state, as PEFT skips such layers.
+   */
+  void deactivate(LoraLayer layer) {
+    unmerge(layer);
+    active = null;
+  }
+
+  /** Whether adapters are applied at all (false inside {@link LoraModel#disableAdapters()}). */
   public boolean enabled() {
     return enabled;
   }
@@ -111,10 +123,12 @@ public final class LoraState {
     enabled = on;
   }
 
+  /** Whether the active adapter's ΔW is folded into the base weight now. */
   public MergeState mergeState() {
     return mergeState;
   }
 
+  /** loralib's merge_weights: whether eval() merges and train() unmerges. */
   public boolean mergeWeights() {
     return mergeWeights;
   }

@@ -30,15 +30,19 @@ import org.jlora.lora.io.SafeTensors;
  * load it back into the MergedLinear form.
  */
 public final class PeftAdapters {
+  /** PEFT's config file name inside an adapter directory. */
   public static final String CONFIG_FILE = "adapter_config.json";
+  /** PEFT's weights file name inside an adapter directory. */
   public static final String WEIGHTS_FILE = "adapter_model.safetensors";
   static final String PREFIX = "base_model.model.";
   static final String MASK_KEY = "jlora.enable_lora.";
+  static final String CONV_FORM_KEY = "jlora.conv_form.";
 
   private PeftAdapters() {}
 
   /** What a {@link #load} found: keys the model expected but the file lacks, and keys nobody claimed. */
   public record LoadReport(List<String> missingKeys, List<String> unexpectedKeys) {
+    /** True when every expected key was found and every key in the file was used. */
     public boolean clean() {
       return missingKeys.isEmpty() && unexpectedKeys.isEmpty();
     }
@@ -50,8 +54,9 @@ public final class PeftAdapters {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     Map<String, String> metadata = new TreeMap<>();
     metadata.put("format", "pt");
-    Map<String, Integer> ranks = new LinkedHashMap<>(cfg.rankPattern());
-    Map<String, Float> alphas = new LinkedHashMap<>(cfg.alphaPattern());
+    // per-module entries for widened MergedLinear ranks go first: PEFT takes the first matching key
+    Map<String, Integer> ranks = new LinkedHashMap<>();
+    Map<String, Float> alphas = new LinkedHashMap<>();
     Module model = lm.model();
     for (Map.Entry<String, LoraLayer> e : lm.loraLayers().entrySet()) {
       LoraLayer layer = e.getValue();
@@ -66,10 +71,16 @@ public final class PeftAdapters {
             ? (float) (ad.alpha() * Math.sqrt((double) peftRank / ad.r())) : ad.alpha() * peftRank / ad.r());
       }
       if (layer instanceof MergedLinear ml) metadata.put(MASK_KEY + path, Arrays.toString(ml.enableLora()));
+      if (layer instanceof LoraConv2d conv && conv.form() == LoraConv2d.Form.LORALIB) {
+        // loralib's A [r·k, in·k] has no PEFT equivalent: say so, so no one mistakes it for PEFT's conv
+        metadata.put(CONV_FORM_KEY + path, "loralib (not loadable by PEFT)");
+      }
       if (cfg.bias() == Bias.LORA_ONLY && layer.baseBias() != null) {
         tensors.put(PREFIX + path + ".bias", layer.baseBias().value());
       }
     }
+    cfg.rankPattern().forEach(ranks::putIfAbsent);
+    cfg.alphaPattern().forEach(alphas::putIfAbsent);
     if (cfg.bias() == Bias.ALL) Lora.ownBiases(model).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
     modulesToSave(model, cfg).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
     if (tensors.isEmpty()) throw new IllegalStateException("adapter '" + adapter + "' has no tensors to save");
@@ -93,6 +104,12 @@ public final class PeftAdapters {
     return out;
   }
 
+  /** An adapter with the same name and shapes whose A and B are copies (a target for dry imports). */
+  private static LoraAdapter scratchCopy(LoraAdapter ad) {
+    return new LoraAdapter(ad.name(), ad.r(), ad.alpha(), ad.scaling(), ad.dropout(),
+        new Parameter(ad.a().value().copy()), new Parameter(ad.b().value().copy()), ad.dropoutRng());
+  }
+
   /** Reads the config of an adapter directory (with enable_lora restored from the weights' metadata). */
   public static LoraConfig readConfig(Path dir) throws IOException {
     Path cfgFile = dir.resolve(CONFIG_FILE);
@@ -110,8 +127,10 @@ public final class PeftAdapters {
   /** Undoes the MergedLinear widening of rank_pattern / alpha_pattern when the metadata names masks. */
   private static LoraConfig restoreMergedLinear(LoraConfig cfg, Map<String, String> meta) {
     List<Boolean> mask = null;
-    Map<String, Integer> ranks = new LinkedHashMap<>(cfg.rankPattern());
-    Map<String, Float> alphas = new LinkedHashMap<>(cfg.alphaPattern());
+    Map<String, Integer> saved = new LinkedHashMap<>(cfg.rankPattern());
+    Map<String, Float> savedAlphas = new LinkedHashMap<>(cfg.alphaPattern());
+    Map<String, Integer> ranks = new LinkedHashMap<>();   // restored per-module entries first, as saved
+    Map<String, Float> alphas = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : meta.entrySet()) {
       if (!e.getKey().startsWith(MASK_KEY)) continue;
       String path = e.getKey().substring(MASK_KEY.length());
@@ -122,12 +141,20 @@ public final class PeftAdapters {
       }
       mask = m;
       int on = (int) m.stream().filter(x -> x).count();
-      Integer r = ranks.remove(path);
-      Float a = alphas.remove(path);
-      if (r != null && r != on * cfg.r()) ranks.put(path, r / on);
-      if (a != null && a != on * cfg.loraAlpha()) alphas.put(path, a / on);
+      Integer r = saved.remove(path);
+      Float a = savedAlphas.remove(path);
+      // save widened r by n_on and alpha by n_on (sqrt(n_on) with rsLoRA) so that the scaling is kept
+      double alphaFactor = cfg.useRslora() ? Math.sqrt(on) : on;
+      if (r != null && r % on != 0) {
+        throw new IllegalArgumentException(e.getKey() + ": rank_pattern gives " + path + " rank " + r
+            + ", not a multiple of the " + on + " enabled slices of " + m);
+      }
+      if (r != null && r / on != cfg.r()) ranks.put(path, r / on);
+      if (a != null && (float) (a / alphaFactor) != cfg.loraAlpha()) alphas.put(path, (float) (a / alphaFactor));
     }
     if (mask == null) return cfg;
+    saved.forEach(ranks::putIfAbsent);
+    savedAlphas.forEach(alphas::putIfAbsent);
     return cfg.toBuilder().rankPattern(ranks).alphaPattern(alphas).enableLora(mask).build();
   }
 
@@ -144,6 +171,16 @@ public final class PeftAdapters {
   }
 
   /**
+   * PEFT's {@code PeftModel.from_pretrained}: injects the adapter in {@code dir} into the plain
+   * model {@code base} as "default" (per its adapter_config.json) and loads its tensors, strictly.
+   */
+  public static LoraModel fromPretrained(Module base, Path dir) throws IOException {
+    LoraModel lm = LoraModel.inject(base, readConfig(dir));
+    load(lm, dir, "default", true);
+    return lm;
+  }
+
+  /**
    * Loads the adapter in {@code dir} into {@code lm} as adapter {@code adapter}, creating it from
    * the directory's config when the model does not have it yet.
    *
@@ -151,10 +188,29 @@ public final class PeftAdapters {
    */
   public static LoadReport load(LoraModel lm, Path dir, String adapter, boolean strict) throws IOException {
     LoraConfig cfg = readConfig(dir);
-    if (!lm.adapterNames().contains(adapter)) lm.addAdapter(adapter, cfg);
+    lm.loraLayers().forEach((name, layer) -> {
+      if (layer.isMerged()) {
+        throw new IllegalStateException("cannot load adapter " + dir + ": layer '" + name + "' has adapter '"
+            + layer.activeAdapter() + "' merged into its weight; unmerge() (or train()) first, otherwise "
+            + "unmerging later would subtract a different ΔW and corrupt W");
+      }
+    });
+    boolean created = !lm.adapterNames().contains(adapter);
+    if (created) lm.addAdapter(adapter, cfg);
+    try {
+      return loadInto(lm, dir, adapter, strict);
+    } catch (IOException | RuntimeException e) {
+      if (created) lm.deleteAdapter(adapter);   // leave the model as it was
+      throw e;
+    }
+  }
+
+  /** Checks every tensor of the file against {@code lm}'s adapter {@code adapter}, then copies them in. */
+  private static LoadReport loadInto(LoraModel lm, Path dir, String adapter, boolean strict) throws IOException {
     Map<String, Tensor> file = SafeTensors.readAll(dir.resolve(WEIGHTS_FILE));
     Map<String, Tensor> unclaimed = new LinkedHashMap<>(file);
     List<String> missing = new ArrayList<>();
+    List<Runnable> copies = new ArrayList<>();   // run only once every tensor has been checked
     for (Map.Entry<String, LoraLayer> e : lm.loraLayers().entrySet()) {
       LoraLayer layer = e.getValue();
       if (!layer.adapterNames().contains(adapter)) continue;
@@ -171,7 +227,11 @@ public final class PeftAdapters {
           bySuffix.put(suffix, t);
         }
       }
-      if (complete) layer.importPeft(ad, bySuffix, prefix);
+      if (complete) {
+        // a dry import into scratch copies checks shapes (and MergedLinear's zero blocks) first
+        layer.importPeft(scratchCopy(ad), bySuffix, prefix);
+        copies.add(() -> layer.importPeft(ad, bySuffix, prefix));
+      }
     }
     Map<String, Parameter> params = lm.model().namedParameters();
     for (var it = unclaimed.entrySet().iterator(); it.hasNext(); ) {
@@ -179,7 +239,10 @@ public final class PeftAdapters {
       if (!e.getKey().startsWith(PREFIX)) continue;
       Parameter p = params.get(e.getKey().substring(PREFIX.length()));
       if (p != null) {   // a bias or a modules_to_save parameter
-        LoraLayer.copyChecked(e.getValue(), p.value(), e.getKey());
+        Tensor src = e.getValue();
+        String key = e.getKey();
+        LoraLayer.copyChecked(src, p.value().copy(), key);
+        copies.add(() -> LoraLayer.copyChecked(src, p.value(), key));
         it.remove();
       }
     }
@@ -188,6 +251,7 @@ public final class PeftAdapters {
       throw new IllegalArgumentException("adapter " + dir + " does not fit the model: missing keys " + report.missingKeys()
           + ", unexpected keys " + report.unexpectedKeys());
     }
+    copies.forEach(Runnable::run);
     return report;
   }
 }

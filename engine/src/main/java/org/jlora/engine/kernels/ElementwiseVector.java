@@ -1,33 +1,175 @@
 package org.jlora.engine.kernels;
 
-import org.jlora.engine.*;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.jlora.engine.BinaryOp;
+import org.jlora.engine.Parallel;
+import org.jlora.engine.UnaryOp;
 
-/** Elementwise kernels, vector version (placeholder until implemented). */
+/**
+ * Elementwise kernels on the JDK Vector API; {@link ElementwiseScalar} is the reference.
+ *
+ * <p>Work is split into fixed {@link #BLOCK}-element blocks, so where a vector loop ends and its
+ * scalar tail begins never depends on the thread count: results are bitwise identical for any
+ * number of threads. exp, log, tanh and erf come from {@link VectorMath} (not the JDK's lanewise
+ * EXP/LOG/TANH, whose last bit changes when the JIT compiles a loop); they differ from
+ * {@code Math}'s by a few ulps, which the tests bound.
+ */
 public final class ElementwiseVector {
   private ElementwiseVector() {}
 
-  public static void binary(BinaryOp op, int n, float[] a, int aOff, int aLen, float[] b, int bOff, int bLen, float[] out, int outOff) {
-    throw new UnsupportedOperationException("ElementwiseVector.binary is not implemented yet");
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int L = SPECIES.length();
+
+  /** Elements per parallel work item (a multiple of every vector length). */
+  static final int BLOCK = 4096;
+
+  /** Runs {@code body} over {@code [0, n)} in whole blocks; {@code costPerElement} weighs the work. */
+  private static void forBlocks(int n, int costPerElement, Parallel.RangeBody body) {
+    int blocks = (n + BLOCK - 1) / BLOCK;
+    Parallel.forRange(blocks, 1, (long) n * costPerElement,
+        (from, to) -> body.run(from * BLOCK, Math.min(n, to * BLOCK)));
   }
 
+  // ---------------------------------------------------------------- binary
+
+  /**
+   * {@code out[i] = a[i % aLen] op b[i % bLen]}. The output is walked in runs over which both
+   * operands are contiguous (or a broadcast scalar when its length is 1): a bias row, a whole
+   * same-shape tensor, or the general case where both operands repeat.
+   */
+  // a: [n / aLen repeats of aLen], b: [n / bLen repeats of bLen] -> out: [n]
+  public static void binary(BinaryOp op, int n, float[] a, int aOff, int aLen, float[] b, int bOff, int bLen,
+                            float[] out, int outOff) {
+    forBlocks(n, 1, (from, to) -> binaryRange(op, from, to, a, aOff, aLen, b, bOff, bLen, out, outOff));
+  }
+
+  private static void binaryRange(BinaryOp op, int from, int to, float[] a, int aOff, int aLen,
+                                  float[] b, int bOff, int bLen, float[] out, int outOff) {
+    boolean aScalar = aLen == 1;
+    boolean bScalar = bLen == 1;
+    int i = from;
+    while (i < to) {
+      int ia = aScalar ? 0 : i % aLen;
+      int ib = bScalar ? 0 : i % bLen;
+      int run = to - i;
+      if (!aScalar) run = Math.min(run, aLen - ia);
+      if (!bScalar) run = Math.min(run, bLen - ib);
+      binaryRun(op, run, a, aOff + ia, aScalar, b, bOff + ib, bScalar, out, outOff + i);
+      i += run;
+    }
+  }
+
+  /** One run: {@code out[j] = a[j] op b[j]}, an operand flagged scalar being read at index 0 only. */
+  private static void binaryRun(BinaryOp op, int len, float[] a, int aPos, boolean aScalar,
+                                float[] b, int bPos, boolean bScalar, float[] out, int outPos) {
+    int j = 0;
+    if (len >= L) {
+      FloatVector aBroadcast = FloatVector.broadcast(SPECIES, a[aPos]);
+      FloatVector bBroadcast = FloatVector.broadcast(SPECIES, b[bPos]);
+      for (int bound = SPECIES.loopBound(len); j < bound; j += L) {
+        FloatVector va = aScalar ? aBroadcast : FloatVector.fromArray(SPECIES, a, aPos + j);
+        FloatVector vb = bScalar ? bBroadcast : FloatVector.fromArray(SPECIES, b, bPos + j);
+        FloatVector r = switch (op) {
+          case ADD -> va.add(vb);
+          case SUB -> va.sub(vb);
+          case MUL -> va.mul(vb);
+          case DIV -> va.div(vb);
+          case MAX -> va.max(vb);   // Math.max lanewise: NaN propagates, as BinaryOp.apply
+          case MIN -> va.min(vb);
+        };
+        r.intoArray(out, outPos + j);
+      }
+    }
+    for (; j < len; j++) {
+      out[outPos + j] = op.apply(a[aScalar ? aPos : aPos + j], b[bScalar ? bPos : bPos + j]);
+    }
+  }
+
+  // ---------------------------------------------------------------- unary
+
+  /** {@code out[i] = f(x[i])} (the loops are in {@link UnaryVector}, one per op). */
+  // x: [n] -> out: [n]
   public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
-    throw new UnsupportedOperationException("ElementwiseVector.unary is not implemented yet");
+    forBlocks(n, costOf(op), (from, to) -> UnaryVector.forward(op, from, to, x, xOff, out, outOff));
   }
 
-  public static void unaryBackward(UnaryOp op, int n, float[] x, int xOff, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, boolean accumulate) {
-    throw new UnsupportedOperationException("ElementwiseVector.unaryBackward is not implemented yet");
+  /** {@code dx[i] (+)= dy[i] · f'(x[i])}. */
+  // x, y, dy, dx: [n]
+  public static void unaryBackward(UnaryOp op, int n, float[] x, int xOff, float[] y, int yOff,
+                                   float[] dy, int dyOff, float[] dx, int dxOff, boolean accumulate) {
+    var grad = new UnaryVector.Grad(x, xOff, y, yOff, dy, dyOff, dx, dxOff, accumulate);
+    forBlocks(n, costOf(op), (from, to) -> UnaryVector.backward(op, from, to, grad));
   }
 
+  /** Rough relative cost, so cheap ops on small tensors stay on one thread. */
+  private static int costOf(UnaryOp op) {
+    return switch (op) {
+      case NEG, RELU, SQUARE, ABS -> 1;
+      case SQRT, RECIPROCAL -> 2;
+      default -> 8;
+    };
+  }
+
+  // ---------------------------------------------------------------- axpy, scale, AdamW
+
+  /** {@code y[i] += alpha · x[i]} (one fused multiply-add per element). */
+  // x, y: [n]
   public static void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
-    throw new UnsupportedOperationException("ElementwiseVector.axpy is not implemented yet");
+    FloatVector va = FloatVector.broadcast(SPECIES, alpha);
+    forBlocks(n, 1, (from, to) -> {
+      int i = from;
+      for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += L) {
+        FloatVector vy = FloatVector.fromArray(SPECIES, y, yOff + i);
+        FloatVector.fromArray(SPECIES, x, xOff + i).fma(va, vy).intoArray(y, yOff + i);
+      }
+      for (; i < to; i++) y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+    });
   }
 
+  /** {@code x[i] *= alpha}. */
+  // x: [n]
   public static void scale(int n, float alpha, float[] x, int xOff) {
-    throw new UnsupportedOperationException("ElementwiseVector.scale is not implemented yet");
+    forBlocks(n, 1, (from, to) -> scaleOnCaller(to - from, alpha, x, xOff + from));
   }
 
-  public static void adamw(int n, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, float lr, float beta1, float beta2, float eps, float weightDecay, float bc1, float bc2) {
-    throw new UnsupportedOperationException("ElementwiseVector.adamw is not implemented yet");
+  /** {@link #scale} on the calling thread only (a building block for row kernels). */
+  static void scaleOnCaller(int n, float alpha, float[] x, int xOff) {
+    int i = 0;
+    for (int bound = SPECIES.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(SPECIES, x, xOff + i).mul(alpha).intoArray(x, xOff + i);
+    }
+    for (; i < n; i++) x[xOff + i] *= alpha;
   }
 
+  /**
+   * One AdamW step, PyTorch's rule (see {@link org.jlora.engine.Backend#adamw}):
+   * {@code p -= lr·wd·p; m = b1·m + (1-b1)·g; v = b2·v + (1-b2)·g²;
+   * p -= lr · (m / bc1) / (sqrt(v / bc2) + eps)}.
+   */
+  // p, g, m, v: [n]
+  public static void adamw(int n, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff,
+                           float[] v, int vOff, float lr, float beta1, float beta2, float eps,
+                           float weightDecay, float bc1, float bc2) {
+    float decay = lr * weightDecay;
+    forBlocks(n, 4, (from, to) -> {
+      int i = from;
+      for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += L) {
+        FloatVector vg = FloatVector.fromArray(SPECIES, g, gOff + i);
+        FloatVector vp = FloatVector.fromArray(SPECIES, p, pOff + i);
+        vp = vp.sub(vp.mul(decay));
+        FloatVector vm = FloatVector.fromArray(SPECIES, m, mOff + i).mul(beta1).add(vg.mul(1f - beta1));
+        FloatVector vv = FloatVector.fromArray(SPECIES, v, vOff + i).mul(beta2).add(vg.mul(vg).mul(1f - beta2));
+        FloatVector denom = vv.div(bc2).sqrt().add(eps);
+        vp = vp.sub(vm.div(bc1).mul(lr).div(denom));
+        vp.intoArray(p, pOff + i);
+        vm.intoArray(m, mOff + i);
+        vv.intoArray(v, vOff + i);
+      }
+      if (i < to) {
+        ElementwiseScalar.adamw(to - i, p, pOff + i, g, gOff + i, m, mOff + i, v, vOff + i,
+            lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+      }
+    });
+  }
 }

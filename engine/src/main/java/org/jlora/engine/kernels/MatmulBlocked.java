@@ -9,11 +9,12 @@ import org.jlora.engine.Parallel;
  * The packed, cache-blocked matmul for matrices that are not thin (Goto's scheme):
  * <pre>
  * for each column super-block of B  (all of B for ordinary shapes)
- *   pack op(B) into [K-block][NR-panel][kc][NR]                 (both threads, split by panel)
- *   for each MC-row block of C            (split across threads by rows, or by panels if m is small)
- *     for each K-block of KC:  pack op(A) rows into [MR-panel][kc][MR]     (L2)
- *       for each NR-panel of B (its kc x NR micro-panel stays in L1)
- *         for each MR-panel of A:  C tile (+)= micro-kernel
+ *   pack op(B) into [K-block][NR-panel][kc][NR]                 (threads take panels)
+ *   for each chunk of rows of C  (threads take chunks as they come free; panels if m is small)
+ *     for each MC-row block of the chunk
+ *       for each K-block of KC:  pack op(A) rows into [MR-panel][kc][MR]     (L2)
+ *         for each NR-panel of B (its kc x NR micro-panel stays in L1)
+ *           for each MR-panel of A:  C tile (+)= micro-kernel
  * </pre>
  * Every element of C sees the same K-blocks in the same order and the same FMA sequence
  * whichever thread computes it, so results do not depend on the thread count.
@@ -43,26 +44,29 @@ final class MatmulBlocked {
       int stride = panels * NR; // floats per packed row of B, padding included
       float[] bp = buffer(PACKED_B, k * stride);
       final int jStart = j0;
-      long packWork = parallel ? (long) k * cols : 0;
-      Parallel.forRange(panels, packWork, (from, to) -> {
+      MatmulChunks.forEach(panels, parallel ? (long) k * cols : 0, threads, panel -> {
         for (int p0 = 0; p0 < k; p0 += KC) {
           int kc = Math.min(KC, k - p0);
-          MatmulPacking.packB(b, bBase, transB, k, n, p0, kc, jStart + from * NR, to - from,
-              bp, p0 * stride + from * kc * NR);
+          MatmulPacking.packB(b, bBase, transB, k, n, p0, kc, jStart + panel * NR, 1,
+              bp, p0 * stride + panel * kc * NR);
         }
       });
 
       long work = parallel ? (long) m * cols * k : 0;
       int rowPanels = (m + MR - 1) / MR;
       if (rowPanels >= 4 * threads || panels < threads) {
-        Parallel.forRange(rowPanels, work, (from, to) ->
+        int chunkRows = MR * MatmulChunks.size(rowPanels, threads, MC / MR);
+        int chunks = (m + chunkRows - 1) / chunkRows;
+        MatmulChunks.forEach(chunks, work, threads, chunk ->
             compute(m, n, k, a, aBase, transA, bp, stride, jStart, 0, panels,
-                c, cBase, accumulate, from * MR, Math.min(m, to * MR)));
+                c, cBase, accumulate, chunk * chunkRows, Math.min(m, (chunk + 1) * chunkRows)));
       } else {
-        // few rows, many columns (e.g. a LoRA-A gradient [r, in]): split the panels instead
-        Parallel.forRange(panels, work, (from, to) ->
-            compute(m, n, k, a, aBase, transA, bp, stride, jStart, from, to,
-                c, cBase, accumulate, 0, m));
+        // few rows, many columns (e.g. a LoRA-A gradient [r, in]): chunks of B panels instead
+        int chunkPanels = MatmulChunks.size(panels, threads, panels);
+        int chunks = (panels + chunkPanels - 1) / chunkPanels;
+        MatmulChunks.forEach(chunks, work, threads, chunk ->
+            compute(m, n, k, a, aBase, transA, bp, stride, jStart, chunk * chunkPanels,
+                Math.min(panels, (chunk + 1) * chunkPanels), c, cBase, accumulate, 0, m));
       }
     }
   }

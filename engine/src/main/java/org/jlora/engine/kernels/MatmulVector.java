@@ -6,7 +6,7 @@ import org.jlora.engine.Parallel;
 /**
  * The fast matmul (Vector API, both cores): picks a path by shape and hands each matrix to it.
  * <ul>
- *   <li>thin (k or n at most {@link MatmulThin#THIN}, LoRA's rank-r products): {@link MatmulThin},
+ *   <li>thin (k or n at most 16, LoRA's rank-r products): {@link MatmulThinK}, {@link MatmulThinN},
  *       no packing, streaming the big operand once;</li>
  *   <li>everything else: {@link MatmulBlocked}, packed panels and a 6 x 3-vector register tile.</li>
  * </ul>
@@ -58,12 +58,10 @@ public final class MatmulVector {
                           float[] b, int bBase, boolean transB, float[] c, int cBase,
                           boolean accumulate, boolean parallel) {
     boolean par = parallel && (long) m * n * k >= Parallel.MIN_PARALLEL_WORK;
-    if (k <= MatmulThin.THIN) {
-      MatmulThin.smallK(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
-    } else if (n <= MatmulThin.THIN && !transA) {
-      MatmulThin.smallN(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate, par);
-    } else if (n <= MatmulThin.THIN) {
-      MatmulThin.smallNTransA(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate, par);
+    if (k <= MatmulThinK.THIN) {
+      MatmulThinK.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+    } else if (n <= MatmulThinN.THIN) {
+      MatmulThinN.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
     } else {
       MatmulBlocked.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
     }

@@ -5,7 +5,7 @@ import org.jlora.engine.UnaryOp;
 /**
  * The scalar definition of every {@link UnaryOp} and of its derivative: the reference both
  * backends are tested against. Transcendentals go through {@code Math} in double and round once,
- * so the reference is as accurate as a float can be (erf excepted, see {@link #erf}).
+ * so the reference is as accurate as a float can be (erf excepted, see {@link #erf(float)}).
  */
 final class UnaryMath {
   private UnaryMath() {}
@@ -30,7 +30,7 @@ final class UnaryMath {
 
   /**
    * The error function, Abramowitz-Stegun 7.1.26 (absolute error below 1.5e-7). The vector
-   * kernels evaluate the very same polynomial lanewise ({@code ElementwiseVector}), so both
+   * kernels evaluate the very same polynomial lanewise ({@link VectorMath#erf}), so both
    * backends share one approximation rather than two.
    */
   static float erf(float x) {

@@ -1,0 +1,210 @@
+package org.jlora.engine.kernels;
+
+import static org.jlora.engine.kernels.MatmulMicroKernel.SPECIES;
+import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import org.jlora.engine.Parallel;
+
+/**
+ * Matmul with a thin output (n at most {@link #THIN}, like LoRA's down-projection
+ * {@code [N, in] · [in, r]} or its gradient {@code dYᵀ·H}): too little work per element of A to
+ * pay for packing, so A is streamed once.
+ * <ul>
+ *   <li>A stored {@code [m, k]}: dot products along k, {@code C[i, j] = A[i, :] · op(B)[:, j]}, with
+ *       op(B)'s columns made contiguous (in place when B is stored {@code [n, k]});</li>
+ *   <li>A stored {@code [k, m]} (transA): vectorised along m instead,
+ *       {@code C[i : i+V, j] = sum_p A[p, i : i+V] · B[p, j]}, reading contiguous runs of A.</li>
+ * </ul>
+ * Both keep eight FMA chains in flight (2 x 4) to hide the FMA latency. Each element is the
+ * same sequence of operations whichever code path or thread computed it.
+ */
+final class MatmulThinN {
+  /** n at or below this takes this path. */
+  static final int THIN = 16;
+
+  private static final ThreadLocal<float[]> COLUMNS_OF_B = ThreadLocal.withInitial(() -> new float[0]);
+  private static final VectorShuffle<Float>[] BUTTERFLIES = butterflies();
+
+  private MatmulThinN() {}
+
+  /** {@code C[m, n] (+)= op(A)[m, k] · op(B)[k, n]} for n at most {@link #THIN}. */
+  static void matmul(int m, int n, int k, float[] a, int aBase, boolean transA,
+                     float[] b, int bBase, boolean transB, float[] c, int cBase,
+                     boolean accumulate, boolean parallel) {
+    long work = parallel ? (long) m * n * k : 0;
+    int threads = parallel ? Parallel.threads() : 1;
+    if (transA) {
+      int blocks = (m + 2 * VLEN - 1) / (2 * VLEN);
+      int chunk = MatmulChunks.size(blocks, threads, blocks);
+      MatmulChunks.forEach((blocks + chunk - 1) / chunk, work, threads, ch -> {
+        float[] lanes = new float[2 * VLEN * 4];
+        for (int blk = ch * chunk; blk < Math.min(blocks, (ch + 1) * chunk); blk++) {
+          alongM(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate,
+              blk * 2 * VLEN, Math.min(m, (blk + 1) * 2 * VLEN), lanes);
+        }
+      });
+      return;
+    }
+    float[] cols = b;
+    int colsBase = bBase;
+    if (!transB) { // B stored [k, n]: copy its columns out as rows [n][k] (n·k floats, small)
+      cols = columnsBuffer(n * k);
+      colsBase = 0;
+      for (int p = 0; p < k; p++) {
+        for (int j = 0; j < n; j++) cols[j * k + p] = b[bBase + p * n + j];
+      }
+    }
+    final float[] bt = cols;
+    final int btBase = colsBase;
+    int pairs = (m + 1) / 2;
+    int chunk = MatmulChunks.size(pairs, threads, pairs);
+    MatmulChunks.forEach((pairs + chunk - 1) / chunk, work, threads, ch -> {
+      for (int pair = ch * chunk; pair < Math.min(pairs, (ch + 1) * chunk); pair++) {
+        int i = 2 * pair;
+        int rows = Math.min(2, m - i);
+        int j = 0;
+        if (rows == 2) {
+          for (; j + 4 <= n; j += 4) dots2x4(k, a, aBase + i * k, bt, btBase + j * k, c, cBase + i * n + j, n, accumulate);
+        }
+        for (int r = i; r < i + rows; r++) {
+          for (int jj = j; jj < n; jj++) {
+            float s = dot(k, a, aBase + r * k, bt, btBase + jj * k);
+            int ci = cBase + r * n + jj;
+            c[ci] = accumulate ? c[ci] + s : s;
+          }
+        }
+      }
+    });
+  }
+
+  /** {@code C[i : i+2, j : j+4] (+)=} the eight dot products of two rows of A and four of Bᵀ. */
+  private static void dots2x4(int k, float[] a, int a0, float[] bt, int b0, float[] c, int c0, int ldc,
+                              boolean accumulate) {
+    FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
+    FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+    int a1 = a0 + k;
+    int p = 0;
+    for (int bound = SPECIES.loopBound(k); p < bound; p += VLEN) {
+      FloatVector x0 = load(a, a0 + p), x1 = load(a, a1 + p);
+      FloatVector y0 = load(bt, b0 + p), y1 = load(bt, b0 + k + p);
+      FloatVector y2 = load(bt, b0 + 2 * k + p), y3 = load(bt, b0 + 3 * k + p);
+      s00 = x0.fma(y0, s00); s01 = x0.fma(y1, s01); s02 = x0.fma(y2, s02); s03 = x0.fma(y3, s03);
+      s10 = x1.fma(y0, s10); s11 = x1.fma(y1, s11); s12 = x1.fma(y2, s12); s13 = x1.fma(y3, s13);
+    }
+    // (no array of vectors here: it would box them)
+    store(s00, k, a, a0, bt, b0, p, c, c0, accumulate);
+    store(s01, k, a, a0, bt, b0 + k, p, c, c0 + 1, accumulate);
+    store(s02, k, a, a0, bt, b0 + 2 * k, p, c, c0 + 2, accumulate);
+    store(s03, k, a, a0, bt, b0 + 3 * k, p, c, c0 + 3, accumulate);
+    store(s10, k, a, a1, bt, b0, p, c, c0 + ldc, accumulate);
+    store(s11, k, a, a1, bt, b0 + k, p, c, c0 + ldc + 1, accumulate);
+    store(s12, k, a, a1, bt, b0 + 2 * k, p, c, c0 + ldc + 2, accumulate);
+    store(s13, k, a, a1, bt, b0 + 3 * k, p, c, c0 + ldc + 3, accumulate);
+  }
+
+  /** Finishes one dot product: its lanes summed, the scalar tail from p on, into C[ci]. */
+  private static void store(FloatVector lanes, int k, float[] a, int ai, float[] bt, int bi, int p,
+                            float[] c, int ci, boolean accumulate) {
+    float s = sumLanes(lanes);
+    for (; p < k; p++) s = Math.fma(a[ai + p], bt[bi + p], s);
+    c[ci] = accumulate ? c[ci] + s : s;
+  }
+
+  /** One dot product of length k: the same operations per element as {@link #dots2x4}. */
+  private static float dot(int k, float[] a, int ai, float[] bt, int bi) {
+    FloatVector s = FloatVector.zero(SPECIES);
+    int p = 0;
+    for (int bound = SPECIES.loopBound(k); p < bound; p += VLEN) {
+      s = load(a, ai + p).fma(load(bt, bi + p), s);
+    }
+    float r = sumLanes(s);
+    for (; p < k; p++) r = Math.fma(a[ai + p], bt[bi + p], r);
+    return r;
+  }
+
+  /**
+   * transA: rows {@code [i0, i1)} (at most 2V) of C, A stored {@code [k, m]}. Two vectors of rows
+   * by four columns at a time; lanes are written out through {@code lanes} (C is row-major).
+   */
+  private static void alongM(int m, int n, int k, float[] a, int aBase, float[] b, int bBase,
+                             boolean transB, float[] c, int cBase, boolean accumulate,
+                             int i0, int i1, float[] lanes) {
+    int bp = transB ? 1 : n, bj = transB ? k : 1; // B[p, j] at bBase + p*bp + j*bj
+    if (i1 - i0 < 2 * VLEN) { // the last, partial block: one scalar chain per element
+      for (int i = i0; i < i1; i++) {
+        for (int j = 0; j < n; j++) {
+          float s = 0f;
+          for (int p = 0; p < k; p++) s = Math.fma(a[aBase + p * m + i], b[bBase + p * bp + j * bj], s);
+          int ci = cBase + i * n + j;
+          c[ci] = accumulate ? c[ci] + s : s;
+        }
+      }
+      return;
+    }
+    for (int j = 0; j < n; j += 4) {
+      int cols = Math.min(4, n - j);
+      FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
+      FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+      for (int p = 0; p < k; p++) {
+        int ai = aBase + p * m + i0;
+        FloatVector x0 = load(a, ai), x1 = load(a, ai + VLEN);
+        int bi = bBase + p * bp + j * bj;
+        // columns past n repeat column j (a valid index); their sums are never stored
+        FloatVector y0 = FloatVector.broadcast(SPECIES, b[bi]);
+        FloatVector y1 = FloatVector.broadcast(SPECIES, b[cols > 1 ? bi + bj : bi]);
+        FloatVector y2 = FloatVector.broadcast(SPECIES, b[cols > 2 ? bi + 2 * bj : bi]);
+        FloatVector y3 = FloatVector.broadcast(SPECIES, b[cols > 3 ? bi + 3 * bj : bi]);
+        s00 = x0.fma(y0, s00); s01 = x0.fma(y1, s01); s02 = x0.fma(y2, s02); s03 = x0.fma(y3, s03);
+        s10 = x1.fma(y0, s10); s11 = x1.fma(y1, s11); s12 = x1.fma(y2, s12); s13 = x1.fma(y3, s13);
+      }
+      // lanes[(q * 2 + half) * V + l] = C[i0 + half*V + l, j + q]
+      s00.intoArray(lanes, 0); s10.intoArray(lanes, VLEN);
+      s01.intoArray(lanes, 2 * VLEN); s11.intoArray(lanes, 3 * VLEN);
+      s02.intoArray(lanes, 4 * VLEN); s12.intoArray(lanes, 5 * VLEN);
+      s03.intoArray(lanes, 6 * VLEN); s13.intoArray(lanes, 7 * VLEN);
+      for (int r = 0; r < 2 * VLEN; r++) {
+        int ci = cBase + (i0 + r) * n + j;
+        for (int q = 0; q < cols; q++) {
+          float s = lanes[q * 2 * VLEN + r];
+          c[ci + q] = accumulate ? c[ci + q] + s : s;
+        }
+      }
+    }
+  }
+
+  /**
+   * The sum of the lanes in a fixed butterfly order (lane i meets lane i ^ w, w = V/2 .. 1).
+   * Not {@code reduceLanes(ADD)}: its order is unspecified, and compiled and interpreted code
+   * really do differ, which would make results depend on which thread computed a row.
+   */
+  static float sumLanes(FloatVector v) {
+    for (VectorShuffle<Float> butterfly : BUTTERFLIES) v = v.add(v.rearrange(butterfly));
+    return v.lane(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] butterflies() {
+    int steps = Integer.numberOfTrailingZeros(VLEN);
+    VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+    for (int s = 0, w = VLEN / 2; s < steps; s++, w /= 2) {
+      final int width = w;
+      shuffles[s] = VectorShuffle.fromOp(SPECIES, i -> i ^ width);
+    }
+    return shuffles;
+  }
+
+  private static FloatVector load(float[] x, int i) {
+    return FloatVector.fromArray(SPECIES, x, i);
+  }
+
+  private static float[] columnsBuffer(int size) {
+    float[] buf = COLUMNS_OF_B.get();
+    if (buf.length < size) {
+      buf = new float[size];
+      COLUMNS_OF_B.set(buf);
+    }
+    return buf;
+  }
+}

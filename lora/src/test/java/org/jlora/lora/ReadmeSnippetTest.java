@@ -1,0 +1,74 @@
+package org.jlora.lora;
+
+import static org.jlora.lora.LoraTesting.assertBitIdentical;
+import static org.jlora.lora.LoraTesting.maxRelDiff;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.jlora.autograd.F;
+import org.jlora.autograd.Parameter;
+import org.jlora.autograd.Variable;
+import org.jlora.autograd.nn.GELU;
+import org.jlora.autograd.nn.Linear;
+import org.jlora.autograd.nn.Module;
+import org.jlora.autograd.nn.Sequential;
+import org.jlora.autograd.optim.AdamW;
+import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** lora/README-snippet.md's example runs, and the snippet is this test's code, line for line. */
+class ReadmeSnippetTest {
+  private static final Path SNIPPET = Path.of("README-snippet.md");
+  private static final Path SELF = Path.of("src/test/java/org/jlora/lora/ReadmeSnippetTest.java");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void theSnippetRuns() throws IOException {
+    // snippet:start
+    Module model = new Sequential(new Linear(16, 32, true, new Rng(1)), new GELU(), new Linear(32, 4, true, new Rng(2)));
+    LoraConfig cfg = LoraConfig.builder().r(4).loraAlpha(8).targetModules("0", "2").build();
+    LoraModel lm = LoraModel.inject(model, cfg);                  // only A and B are trainable now
+    AdamW opt = new AdamW(model.parameters().stream().filter(Parameter::requiresGrad).toList(), 1e-2f, 0f);
+    Variable x = Variable.of(Tensor.randn(new Rng(3), 8, 16), false);
+    F.mean(F.mul(model.forward(x), model.forward(x))).backward();  // any loss
+    opt.step();
+    PeftAdapters.save(lm, "default", dir);                         // PEFT's files and key names
+    Module fresh = new Sequential(new Linear(16, 32, true, new Rng(1)), new GELU(), new Linear(32, 4, true, new Rng(2)));
+    LoraModel loaded = PeftAdapters.fromPretrained(fresh, dir);    // same outputs as lm
+    // snippet:end
+
+    assertEquals(List.of("0", "2"), List.copyOf(loaded.loraLayers().keySet()));
+    Tensor trained = model.forward(x).value();
+    Tensor base = new Sequential(new Linear(16, 32, true, new Rng(1)), new GELU(), new Linear(32, 4, true, new Rng(2)))
+        .forward(x).value();
+    assertTrue(maxRelDiff(trained, base) > 1e-4, "one step moved B away from zero");
+    assertBitIdentical(trained, fresh.forward(x).value(), "loaded model");
+    assertTrue(lm.summary().contains("trainable params: " + String.format("%,d", 4 * (16 + 32) + 4 * (32 + 4))));
+  }
+
+  @Test
+  void theReadmeShowsExactlyThisCode() throws IOException {
+    assertEquals(codeBetween(Files.readAllLines(SELF), "// snippet:start", "// snippet:end"),
+        codeBetween(Files.readAllLines(SNIPPET), "```java", "```"));
+  }
+
+  private static List<String> codeBetween(List<String> lines, String start, String end) {
+    int from = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).trim().equals(start)) {
+        from = i + 1;
+      } else if (from >= 0 && lines.get(i).trim().equals(end)) {
+        return lines.subList(from, i).stream().map(String::strip).toList();
+      }
+    }
+    throw new AssertionError("no block between " + start + " and " + end);
+  }
+}
