@@ -25,7 +25,7 @@ public final class DemoCommand implements Runnable {
   @Option(names = "--dir", defaultValue = ".jlora/demo", description = "work directory (default ${DEFAULT-VALUE})")
   Path dir;
 
-  @Option(names = "--pretrain-steps", description = "pretraining steps (default 600)")
+  @Option(names = "--pretrain-steps", description = "pretraining steps (default 1200)")
   Integer pretrainSteps;
 
   @Option(names = "--steps", description = "adaptation steps for each method (default 300)")

@@ -30,7 +30,7 @@ public final class Demo {
                         float loraLr, float fullLr, int rank, float alpha, int evalExamples, long seed, Path workDir,
                         Progress.Mode mode) {
     public static Options defaults(Path workDir, Progress.Mode mode) {
-      return new Options("tiny", 600, 300, 16, 64, 3e-3f, 3e-3f, 1e-3f, 8, 16f, 200, 1L, workDir, mode);
+      return new Options("tiny", 1200, 300, 16, 64, 5e-3f, 1e-2f, 1e-3f, 8, 16f, 200, 1L, workDir, mode);
     }
   }
 

@@ -1,0 +1,86 @@
+package org.jlora.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The GPT commands on a nano budget: pretrain -> finetune (LoRA) -> generate / eval, and their error messages. */
+class CliTest {
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    StringWriter err = new StringWriter();
+    System.setOut(new PrintStream(out, true));
+    try {
+      CommandLine cl = Main.commandLine();
+      cl.setErr(new PrintWriter(err, true));
+      int code = cl.execute(args);
+      return new Run(code, out.toString(), err.toString());
+    } finally {
+      System.setOut(oldOut);
+    }
+  }
+
+  @Test
+  void pretrainFinetuneGenerateEval(@TempDir Path dir) {
+    String base = dir.resolve("base").toString();
+    String adapter = dir.resolve("adapter").toString();
+    Run p = run("pretrain", "--model", "nano", "--steps", "4", "--batch", "4", "--context", "16", "--out", base, "--json");
+    assertEquals(0, p.code(), p.err());
+    assertTrue(p.out().lines().count() >= 5 && p.out().contains("\"step\":4"), p.out());
+    Run f = run("finetune", "--base", base, "--method", "lora", "--rank", "2", "--steps", "3", "--batch", "4",
+        "--context", "16", "--out", adapter, "--quiet");
+    assertEquals(0, f.code(), f.err());
+    assertTrue(Files.exists(dir.resolve("adapter").resolve("adapter_config.json")));
+    Run g = run("generate", "--model", base, "--adapter", adapter, "--prompt", "rot:abc=", "--max-tokens", "5", "--json");
+    assertEquals(0, g.code(), g.err());
+    assertTrue(g.out().contains("\"completion\""), g.out());
+    Run merged = run("generate", "--model", base, "--adapter", adapter, "--merge", "--prompt", "rot:abc=", "--max-tokens", "5", "--json");
+    assertEquals(g.out().replaceAll(",\"tokens_per_s\".*", ""), merged.out().replaceAll(",\"tokens_per_s\".*", ""),
+        "merged and unmerged adapters give the same completion");
+    Run e = run("eval", "--model", base, "--task", "rev", "-n", "3", "--json");
+    assertEquals(0, e.code(), e.err());
+    assertTrue(e.out().contains("\"accuracy\""), e.out());
+    Run resume = run("pretrain", "--model", "nano", "--steps", "6", "--batch", "4", "--context", "16", "--out", base, "--resume", "--quiet");
+    assertEquals(1, resume.code(), "other settings than the checkpoint's: " + resume.out());
+    assertTrue(resume.err().contains("same settings"), resume.err());
+  }
+
+  @Test
+  void errorsSayWhatIsWrong(@TempDir Path dir) {
+    Run missing = run("generate", "--model", dir.resolve("none").toString(), "--prompt", "x");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("no checkpoint") && missing.err().contains("jlora pretrain"), missing.err());
+    Run badMethod = run("finetune", "--method", "qlora");
+    assertEquals(1, badMethod.code());
+    assertTrue(badMethod.err().contains("--method must be lora or full"), badMethod.err());
+    Run badNumber = run("bench", "train", "--threads", "two");
+    assertEquals(2, badNumber.code(), "picocli's usage error");
+    assertTrue(badNumber.err().contains("--threads"), badNumber.err());
+    Run badModel = run("pretrain", "--model", "huge", "--steps", "1", "--out", dir.resolve("x").toString(), "--quiet");
+    assertEquals(1, badModel.code());
+    assertTrue(badModel.err().contains("unknown model config 'huge'"), badModel.err());
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String[] cmd : new String[][] {{"pretrain"}, {"finetune"}, {"generate"}, {"eval"}, {"demo"}, {"bench", "train"},
+        {"bench", "generate"}}) {
+      String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
+      args[cmd.length] = "--help";
+      Run r = run(args);
+      assertEquals(0, r.code(), String.join(" ", cmd));
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package org.jlora.examples.gpt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jlora.examples.ui.Progress;
+import org.jlora.lora.PeftAdapters;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo end to end on a nano budget (2 layers, 32 dims, a handful of steps): every artefact appears. */
+class DemoPipelineTest {
+  @Test
+  void runsEndToEndAndReusesItsBase(@TempDir Path dir) throws Exception {
+    Demo.Options o = new Demo.Options("nano", 6, 4, 4, 16, 5e-3f, 1e-2f, 1e-3f, 4, 8f, 5, 1L, dir, Progress.Mode.QUIET);
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    Demo.Report r = Demo.run(o, quiet);
+    assertFalse(r.baseReused());
+    assertTrue(Files.exists(r.baseDir().resolve(Checkpoint.MODEL)));
+    assertTrue(Files.exists(r.adapterDir().resolve(PeftAdapters.WEIGHTS_FILE)));
+    assertTrue(Files.size(r.plot()) > 1000, "a PNG of the loss curves");
+    assertEquals(4, r.lora().result().trainCurve()[1].length);
+    assertTrue(r.lora().result().trainableParams() < r.full().result().trainableParams() / 10);
+    assertTrue(r.lora().result().optimizerStateBytes() < 0.1 * r.full().result().optimizerStateBytes());
+    assertTrue(r.lora().accuracy() >= 0 && r.lora().accuracy() <= 1);
+    Demo.Report again = Demo.run(o, quiet);
+    assertTrue(again.baseReused(), "the second run reuses the cached base");
+    assertEquals(r.accuracyBefore(), again.accuracyBefore());
+  }
+}
