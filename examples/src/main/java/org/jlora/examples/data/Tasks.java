@@ -17,9 +17,15 @@ import org.jlora.engine.Rng;
  *
  * <p>The families are built for the LoRA demo: a tiny GPT pretrained on "base" learns the line
  * format and how to move letters around by position; "adapt" then needs a new per-letter mapping
- * on top of the copy it already knows, which is what a low-rank update of the attention's value
- * projection can express. Every task uses the same {@link #ALPHABET}, so one tokenizer serves
- * pretraining and adaptation.
+ * on top of the copy it already knows. Every task uses the same {@link #ALPHABET}, so one
+ * tokenizer serves pretraining and adaptation.
+ *
+ * <p>Calibration (a PyTorch twin of the demo GPT: 4 layers, 128 dims, 4 heads, 0.82M parameters,
+ * batch 16 x block 128, AdamW, answer-only loss, greedy exact match on 200 held-out words):
+ * pretraining on "base" at lr 1e-3 reaches 0.5-0.9 exact match on cpy and rev after 400-600 steps;
+ * then 400 steps on "adapt" reach 0.96 on rot with full fine-tuning (lr 5e-4) and 0.84 with LoRA
+ * r = 8 on q and v (lr 5e-3; 0.43 at lr 2e-3). Both forget cpy and rev while adapted (0.00): the
+ * LoRA model gets them back by dropping its adapter, the fully fine-tuned one cannot.
  *
  * <p>About one word in {@value #HELD_OUT_ONE_IN} (chosen by a fixed hash of the word) is held
  * out: {@link Task#sample} never produces it and {@link Task#sampleHeldOut} produces only such
