@@ -187,7 +187,7 @@ final class MatmulThinN {
   @SuppressWarnings("unchecked")
   private static VectorShuffle<Float>[] butterflies() {
     int steps = Integer.numberOfTrailingZeros(VLEN);
-    VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+    VectorShuffle<Float>[] shuffles = (VectorShuffle<Float>[]) new VectorShuffle<?>[steps];
     for (int s = 0, w = VLEN / 2; s < steps; s++, w /= 2) {
       final int width = w;
       shuffles[s] = VectorShuffle.fromOp(SPECIES, i -> i ^ width);
