@@ -138,7 +138,7 @@ class MatMulKernelTest {
     Rng rng = new Rng(3);
     Parallel.setThreads(2);
     // k > 128 spans several K-blocks, m > 192 several row blocks; thin and blocked paths both
-    int[][] shapes = {{200, 150, 300}, {13, 400, 260}, {300, 8, 500}, {257, 100, 8}, {500, 16, 17}};
+    int[][] shapes = {{200, 150, 300}, {13, 400, 260}, {300, 8, 500}, {257, 100, 8}, {500, 16, 17}, {70, 13, 200}};
     for (int[] s : shapes) {
       for (int t = 0; t < 4; t++) {
         Case cs = Case.random(rng, 1, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, false, t == 3);
