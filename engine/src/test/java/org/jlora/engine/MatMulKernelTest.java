@@ -204,6 +204,24 @@ class MatMulKernelTest {
   }
 
   @Test
+  void overwritingIgnoresWhatWasInC() {
+    Rng rng = new Rng(6);
+    int[][] shapes = {{20, 70, 40}, {20, 8, 300}, {40, 50, 8}, {7, 53, 200}}; // blocked, thin n, thin k, edges
+    for (int[] s : shapes) {
+      for (int t = 0; t < 4; t++) {
+        Case cs = Case.random(rng, 1, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, false, false);
+        java.util.Arrays.fill(cs.c0(), Float.NaN);
+        for (Backend be : new Backend[] {VECTOR, SCALAR}) {
+          float[] c = cs.run(be);
+          for (int i = cs.cOff(); i < c.length; i++) {
+            assertTrue(Float.isFinite(c[i]), be.name() + " " + cs.describe() + " kept a NaN from C at " + i);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void emptyInnerDimensionGivesZerosOrLeavesTheSum() {
     float[] c = {5f, 6f};
     VECTOR.matmul(1, 1, 2, 0, new float[0], 0, false, new float[0], 0, false, false, c, 0, true);
