@@ -30,6 +30,7 @@ cases=(
   "LoRA [2048x8]x[8x768]|2|2048 768 8|"
 )
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ms_of() { sed -n 's/.*"ms": *\([0-9.]*\).*/\1/p'; }
@@ -50,6 +51,8 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 
+echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores;" \
+  "well above 0 means other processes shared the cores and the numbers are disturbed)"
 "$py" - "$tmp" "$rounds" "${cases[@]}" <<'PY'
 import statistics, sys
 tmp, rounds, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
