@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # jlora's matmul against numpy (OpenBLAS) on the shapes that matter, interleaved in one run so
-# all three see the same machine load: numpy as shipped (OpenBLAS picks its kernel for this CPU),
-# numpy with OPENBLAS_CORETYPE=SkylakeX (the AVX-512 kernel), and ./jlora bench matmul --json.
+# all three see the same machine load: numpy as shipped (pip wheel, in this environment as it
+# is: here OPENBLAS_CORETYPE=Haswell is set, so the AVX2 kernel), numpy with
+# OPENBLAS_CORETYPE=SkylakeX (the AVX-512 kernel; OpenBLAS also picks it on Zen 5 when nothing
+# is set), and ./jlora bench matmul --json. The table header names the kernel each numpy used.
 # Prints medians (over ROUNDS rounds of each tool's own median of 15 timed runs) and jlora/numpy
 # ratios of GFLOP/s (> 1 means jlora is faster).
 #
@@ -28,6 +30,7 @@ cases=(
   "LoRA [2048x8]x[8x768]|2|2048 768 8|"
 )
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ms_of() { sed -n 's/.*"ms": *\([0-9.]*\).*/\1/p'; }
@@ -39,22 +42,25 @@ for ((r = 1; r <= rounds; r++)); do
     jflags=""
     for f in $flags; do jflags="$jflags --$f"; done
     echo "round $r/$rounds: $label" >&2
-    # numpy as shipped: clear any OPENBLAS_CORETYPE / L2 override in the environment
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$threads" \
-      "$py" "$helper" "$m" "$n" "$k" $flags | ms_of >>"$tmp/$i.shipped"
-    env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS="$threads" \
-      "$py" "$helper" "$m" "$n" "$k" $flags | ms_of >>"$tmp/$i.skx"
+    OPENBLAS_NUM_THREADS="$threads" "$py" "$helper" "$m" "$n" "$k" $flags >"$tmp/last.shipped"
+    ms_of <"$tmp/last.shipped" >>"$tmp/$i.shipped"
+    OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS="$threads" "$py" "$helper" "$m" "$n" "$k" $flags >"$tmp/last.skx"
+    ms_of <"$tmp/last.skx" >>"$tmp/$i.skx"
     "$root/jlora" bench matmul --m "$m" --n "$n" --k "$k" --threads "$threads" $jflags --json 2>/dev/null \
       | ms_of >>"$tmp/$i.jlora"
   done
 done
 
+echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores;" \
+  "well above 0 means other processes shared the cores and the numbers are disturbed)"
 "$py" - "$tmp" "$rounds" "${cases[@]}" <<'PY'
 import statistics, sys
 tmp, rounds, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
 def med(i, tool):
     with open(f"{tmp}/{i}.{tool}") as f:
         return statistics.median(float(x) for x in f.read().split())
+core = lambda t: open(f"{tmp}/last.{t}").read().split('"backend": "numpy-')[1].split('"')[0]
+print(f"numpy as shipped used OpenBLAS's {core('shipped')} kernel, the second column {core('skx')}")
 print(f"medians of {rounds} rounds (each a median of 15 timed runs); GFLOP/s, ms in brackets;"
       " ratio = jlora GFLOP/s / numpy GFLOP/s")
 head = f"{'shape':30s} {'thr':>3s} {'numpy':>16s} {'numpy SkylakeX':>16s} {'jlora':>16s} {'/numpy':>7s} {'/SKX':>6s}"

@@ -4,7 +4,8 @@
 usage: bench_matmul_numpy.py M N K [transA] [transB] [--pair-with N2]
 Transposed operands are numpy views (A stored [k, m] used as A.T), so OpenBLAS gets a transpose
 flag, not a copy, just as jlora reads them transposed while packing. Threads come from
-OPENBLAS_NUM_THREADS, set by the caller; OPENBLAS_CORETYPE picks the kernel.
+OPENBLAS_NUM_THREADS, set by the caller; OPENBLAS_CORETYPE picks the kernel (the JSON
+names the one OpenBLAS used).
 """
 import json
 import os
@@ -12,6 +13,21 @@ import sys
 import time
 
 import numpy as np
+
+
+def openblas_core():
+    """The kernel family OpenBLAS chose (e.g. Haswell = AVX2, SkylakeX = AVX-512), if it says."""
+    import ctypes
+    import glob
+    here = os.path.dirname(np.__file__)
+    for lib in glob.glob(os.path.join(here, "..", "numpy.libs", "*openblas*")):
+        dll = ctypes.CDLL(lib)
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+            fn = getattr(dll, name, None)
+            if fn is not None:
+                fn.restype = ctypes.c_char_p
+                return fn().decode()
+    return "unknown"
 
 
 def median_seconds(fn, reps=15, warm_seconds=1.0):
@@ -40,7 +56,7 @@ def main():
     sec = median_seconds(lambda: np.matmul(op_a, op_b, out=out))
     print(json.dumps({"op": "matmul", "m": m, "n": n, "k": k,
                       "threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")),
-                      "backend": "numpy-" + os.environ.get("OPENBLAS_CORETYPE", "shipped"),
+                      "backend": "numpy-" + openblas_core(),
                       "gflops": round(2.0 * m * n * k / sec / 1e9, 2), "ms": round(sec * 1e3, 4)}))
 
 

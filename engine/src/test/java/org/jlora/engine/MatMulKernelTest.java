@@ -138,7 +138,7 @@ class MatMulKernelTest {
     Rng rng = new Rng(3);
     Parallel.setThreads(2);
     // k > 128 spans several K-blocks, m > 192 several row blocks; thin and blocked paths both
-    int[][] shapes = {{200, 150, 300}, {13, 400, 260}, {300, 8, 500}, {257, 100, 8}, {500, 16, 17}};
+    int[][] shapes = {{200, 150, 300}, {13, 400, 260}, {300, 8, 500}, {257, 100, 8}, {500, 16, 17}, {70, 13, 200}};
     for (int[] s : shapes) {
       for (int t = 0; t < 4; t++) {
         Case cs = Case.random(rng, 1, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, false, t == 3);
@@ -197,6 +197,24 @@ class MatMulKernelTest {
                 assertTrue(Float.isFinite(v), at + " should be finite");
               }
             }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void overwritingIgnoresWhatWasInC() {
+    Rng rng = new Rng(6);
+    int[][] shapes = {{20, 70, 40}, {20, 8, 300}, {40, 50, 8}, {7, 53, 200}}; // blocked, thin n, thin k, edges
+    for (int[] s : shapes) {
+      for (int t = 0; t < 4; t++) {
+        Case cs = Case.random(rng, 1, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, false, false);
+        java.util.Arrays.fill(cs.c0(), Float.NaN);
+        for (Backend be : new Backend[] {VECTOR, SCALAR}) {
+          float[] c = cs.run(be);
+          for (int i = cs.cOff(); i < c.length; i++) {
+            assertTrue(Float.isFinite(c[i]), be.name() + " " + cs.describe() + " kept a NaN from C at " + i);
           }
         }
       }

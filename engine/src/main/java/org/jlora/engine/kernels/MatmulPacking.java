@@ -72,8 +72,12 @@ final class MatmulPacking {
           int src = aBase + (i + r) * k + p0;
           for (int p = 0; p < kc; p++) dst[di + p * MR + r] = a[src + p];
         }
+      } else if (mr == MR) {
+        // A stored [k, m]: the MR values of column p sit side by side, a straight copy
+        for (int p = 0, src = aBase + p0 * m + i, d = di; p < kc; p++, src += m, d += MR) {
+          System.arraycopy(a, src, dst, d, MR);
+        }
       } else {
-        // A stored [k, m]: the MR values of column p sit side by side
         for (int p = 0; p < kc; p++) {
           int src = aBase + (p0 + p) * m + i;
           for (int r = 0; r < mr; r++) dst[di + p * MR + r] = a[src + r];

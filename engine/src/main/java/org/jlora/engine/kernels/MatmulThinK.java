@@ -12,9 +12,9 @@ import org.jlora.engine.Parallel;
  * {@code C[i, :] (+)= sum_p A[i, p] · B[p, :]}, vectorised along n. Nothing is packed (only a
  * transposed B, which is tiny, is turned into rows once).
  *
- * <p>With k this small an accumulator's FMA chain is short, so the kernel keeps eight chains in
- * flight (two rows x four vectors) to hide the FMA latency, and shares each B load between the
- * two rows. Each element is the same FMA sequence over p whichever code path or thread did it.
+ * <p>With k this small an accumulator's FMA chain is short, so the kernel keeps 16 chains in
+ * flight (four rows x four vectors) to hide the FMA latency, and shares each B load between the
+ * four rows. Each element is the same FMA sequence over p whichever code path or thread did it.
  */
 final class MatmulThinK {
   /** k at or below this takes this path. */
@@ -57,53 +57,66 @@ final class MatmulThinK {
       }
     }
     MatmulThinK job = new MatmulThinK(m, n, k, a, aBase, transA, rows, rowsBase, c, cBase, accumulate);
-    int pairs = (m + 1) / 2;
+    int quads = (m + 3) / 4;
     int threads = parallel ? Parallel.threads() : 1;
-    int chunk = MatmulChunks.size(pairs, threads, pairs);
-    MatmulChunks.forEach((pairs + chunk - 1) / chunk, parallel ? (long) m * n * k : 0, threads, ch -> {
-      for (int pair = ch * chunk; pair < Math.min(pairs, (ch + 1) * chunk); pair++) {
-        int i = 2 * pair;
-        if (i + 1 < m) {
-          job.twoRows(i);
+    int chunk = MatmulChunks.size(quads, threads, quads);
+    MatmulChunks.forEach((quads + chunk - 1) / chunk, parallel ? (long) m * n * k : 0, threads, ch -> {
+      for (int quad = ch * chunk; quad < Math.min(quads, (ch + 1) * chunk); quad++) {
+        int i = 4 * quad;
+        if (i + 4 <= m) {
+          job.fourRows(i);
         } else {
-          job.oneRow(i, 0);
+          for (int r = i; r < m; r++) job.oneRow(r, 0);
         }
       }
     });
   }
 
-  /** Rows i and i+1, four vectors of columns at a time; the rest of the columns row by row. */
-  private void twoRows(int i) {
-    int a0 = aBase + i * aRowStep, a1 = a0 + aRowStep;
-    int c0 = cBase + i * n, c1 = c0 + n;
+  /** Rows i .. i+3, four vectors of columns at a time; the rest of the columns row by row. */
+  private void fourRows(int i) {
+    int a0 = aBase + i * aRowStep, a1 = a0 + aRowStep, a2 = a1 + aRowStep, a3 = a2 + aRowStep;
+    int c0 = cBase + i * n;
     int j = 0;
     for (; j + 4 * VLEN <= n; j += 4 * VLEN) {
-      FloatVector s00, s01, s02, s03, s10, s11, s12, s13;
+      FloatVector s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33;
       if (accumulate) {
-        s00 = load(c, c0 + j); s01 = load(c, c0 + j + VLEN);
-        s02 = load(c, c0 + j + 2 * VLEN); s03 = load(c, c0 + j + 3 * VLEN);
-        s10 = load(c, c1 + j); s11 = load(c, c1 + j + VLEN);
-        s12 = load(c, c1 + j + 2 * VLEN); s13 = load(c, c1 + j + 3 * VLEN);
+        int r = c0 + j;
+        s00 = load(c, r); s01 = load(c, r + VLEN); s02 = load(c, r + 2 * VLEN); s03 = load(c, r + 3 * VLEN);
+        r += n;
+        s10 = load(c, r); s11 = load(c, r + VLEN); s12 = load(c, r + 2 * VLEN); s13 = load(c, r + 3 * VLEN);
+        r += n;
+        s20 = load(c, r); s21 = load(c, r + VLEN); s22 = load(c, r + 2 * VLEN); s23 = load(c, r + 3 * VLEN);
+        r += n;
+        s30 = load(c, r); s31 = load(c, r + VLEN); s32 = load(c, r + 2 * VLEN); s33 = load(c, r + 3 * VLEN);
       } else {
         s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = FloatVector.zero(SPECIES);
+        s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = s00;
       }
       for (int p = 0; p < k; p++) {
-        // B[p, j : j + 4V] shared by both rows; A[i, p] and A[i+1, p] broadcast
+        // B[p, j : j + 4V] shared by the four rows; A[i .. i+3, p] broadcast
         int bi = bBase + p * n + j;
         FloatVector b0 = load(bRows, bi), b1 = load(bRows, bi + VLEN);
         FloatVector b2 = load(bRows, bi + 2 * VLEN), b3 = load(bRows, bi + 3 * VLEN);
-        FloatVector x0 = FloatVector.broadcast(SPECIES, a[a0 + p * aColStep]);
-        FloatVector x1 = FloatVector.broadcast(SPECIES, a[a1 + p * aColStep]);
-        s00 = x0.fma(b0, s00); s01 = x0.fma(b1, s01); s02 = x0.fma(b2, s02); s03 = x0.fma(b3, s03);
-        s10 = x1.fma(b0, s10); s11 = x1.fma(b1, s11); s12 = x1.fma(b2, s12); s13 = x1.fma(b3, s13);
+        int ap = p * aColStep;
+        FloatVector x = FloatVector.broadcast(SPECIES, a[a0 + ap]);
+        s00 = x.fma(b0, s00); s01 = x.fma(b1, s01); s02 = x.fma(b2, s02); s03 = x.fma(b3, s03);
+        x = FloatVector.broadcast(SPECIES, a[a1 + ap]);
+        s10 = x.fma(b0, s10); s11 = x.fma(b1, s11); s12 = x.fma(b2, s12); s13 = x.fma(b3, s13);
+        x = FloatVector.broadcast(SPECIES, a[a2 + ap]);
+        s20 = x.fma(b0, s20); s21 = x.fma(b1, s21); s22 = x.fma(b2, s22); s23 = x.fma(b3, s23);
+        x = FloatVector.broadcast(SPECIES, a[a3 + ap]);
+        s30 = x.fma(b0, s30); s31 = x.fma(b1, s31); s32 = x.fma(b2, s32); s33 = x.fma(b3, s33);
       }
-      s00.intoArray(c, c0 + j); s01.intoArray(c, c0 + j + VLEN);
-      s02.intoArray(c, c0 + j + 2 * VLEN); s03.intoArray(c, c0 + j + 3 * VLEN);
-      s10.intoArray(c, c1 + j); s11.intoArray(c, c1 + j + VLEN);
-      s12.intoArray(c, c1 + j + 2 * VLEN); s13.intoArray(c, c1 + j + 3 * VLEN);
+      int r = c0 + j;
+      s00.intoArray(c, r); s01.intoArray(c, r + VLEN); s02.intoArray(c, r + 2 * VLEN); s03.intoArray(c, r + 3 * VLEN);
+      r += n;
+      s10.intoArray(c, r); s11.intoArray(c, r + VLEN); s12.intoArray(c, r + 2 * VLEN); s13.intoArray(c, r + 3 * VLEN);
+      r += n;
+      s20.intoArray(c, r); s21.intoArray(c, r + VLEN); s22.intoArray(c, r + 2 * VLEN); s23.intoArray(c, r + 3 * VLEN);
+      r += n;
+      s30.intoArray(c, r); s31.intoArray(c, r + VLEN); s32.intoArray(c, r + 2 * VLEN); s33.intoArray(c, r + 3 * VLEN);
     }
-    oneRow(i, j);
-    oneRow(i + 1, j);
+    for (int r = i; r < i + 4; r++) oneRow(r, j);
   }
 
   /** Row i from column j0 on: a vector at a time, then a scalar tail. */

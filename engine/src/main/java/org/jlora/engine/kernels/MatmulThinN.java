@@ -17,8 +17,8 @@ import org.jlora.engine.Parallel;
  *   <li>A stored {@code [k, m]} (transA): vectorised along m instead,
  *       {@code C[i : i+V, j] = sum_p A[p, i : i+V] · B[p, j]}, reading contiguous runs of A.</li>
  * </ul>
- * Both keep eight FMA chains in flight (2 x 4) to hide the FMA latency. Each element is the
- * same sequence of operations whichever code path or thread computed it.
+ * Both keep 8 or 16 FMA chains in flight to hide the FMA latency. Each element is the same
+ * sequence of operations whichever code path or thread computed it.
  */
 final class MatmulThinN {
   /** n at or below this takes this path. */
@@ -39,7 +39,7 @@ final class MatmulThinN {
       int blocks = (m + 2 * VLEN - 1) / (2 * VLEN);
       int chunk = MatmulChunks.size(blocks, threads, blocks);
       MatmulChunks.forEach((blocks + chunk - 1) / chunk, work, threads, ch -> {
-        float[] lanes = new float[2 * VLEN * 4];
+        float[] lanes = new float[2 * VLEN * 8];
         for (int blk = ch * chunk; blk < Math.min(blocks, (ch + 1) * chunk); blk++) {
           alongM(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate,
               blk * 2 * VLEN, Math.min(m, (blk + 1) * 2 * VLEN), lanes);
@@ -126,7 +126,8 @@ final class MatmulThinN {
 
   /**
    * transA: rows {@code [i0, i1)} (at most 2V) of C, A stored {@code [k, m]}. Two vectors of rows
-   * by four columns at a time; lanes are written out through {@code lanes} (C is row-major).
+   * by eight columns at a time (16 chains, and A read once for n <= 8); lanes are written out
+   * through {@code lanes} (C is row-major).
    */
   private static void alongM(int m, int n, int k, float[] a, int aBase, float[] b, int bBase,
                              boolean transB, float[] c, int cBase, boolean accumulate,
@@ -143,31 +144,52 @@ final class MatmulThinN {
       }
       return;
     }
-    for (int j = 0; j < n; j += 4) {
-      int cols = Math.min(4, n - j);
+    for (int j = 0; j < n; j += 8) {
+      int cols = Math.min(8, n - j);
       FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
+      FloatVector s04 = s00, s05 = s00, s06 = s00, s07 = s00;
       FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+      FloatVector s14 = s00, s15 = s00, s16 = s00, s17 = s00;
+      // columns past n repeat column j (a valid index); their sums are never stored
+      int o1 = cols > 1 ? bj : 0, o2 = cols > 2 ? 2 * bj : 0, o3 = cols > 3 ? 3 * bj : 0;
+      int o4 = cols > 4 ? 4 * bj : 0, o5 = cols > 5 ? 5 * bj : 0, o6 = cols > 6 ? 6 * bj : 0;
+      int o7 = cols > 7 ? 7 * bj : 0;
       for (int p = 0; p < k; p++) {
+        // A[p, i0 : i0 + 2V] (two vectors of rows of C) times B[p, j .. j+7], one broadcast each
         int ai = aBase + p * m + i0;
         FloatVector x0 = load(a, ai), x1 = load(a, ai + VLEN);
         int bi = bBase + p * bp + j * bj;
-        // columns past n repeat column j (a valid index); their sums are never stored
-        FloatVector y0 = FloatVector.broadcast(SPECIES, b[bi]);
-        FloatVector y1 = FloatVector.broadcast(SPECIES, b[cols > 1 ? bi + bj : bi]);
-        FloatVector y2 = FloatVector.broadcast(SPECIES, b[cols > 2 ? bi + 2 * bj : bi]);
-        FloatVector y3 = FloatVector.broadcast(SPECIES, b[cols > 3 ? bi + 3 * bj : bi]);
-        s00 = x0.fma(y0, s00); s01 = x0.fma(y1, s01); s02 = x0.fma(y2, s02); s03 = x0.fma(y3, s03);
-        s10 = x1.fma(y0, s10); s11 = x1.fma(y1, s11); s12 = x1.fma(y2, s12); s13 = x1.fma(y3, s13);
+        FloatVector y = FloatVector.broadcast(SPECIES, b[bi]);
+        s00 = x0.fma(y, s00); s10 = x1.fma(y, s10);
+        y = FloatVector.broadcast(SPECIES, b[bi + o1]);
+        s01 = x0.fma(y, s01); s11 = x1.fma(y, s11);
+        y = FloatVector.broadcast(SPECIES, b[bi + o2]);
+        s02 = x0.fma(y, s02); s12 = x1.fma(y, s12);
+        y = FloatVector.broadcast(SPECIES, b[bi + o3]);
+        s03 = x0.fma(y, s03); s13 = x1.fma(y, s13);
+        y = FloatVector.broadcast(SPECIES, b[bi + o4]);
+        s04 = x0.fma(y, s04); s14 = x1.fma(y, s14);
+        y = FloatVector.broadcast(SPECIES, b[bi + o5]);
+        s05 = x0.fma(y, s05); s15 = x1.fma(y, s15);
+        y = FloatVector.broadcast(SPECIES, b[bi + o6]);
+        s06 = x0.fma(y, s06); s16 = x1.fma(y, s16);
+        y = FloatVector.broadcast(SPECIES, b[bi + o7]);
+        s07 = x0.fma(y, s07); s17 = x1.fma(y, s17);
       }
-      // lanes[(q * 2 + half) * V + l] = C[i0 + half*V + l, j + q]
+      // lanes[q][r] = C[i0 + r, j + q] for r < 2V: column q's two vectors side by side
+      int w = 2 * VLEN;
       s00.intoArray(lanes, 0); s10.intoArray(lanes, VLEN);
-      s01.intoArray(lanes, 2 * VLEN); s11.intoArray(lanes, 3 * VLEN);
-      s02.intoArray(lanes, 4 * VLEN); s12.intoArray(lanes, 5 * VLEN);
-      s03.intoArray(lanes, 6 * VLEN); s13.intoArray(lanes, 7 * VLEN);
-      for (int r = 0; r < 2 * VLEN; r++) {
+      s01.intoArray(lanes, w); s11.intoArray(lanes, w + VLEN);
+      s02.intoArray(lanes, 2 * w); s12.intoArray(lanes, 2 * w + VLEN);
+      s03.intoArray(lanes, 3 * w); s13.intoArray(lanes, 3 * w + VLEN);
+      s04.intoArray(lanes, 4 * w); s14.intoArray(lanes, 4 * w + VLEN);
+      s05.intoArray(lanes, 5 * w); s15.intoArray(lanes, 5 * w + VLEN);
+      s06.intoArray(lanes, 6 * w); s16.intoArray(lanes, 6 * w + VLEN);
+      s07.intoArray(lanes, 7 * w); s17.intoArray(lanes, 7 * w + VLEN);
+      for (int r = 0; r < w; r++) {
         int ci = cBase + (i0 + r) * n + j;
         for (int q = 0; q < cols; q++) {
-          float s = lanes[q * 2 * VLEN + r];
+          float s = lanes[q * w + r];
           c[ci + q] = accumulate ? c[ci + q] + s : s;
         }
       }
@@ -187,7 +209,7 @@ final class MatmulThinN {
   @SuppressWarnings("unchecked")
   private static VectorShuffle<Float>[] butterflies() {
     int steps = Integer.numberOfTrailingZeros(VLEN);
-    VectorShuffle<Float>[] shuffles = new VectorShuffle[steps];
+    VectorShuffle<Float>[] shuffles = (VectorShuffle<Float>[]) new VectorShuffle<?>[steps];
     for (int s = 0, w = VLEN / 2; s < steps; s++, w /= 2) {
       final int width = w;
       shuffles[s] = VectorShuffle.fromOp(SPECIES, i -> i ^ width);
