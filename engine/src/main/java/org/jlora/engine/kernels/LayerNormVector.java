@@ -1,7 +1,6 @@
 package org.jlora.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.jlora.engine.Parallel;
 
@@ -84,7 +83,7 @@ public final class LayerNormVector {
     for (int bound = SPECIES.loopBound(cols); c < bound; c += LANES) {
       a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + c).sub(sh));
     }
-    float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    float s = Lanes.sum(a0.add(a1).add(a2.add(a3)));
     for (; c < cols; c++) s += x[off + c] - shift;
     return s;
   }
@@ -109,7 +108,7 @@ public final class LayerNormVector {
       FloatVector d = FloatVector.fromArray(SPECIES, x, off + c).sub(m);
       a0 = d.fma(d, a0);
     }
-    float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    float s = Lanes.sum(a0.add(a1).add(a2.add(a3)));
     for (; c < cols; c++) {
       float d = x[off + c] - mu;
       s += d * d;
@@ -174,8 +173,8 @@ public final class LayerNormVector {
       sumG0 = sumG0.add(g);
       sumGX0 = g.fma(xhatAt(x, xRow + c, m, scale), sumGX0);
     }
-    float sumG = sumG0.add(sumG1).reduceLanes(VectorOperators.ADD);
-    float sumGXhat = sumGX0.add(sumGX1).reduceLanes(VectorOperators.ADD);
+    float sumG = Lanes.sum(sumG0.add(sumG1));
+    float sumGXhat = Lanes.sum(sumGX0.add(sumGX1));
     for (; c < cols; c++) {
       float xhat = (x[xRow + c] - mu) * s;
       float g = dy[dyRow + c] * (gamma == null ? 1f : gamma[gOff + c]);

@@ -4,7 +4,6 @@ import static org.jlora.engine.kernels.MatmulMicroKernel.SPECIES;
 import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import org.jlora.engine.Parallel;
 
 /**
@@ -25,7 +24,6 @@ final class MatmulThinN {
   static final int THIN = 16;
 
   private static final ThreadLocal<float[]> COLUMNS_OF_B = ThreadLocal.withInitial(() -> new float[0]);
-  private static final VectorShuffle<Float>[] BUTTERFLIES = butterflies();
 
   private MatmulThinN() {}
 
@@ -196,25 +194,9 @@ final class MatmulThinN {
     }
   }
 
-  /**
-   * The sum of the lanes in a fixed butterfly order (lane i meets lane i ^ w, w = V/2 .. 1).
-   * Not {@code reduceLanes(ADD)}: its order is unspecified, and compiled and interpreted code
-   * really do differ, which would make results depend on which thread computed a row.
-   */
+  /** The lanes' sum in a fixed order (see {@link Lanes}). */
   static float sumLanes(FloatVector v) {
-    for (VectorShuffle<Float> butterfly : BUTTERFLIES) v = v.add(v.rearrange(butterfly));
-    return v.lane(0);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static VectorShuffle<Float>[] butterflies() {
-    int steps = Integer.numberOfTrailingZeros(VLEN);
-    VectorShuffle<Float>[] shuffles = (VectorShuffle<Float>[]) new VectorShuffle<?>[steps];
-    for (int s = 0, w = VLEN / 2; s < steps; s++, w /= 2) {
-      final int width = w;
-      shuffles[s] = VectorShuffle.fromOp(SPECIES, i -> i ^ width);
-    }
-    return shuffles;
+    return Lanes.sum(v);
   }
 
   private static FloatVector load(float[] x, int i) {
