@@ -1,5 +1,6 @@
 package org.jlora.autograd;
 
+import org.jlora.autograd.ops.AttentionOps;
 import org.jlora.autograd.ops.ConvOps;
 import org.jlora.autograd.ops.DropoutOps;
 import org.jlora.autograd.ops.ElementwiseOps;
@@ -124,6 +125,14 @@ public final class F {
   public static Variable causalMask(Variable scores) { return SoftmaxOps.causalMask(scores); }
 
   // ---------------------------------------------------------------- layers
+
+  /**
+   * Fused causal multi-head attention (no dropout): qkv [B, T, 3C] from a fused projection ->
+   * {@code softmax(mask(q·kᵀ / sqrt(D)))·v} with heads merged back, [B, T, C].
+   */
+  public static Variable causalSelfAttention(Variable qkv, int nHead) {
+    return AttentionOps.causalSelfAttention(qkv, nHead);
+  }
 
   /** LayerNorm over the last axis; gamma and beta [C] may be null. */
   public static Variable layerNorm(Variable x, Variable gamma, Variable beta, float eps) {
