@@ -105,9 +105,15 @@ public final class MatmulOps {
     int[] yShape = xv.shape();
     yShape[yShape.length - 1] = out;
     Tensor y = Tensor.zeros(yShape);
-    // x: [rows, in], W: [out, in] -> y = x·Wᵀ: [rows, out]
-    be.matmul(1, rows, out, in, xv.data(), xv.offset(), false, wv.data(), wv.offset(), true, false,
-        y.data(), 0, false);
+    if (rows == 1) {
+      // one row (a token at a time in generation): y [1, out] is yᵀ [out, 1] = W·xᵀ, one dot product
+      // along each contiguous row of W, where the row-major form would pack all of W for one row
+      be.matmul(1, out, 1, in, wv.data(), wv.offset(), false, xv.data(), xv.offset(), true, false, y.data(), 0, false);
+    } else {
+      // x: [rows, in], W: [out, in] -> y = x·Wᵀ: [rows, out]
+      be.matmul(1, rows, out, in, xv.data(), xv.offset(), false, wv.data(), wv.offset(), true, false,
+          y.data(), 0, false);
+    }
     if (bias != null) {
       Tensor bv = bias.value();
       be.binary(BinaryOp.ADD, y.size(), y.data(), 0, y.size(), bv.data(), bv.offset(), out, y.data(), 0);

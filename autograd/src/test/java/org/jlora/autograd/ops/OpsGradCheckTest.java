@@ -108,6 +108,8 @@ class OpsGradCheckTest {
     Variable b = randn(5);
     check("linear", () -> F.linear(x, w, b), x, w, b);
     check("linear no bias", () -> F.linear(x, w, null), x, w);
+    Variable row = randn(1, 4);   // one row takes the W·xᵀ path (generation's)
+    check("linear one row", () -> F.linear(row, w, b), row, w, b);
   }
 
   @Test
