@@ -204,6 +204,16 @@ class OpsGradCheckTest {
   }
 
   @Test
+  void gradientsHandedOnWithoutCopiesStayCorrect() {
+    // add and reshape hand their output gradient to an input as its buffer: the same input on
+    // both sides, and a chain of such ops, must still sum every path
+    Variable x = randn(3, 4);
+    check("x + x", () -> F.add(x, x), x);
+    check("x - x + x", () -> F.add(F.sub(x, x), x), x);
+    check("reshape(x) + x + x", () -> F.add(F.add(F.reshape(F.reshape(x, 12), 3, 4), x), x), x);
+  }
+
+  @Test
   void badShapesNameTheOp() {
     Variable a = randn(2, 3);
     Variable b = randn(4, 5);
