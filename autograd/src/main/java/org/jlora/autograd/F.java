@@ -66,6 +66,11 @@ public final class F {
     return MatmulOps.matmul(a, transA, b, transB);
   }
 
+  /** {@code c + op(a)·op(b)} for matrices (PyTorch's addmm): the product accumulates onto a copy of c. */
+  public static Variable addmm(Variable c, Variable a, boolean transA, Variable b, boolean transB) {
+    return MatmulOps.addmm(c, a, transA, b, transB);
+  }
+
   /** {@code a·b} for matrices. */
   public static Variable matmul(Variable a, Variable b) { return MatmulOps.matmul(a, false, b, false); }
 

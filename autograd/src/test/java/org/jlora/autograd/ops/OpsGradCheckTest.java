@@ -204,6 +204,23 @@ class OpsGradCheckTest {
   }
 
   @Test
+  void addmmAddsTheProductOntoC() {
+    Variable c = randn(5, 3);
+    Variable a = randn(5, 4);
+    Variable b = randn(3, 4);
+    check("addmm (b transposed)", () -> F.addmm(c, a, false, b, true), c, a, b);
+    Variable bt = randn(4, 3);
+    check("addmm", () -> F.addmm(c, a, false, bt, false), c, a, bt);
+    Tensor expected = F.add(c, F.matmul(a, false, b, true)).value();
+    Tensor actual = F.addmm(c, a, false, b, true).value();
+    for (int i = 0; i < expected.size(); i++) {
+      org.junit.jupiter.api.Assertions.assertEquals(expected.get(i), actual.get(i), 1e-5f, "element " + i);
+    }
+    var e = assertThrows(ShapeException.class, () -> F.addmm(randn(5, 2), a, false, b, true));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("addmm"), e.getMessage());
+  }
+
+  @Test
   void gradientsHandedOnWithoutCopiesStayCorrect() {
     // add and reshape hand their output gradient to an input as its buffer: the same input on
     // both sides, and a chain of such ops, must still sum every path
