@@ -40,12 +40,14 @@ public final class Tasks {
 
   private static final Task COPY = new WordTask("cpy", word -> word);
   private static final Task REVERSE = new WordTask("rev", word -> new StringBuilder(word).reverse().toString());
-  private static final Task ROTATE = new WordTask("rot", Tasks::shiftByOne);
+  private static final Task ROTATE_LEFT = new WordTask("rol", Tasks::rotateLeft);
+  private static final Task SWAP_PAIRS = new WordTask("swp", Tasks::swapPairs);
+  private static final Task SHIFT = new WordTask("rot", Tasks::shiftByOne);
   private static final Task SORT = new WordTask("srt", Tasks::sortLetters);
   private static final Task BASE = new Mixture("base", List.of(COPY, REVERSE));
-  private static final Task ADAPT = new Mixture("adapt", List.of(ROTATE));
+  private static final Task ADAPT = new Mixture("adapt", List.of(ROTATE_LEFT));
 
-  private static final List<Task> ALL = List.of(BASE, ADAPT, COPY, REVERSE, ROTATE, SORT);
+  private static final List<Task> ALL = List.of(BASE, ADAPT, COPY, REVERSE, ROTATE_LEFT, SWAP_PAIRS, SHIFT, SORT);
 
   private Tasks() {}
 
@@ -83,6 +85,28 @@ public final class Tasks {
       String word = new String(letters);
       if (isHeldOut(word) == heldOut) return word;
     }
+  }
+
+  /** A mixture of {@code parts} called {@code name}: each example from one part, chosen uniformly. */
+  public static Task mixture(String name, List<Task> parts) {
+    if (parts.isEmpty()) throw new IllegalArgumentException("Tasks.mixture: \"" + name + "\" has no parts");
+    return new Mixture(name, List.copyOf(parts));
+  }
+
+  /** abcd -> bcda: the first letter moves to the end. */
+  private static String rotateLeft(String word) {
+    return word.substring(1) + word.charAt(0);
+  }
+
+  /** abcde -> badce: letters 0,1 swap, then 2,3, ...; an odd last letter stays. */
+  private static String swapPairs(String word) {
+    char[] letters = word.toCharArray();
+    for (int i = 0; i + 1 < letters.length; i += 2) {
+      char first = letters[i];
+      letters[i] = letters[i + 1];
+      letters[i + 1] = first;
+    }
+    return new String(letters);
   }
 
   private static String shiftByOne(String word) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoPipelineTest {
   @Test
   void runsEndToEndAndReusesItsBase(@TempDir Path dir) throws Exception {
-    Demo.Options o = new Demo.Options("nano", 6, 4, 4, 16, 5e-3f, 1e-2f, 1e-3f, 4, 8f, 5, 1L, dir, Progress.Mode.QUIET);
+    Demo.Options o = new Demo.Options(GptConfig.named("nano", org.jlora.examples.data.Tasks.tokenizer().vocabSize()), 6, 4, 4, 16, 5e-3f, 1e-2f, 1e-3f, 4, 8f, 5, 1L, dir, Progress.Mode.QUIET);
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     Demo.Report r = Demo.run(o, quiet);
     assertFalse(r.baseReused());
