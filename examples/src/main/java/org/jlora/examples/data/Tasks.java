@@ -9,17 +9,20 @@ import org.jlora.engine.Rng;
  * is 3 to 8 random lowercase letters.
  *
  * <pre>
- * cpy:hello=hello      copy                  family "base" (pretraining)
- * rev:hello=olleh      reverse               family "base"
- * rot:hello=ifmmp      shift each letter by one (z wraps to a)   family "adapt"
- * srt:hello=ehllo      sort the letters      (harder; by name only)
+ * cpy:hello=hello      copy                                      family "base" (pretraining)
+ * rev:hello=olleh      reverse                                   family "base"
+ * rol:hello=elloh      rotate left by one (the first letter last)  family "adapt"
+ * swp:hello=ehllo      swap adjacent pairs (an odd last letter stays)
+ * rot:hello=ifmmp      shift each letter by one (z wraps to a)
+ * srt:hello=ehllo      sort the letters
  * </pre>
  *
- * <p>The families are built for the LoRA demo: a tiny GPT pretrained on "base" learns the line
- * format and how to move letters around by position; "adapt" then needs a new per-letter mapping
- * on top of the copy it already knows, which is what a low-rank update of the attention's value
- * projection can express. Every task uses the same {@link #ALPHABET}, so one tokenizer serves
- * pretraining and adaptation.
+ * <p>The families are built for the LoRA demo: a GPT pretrained on "base" learns the line format
+ * and how to fetch the letter at a position through attention; "adapt" asks for a new positional
+ * rearrangement of the same letters, which a low-rank update of the attention's query and value
+ * projections can express (the paper's setting: the skill is there, LoRA re-routes it). A new
+ * per-letter mapping such as "rot" is much harder for LoRA on q and v alone. Every task uses the
+ * same {@link #ALPHABET}, so one tokenizer serves pretraining and adaptation.
  *
  * <p>About one word in {@value #HELD_OUT_ONE_IN} (chosen by a fixed hash of the word) is held
  * out: {@link Task#sample} never produces it and {@link Task#sampleHeldOut} produces only such
@@ -94,12 +97,12 @@ public final class Tasks {
   }
 
   /** abcd -> bcda: the first letter moves to the end. */
-  private static String rotateLeft(String word) {
+  static String rotateLeft(String word) {
     return word.substring(1) + word.charAt(0);
   }
 
   /** abcde -> badce: letters 0,1 swap, then 2,3, ...; an odd last letter stays. */
-  private static String swapPairs(String word) {
+  static String swapPairs(String word) {
     char[] letters = word.toCharArray();
     for (int i = 0; i + 1 < letters.length; i += 2) {
       char first = letters[i];
