@@ -1,15 +1,18 @@
 package org.jlora.examples.gpt;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.data.CharTokenizer;
 import org.jlora.examples.data.ExactMatch;
@@ -33,6 +36,11 @@ import org.jlora.lora.PeftAdapters;
  * at position 0, where the prompt sits at inference.
  */
 public final class Demo {
+  /** The task the base is pretrained on: copy and reverse a word, mixed. */
+  public static final String BASE_TASK = "base";
+  /** The task both methods adapt it to: rotate a word left by one (abcd -> bcda). */
+  public static final String ADAPT_TASK = "rol";
+
   /**
    * The demo's model: 4 layers, 4 heads like {@code tiny}, but 64 dims and a 32-token block, since
    * the longest task line is {@value Tasks#MAX_LINE_LENGTH} characters. About 4x fewer
@@ -47,7 +55,7 @@ public final class Demo {
                         float loraLr, float fullLr, int rank, float alpha, int evalExamples, long seed, Path workDir,
                         Progress.Mode mode) {
     public static Options defaults(Path workDir, Progress.Mode mode) {
-      return new Options(demoModel(Tasks.tokenizer().vocabSize()), 1200, 300, 32, Tasks.MAX_LINE_LENGTH, 3e-3f, 1e-2f,
+      return new Options(demoModel(Tasks.tokenizer().vocabSize()), 1200, 600, 32, Tasks.MAX_LINE_LENGTH, 3e-3f, 1e-2f,
           1e-3f, 8, 16f, 200, 1L, workDir, mode);
     }
   }
@@ -55,10 +63,11 @@ public final class Demo {
   /**
    * One adaptation method's measurements.
    *
-   * @param heldHeapBytes live heap (after a full GC) at the end of training, model copy, gradients and
-   *     optimizer state still held, minus the live heap before the model was copied
+   * @param liveHeapBytes the live heap at the end of training ({@link #liveHeapBytes}), while the
+   *     model, its gradients and the optimizer state are still held: what this method keeps in memory,
+   *     plus what both methods share (the base weights, the kernels' scratch buffers)
    */
-  public record Arm(String name, TrainResult result, long heldHeapBytes, double accuracy, double baseTaskAccuracy,
+  public record Arm(String name, TrainResult result, long liveHeapBytes, double accuracy, double baseTaskAccuracy,
                     List<ExactMatch.Sample> samples) {}
 
   /** Everything the demo measured. */
@@ -69,8 +78,8 @@ public final class Demo {
 
   public static Report run(Options o, PrintStream log) throws IOException {
     CharTokenizer tok = Tasks.tokenizer();
-    Task base = Tasks.family("base");
-    Task adapt = Tasks.family("adapt");
+    Task base = Tasks.family(BASE_TASK);
+    Task adapt = Tasks.family(ADAPT_TASK);
     Path baseDir = o.workDir().resolve(baseName(o));
     boolean reused = Files.exists(baseDir.resolve(Checkpoint.MODEL));
     Gpt pretrained;
@@ -96,21 +105,31 @@ public final class Demo {
     Arm full = adapt("full", () -> copyOf(pretrained, baseWeights), o.fullLr(), 0.1f, o, adapt, base);
 
     Path plot = o.workDir().resolve("loss.png");
-    Map<String, double[][]> series = new LinkedHashMap<>();
-    series.put("LoRA train", lora.result().trainCurve());
-    series.put("LoRA val", lora.result().valCurve());
-    series.put("full train", full.result().trainCurve());
-    series.put("full val", full.result().valCurve());
-    LossPlot.write(plot, "Adapting to '" + adapt.name() + "' (rotate left): LoRA (r=" + o.rank() + ", q,v) vs full"
-        + " fine-tuning", series, true);
+    writePlot(plot, lora, full, o);
     return new Report(o, reused, before, baseBefore, lora, full, baseDir, adapterDir, plot);
+  }
+
+  /** The four loss curves, one colour a method: training (mean of 20 steps) solid, validation dashed. */
+  private static void writePlot(Path png, Arm lora, Arm full, Options o) throws IOException {
+    int window = 20;
+    Color loraColour = new Color(0x0072B2);
+    Color fullColour = new Color(0xD55E00);
+    List<LossPlot.Series> series = List.of(
+        new LossPlot.Series("LoRA train (mean of " + window + " steps)",
+            LossPlot.movingAverage(lora.result().trainCurve(), window), loraColour, false),
+        new LossPlot.Series("LoRA validation", lora.result().valCurve(), loraColour, true),
+        new LossPlot.Series("full train (mean of " + window + " steps)",
+            LossPlot.movingAverage(full.result().trainCurve(), window), fullColour, false),
+        new LossPlot.Series("full validation", full.result().valCurve(), fullColour, true));
+    LossPlot.write(png, "Adapting to '" + ADAPT_TASK + "' (rotate left): LoRA (r=" + o.rank() + ", q,v) vs full"
+        + " fine-tuning", series, true);
   }
 
   /** The cache directory of a base: a readable summary and a hash of everything pretraining depends on. */
   static String baseName(Options o) {
     GptConfig c = o.model();
     String key = c + "|" + o.pretrainSteps() + "|" + o.batch() + "|" + o.context() + "|" + o.pretrainLr() + "|"
-        + o.seed() + "|" + Tasks.family("base").name() + "|" + TaskBatches.Layout.ONE_PER_ROW;
+        + o.seed() + "|" + BASE_TASK + "|" + TaskBatches.Layout.ONE_PER_ROW;
     return String.format("base-%dx%d-%dsteps-seed%d-%08x", c.nLayer(), c.nEmbd(), o.pretrainSteps(), o.seed(),
         key.hashCode());
   }
@@ -127,18 +146,17 @@ public final class Demo {
     return arm;
   }
 
-  private static Arm adapt(String name, java.util.function.Supplier<Gpt> makeModel, float lr, float weightDecay,
+  private static Arm adapt(String name, Supplier<Gpt> makeModel, float lr, float weightDecay,
                            Options o, Task adapt, Task base) {
-    long heapBefore = liveHeapBytes();
     Gpt model = makeModel.get();
     TrainConfig tc = TrainConfig.defaults(o.adaptSteps(), o.batch(), o.context(), lr, o.seed() + 1)
         .withWeightDecay(weightDecay).withEval(Math.max(1, o.adaptSteps() / 20), 2);
     Trainer trainer = new Trainer(model, tc, training(adapt), validation(adapt)).progress(name, o.mode());
     TrainResult r = trainer.run();
-    long held = liveHeapBytes() - heapBefore;
+    long live = liveHeapBytes();
     Reference.reachabilityFence(trainer);   // its optimizer state is part of what was measured
     ExactMatch.Result acc = accuracy(model, adapt, o);
-    return new Arm(name, r, held, acc.accuracy(), accuracy(model, base, o).accuracy(), acc.samples());
+    return new Arm(name, r, live, acc.accuracy(), accuracy(model, base, o).accuracy(), acc.samples());
   }
 
   private static Trainer.BatchSource training(Task task) {
@@ -154,8 +172,24 @@ public final class Demo {
     return ExactMatch.evaluate(task, o.evalExamples(), o.seed(), complete, 4);
   }
 
-  /** Heap in use after a full collection: what is reachable now, not garbage awaiting collection. */
+  /**
+   * Bytes of the objects reachable now, counted by HotSpot's class histogram (the {@code jcmd
+   * GC.class_histogram} command, which collects first). The heap's "used" figure after
+   * {@code System.gc()} is no substitute: a full GC may leave dead objects in place (filler in
+   * a dense prefix), which here was several times the live data and varied from run to run.
+   * Falls back to that figure on a JVM without the diagnostic command.
+   */
   static long liveHeapBytes() {
+    try {
+      Object histogram = ManagementFactory.getPlatformMBeanServer().invoke(
+          new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+          new Object[] {new String[0]}, new String[] {String[].class.getName()});
+      // the last line: "Total <instances> <bytes>"
+      String[] total = ((String) histogram).strip().lines().reduce((first, second) -> second).orElse("").split("\\s+");
+      if (total.length == 3 && total[0].equals("Total")) return Long.parseLong(total[2]);
+    } catch (JMException | RuntimeException e) {
+      // not HotSpot, or the command is disabled: fall through
+    }
     System.gc();
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
