@@ -13,7 +13,7 @@ import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** The README training example runs, learns XOR, and is the very code in README-snippet.md. */
+/** The README training example runs, learns XOR, and is the very code the root README.md shows. */
 class ReadmeSnippetTest {
 
   @Test
@@ -40,8 +40,12 @@ class ReadmeSnippetTest {
 
   @Test
   void theReadmeShowsExactlyThisCode() throws IOException {
-    String md = Files.readString(Path.of("README-snippet.md"));
-    String code = md.substring(md.indexOf("```java\n") + 8, md.lastIndexOf("```"));
+    // The root README shows it after the marker <!-- snippet: autograd -->.
+    String md = Files.readString(Path.of("../README.md"));
+    int marker = md.indexOf("<!-- snippet: autograd -->");
+    assertTrue(marker >= 0, "README.md has the autograd snippet marker");
+    int start = md.indexOf("```java\n", marker) + 8;
+    String code = md.substring(start, md.indexOf("```", start));
     String src = Files.readString(Path.of("src/test/java/org/jlora/autograd/ReadmeSnippetTest.java"));
     String snippet = src.substring(src.indexOf("// ---- snippet start\n") + 22, src.indexOf("    // ---- snippet end"));
     assertEquals(code.strip(), snippet.stripTrailing().stripIndent().strip());

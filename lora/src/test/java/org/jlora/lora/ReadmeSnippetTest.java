@@ -22,9 +22,10 @@ import org.jlora.engine.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** lora/README-snippet.md's example runs, and the snippet is this test's code, line for line. */
+/** The root README's LoRA example runs, and the snippet is this test's code, line for line. */
 class ReadmeSnippetTest {
-  private static final Path SNIPPET = Path.of("README-snippet.md");
+  private static final Path README = Path.of("../README.md");
+  private static final String MARKER = "<!-- snippet: lora -->";
   private static final Path SELF = Path.of("src/test/java/org/jlora/lora/ReadmeSnippetTest.java");
 
   @TempDir
@@ -57,7 +58,14 @@ class ReadmeSnippetTest {
   @Test
   void theReadmeShowsExactlyThisCode() throws IOException {
     assertEquals(codeBetween(Files.readAllLines(SELF), "// snippet:start", "// snippet:end"),
-        codeBetween(Files.readAllLines(SNIPPET), "```java", "```"));
+        codeBetween(afterMarker(Files.readAllLines(README)), "```java", "```"));
+  }
+
+  /** The README's lines from the lora snippet marker on. */
+  private static List<String> afterMarker(List<String> lines) {
+    int i = lines.indexOf(MARKER);
+    if (i < 0) throw new AssertionError("README.md has no line " + MARKER);
+    return lines.subList(i, lines.size());
   }
 
   private static List<String> codeBetween(List<String> lines, String start, String end) {

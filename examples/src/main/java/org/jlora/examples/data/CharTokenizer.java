@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -150,6 +151,8 @@ public final class CharTokenizer {
       root = JSON.readTree(Files.readString(file));
     } catch (JsonProcessingException e) {
       throw new IOException("CharTokenizer.load: " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (CharacterCodingException e) {
+      throw new IOException("CharTokenizer.load: " + file + " is not UTF-8 text (" + e + ")", e);
     }
     if (root == null || !root.isObject()) throw malformed(file, "expected a JSON object");
     if (!FORMAT.equals(root.path("format").asText(null))) {
@@ -192,7 +195,7 @@ public final class CharTokenizer {
       case '\n' -> "'\\n'";
       case '\t' -> "'\\t'";
       case '\r' -> "'\\r'";
-      default -> Character.isISOControl(c) || Character.isWhitespace(c) && c != ' ' || Character.isSurrogate(c)
+      default -> Character.isISOControl(c) || (Character.isWhitespace(c) && c != ' ') || Character.isSurrogate(c)
           ? String.format("U+%04X", (int) c)
           : "'" + c + "' (U+" + String.format("%04X", (int) c) + ")";
     };

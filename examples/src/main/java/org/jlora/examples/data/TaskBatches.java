@@ -60,10 +60,23 @@ public final class TaskBatches {
     return answerOnlyLoss;
   }
 
-  /** A fresh batch of {@code batchSize} rows: inputs and targets [batchSize, blockSize]. */
+  /** A fresh training batch of {@code batchSize} rows: inputs and targets [batchSize, blockSize]. */
   public Batch next(Rng rng, int batchSize, int blockSize) {
+    return batch(rng, batchSize, blockSize, false);
+  }
+
+  /**
+   * A validation batch, laid out like {@link #next}, from {@link Task#sampleHeldOut} examples (for
+   * the built-in tasks: words never trained on). With {@code new Rng(seed)} it is the same batch
+   * every time, so validation losses are comparable across steps and runs.
+   */
+  public Batch nextHeldOut(Rng rng, int batchSize, int blockSize) {
+    return batch(rng, batchSize, blockSize, true);
+  }
+
+  private Batch batch(Rng rng, int batchSize, int blockSize, boolean heldOut) {
     if (batchSize <= 0 || blockSize <= 0) {
-      throw new IllegalArgumentException("TaskBatches.next: batchSize and blockSize must be positive, got ["
+      throw new IllegalArgumentException("TaskBatches: batchSize and blockSize must be positive, got ["
           + batchSize + ", " + blockSize + "]");
     }
     int rowLength = blockSize + 1;
@@ -72,7 +85,7 @@ public final class TaskBatches {
     int[] inputs = new int[batchSize * blockSize];
     int[] targets = new int[batchSize * blockSize];
     for (int b = 0; b < batchSize; b++) {
-      fillRow(rng, row, scored);
+      fillRow(rng, heldOut, row, scored);
       // inputs[b, t] = row[t]; targets[b, t] = row[t + 1]
       System.arraycopy(row, 0, inputs, b * blockSize, blockSize);
       for (int t = 0; t < blockSize; t++) {
@@ -86,10 +99,10 @@ public final class TaskBatches {
    * Fills row with whole examples (one, or as many as fit) and marks in scored the tokens the loss
    * should predict: all of them, or only answers with answerOnlyLoss; never padding.
    */
-  private void fillRow(Rng rng, int[] row, boolean[] scored) {
+  private void fillRow(Rng rng, boolean heldOut, int[] row, boolean[] scored) {
     int filled = 0;
     do {
-      Example example = task.sample(rng);
+      Example example = heldOut ? task.sampleHeldOut(rng) : task.sample(rng);
       int[] prompt = tokenizer.encode(example.prompt());
       int[] answer = tokenizer.encode(example.answer());
       for (int i = 0; i < prompt.length && filled < row.length; i++, filled++) {

@@ -24,6 +24,13 @@ import org.jlora.engine.Rng;
  * per-letter mapping such as "rot" is much harder for LoRA on q and v alone. Every task uses the
  * same {@link #ALPHABET}, so one tokenizer serves pretraining and adaptation.
  *
+ * <p>Calibration of the earlier "rot" adaptation (a PyTorch twin of the demo GPT: 4 layers, 128 dims, 4 heads, 0.82M parameters,
+ * batch 16 x block 128, AdamW, answer-only loss, greedy exact match on 200 held-out words):
+ * pretraining on "base" at lr 1e-3 reaches 0.5-0.9 exact match on cpy and rev after 400-600 steps;
+ * then 400 steps on "adapt" reach 0.96 on rot with full fine-tuning (lr 5e-4) and 0.84 with LoRA
+ * r = 8 on q and v (lr 5e-3; 0.43 at lr 2e-3). Both forget cpy and rev while adapted (0.00): the
+ * LoRA model gets them back by dropping its adapter, the fully fine-tuned one cannot.
+ *
  * <p>About one word in {@value #HELD_OUT_ONE_IN} (chosen by a fixed hash of the word) is held
  * out: {@link Task#sample} never produces it and {@link Task#sampleHeldOut} produces only such
  * words, so exact-match accuracy is measured on inputs the model has never seen in any task.

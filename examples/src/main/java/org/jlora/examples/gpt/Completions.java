@@ -3,7 +3,6 @@ package org.jlora.examples.gpt;
 import java.util.function.Function;
 import org.jlora.engine.Rng;
 import org.jlora.examples.data.CharTokenizer;
-import org.jlora.examples.data.Example;
 import org.jlora.examples.data.Task;
 import org.jlora.examples.data.TaskBatches;
 
@@ -41,10 +40,6 @@ public final class Completions {
   /** Validation batches of {@code task} in {@code layout}: its held-out examples only (words never trained on). */
   public static Trainer.BatchSource heldOut(Task task, CharTokenizer tokenizer, boolean answerOnlyLoss,
                                             TaskBatches.Layout layout) {
-    Task heldOut = new Task() {
-      @Override public String name() { return task.name() + " (held out)"; }
-      @Override public Example sample(Rng rng) { return task.sampleHeldOut(rng); }
-    };
-    return new TaskBatches(heldOut, tokenizer, answerOnlyLoss, layout)::next;
+    return new TaskBatches(task, tokenizer, answerOnlyLoss, layout)::nextHeldOut;
   }
 }

@@ -92,6 +92,14 @@ class CharTokenizerTest {
   }
 
   @Test
+  void loadingANonUtf8FileSaysSo() throws IOException {
+    Path file = dir.resolve("latin1.json");
+    Files.write(file, new byte[] {'{', '"', (byte) 0xE9, '"', ':', '1', '}'});
+    IOException e = assertThrows(IOException.class, () -> CharTokenizer.load(file));
+    assertTrue(e.getMessage().contains("latin1.json") && e.getMessage().contains("UTF-8"), e.getMessage());
+  }
+
+  @Test
   void loadingAMissingFileSaysSo() {
     Path missing = dir.resolve("nope.json");
     NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> CharTokenizer.load(missing));

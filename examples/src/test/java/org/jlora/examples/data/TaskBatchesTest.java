@@ -130,6 +130,26 @@ class TaskBatchesTest {
   }
 
   @Test
+  void heldOutBatchesUseOnlyHeldOutWordsAndAreReproducible() {
+    TaskBatches batches = new TaskBatches(Tasks.family("base"), true);
+    Batch a = batches.nextHeldOut(new Rng(8), 4, 100);
+    Batch b = batches.nextHeldOut(new Rng(8), 4, 100);
+    assertArrayEquals(a.inputs(), b.inputs());
+    assertArrayEquals(a.targets(), b.targets());
+    String text = TOK.decode(a.inputs());
+    int lines = 0;
+    for (String line : text.split("\n")) {
+      int colon = line.indexOf(':');
+      int eq = line.indexOf('=');
+      if (colon == 3 && eq > colon && line.indexOf(':', colon + 1) < 0) {
+        assertTrue(Tasks.isHeldOut(line.substring(colon + 1, eq)), line);
+        lines++;
+      }
+    }
+    assertTrue(lines >= 8, "only " + lines + " whole prompts in " + text);
+  }
+
+  @Test
   void badSizesAreRejected() {
     TaskBatches batches = new TaskBatches(Tasks.family("base"), true);
     assertThrows(IllegalArgumentException.class, () -> batches.next(new Rng(1), 0, 16));

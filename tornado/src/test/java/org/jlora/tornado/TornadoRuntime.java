@@ -1,0 +1,25 @@
+package org.jlora.tornado;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.jlora.engine.Backends;
+
+/** Test support: skips a test, with the reason, where the TornadoVM runtime is not loaded. */
+final class TornadoRuntime {
+  private TornadoRuntime() {}
+
+  /** Skips the calling test unless the JVM was started with TornadoVM's flags. */
+  static void assumePresent() {
+    String why = new TornadoProvider().unavailableReason();
+    assumeTrue(why == null, () -> "skipped: " + why);
+  }
+
+  /** The one backend instance the tests share (its compiled graphs are reused across tests). */
+  static synchronized TornadoBackend backend() {
+    assumePresent();
+    if (shared == null) shared = (TornadoBackend) Backends.byName("tornado");
+    return shared;
+  }
+
+  private static TornadoBackend shared;
+}
