@@ -1,5 +1,6 @@
 package org.jlora.autograd;
 
+import org.jlora.autograd.ops.AttentionOps;
 import org.jlora.autograd.ops.ConvOps;
 import org.jlora.autograd.ops.DropoutOps;
 import org.jlora.autograd.ops.ElementwiseOps;
@@ -65,6 +66,11 @@ public final class F {
     return MatmulOps.matmul(a, transA, b, transB);
   }
 
+  /** {@code c + op(a)·op(b)} for matrices (PyTorch's addmm): the product accumulates onto a copy of c. */
+  public static Variable addmm(Variable c, Variable a, boolean transA, Variable b, boolean transB) {
+    return MatmulOps.addmm(c, a, transA, b, transB);
+  }
+
   /** {@code a·b} for matrices. */
   public static Variable matmul(Variable a, Variable b) { return MatmulOps.matmul(a, false, b, false); }
 
@@ -124,6 +130,14 @@ public final class F {
   public static Variable causalMask(Variable scores) { return SoftmaxOps.causalMask(scores); }
 
   // ---------------------------------------------------------------- layers
+
+  /**
+   * Fused causal multi-head attention (no dropout): qkv [B, T, 3C] from a fused projection ->
+   * {@code softmax(mask(q·kᵀ / sqrt(D)))·v} with heads merged back, [B, T, C].
+   */
+  public static Variable causalSelfAttention(Variable qkv, int nHead) {
+    return AttentionOps.causalSelfAttention(qkv, nHead);
+  }
 
   /** LayerNorm over the last axis; gamma and beta [C] may be null. */
   public static Variable layerNorm(Variable x, Variable gamma, Variable beta, float eps) {

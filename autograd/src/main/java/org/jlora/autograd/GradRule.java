@@ -9,6 +9,11 @@ import org.jlora.engine.Tensor;
  * <p>A rule captures what it needs from the forward (inputs, saved statistics) and must skip
  * every input for which {@link Variable#requiresGrad()} is false: that is what makes frozen
  * weights cost nothing in backward.
+ *
+ * <p>The output's gradient is spent once its rule has run ({@link Variable#backward} drops it),
+ * so a rule may hand {@code gradOutput} itself to one input with
+ * {@link Variable#accumulateOwnedGrad} instead of copying it (the identity-like rules: add,
+ * reshape); any other input must read it before that one input's buffer can change.
  */
 @FunctionalInterface
 public interface GradRule {

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Parallel {
   /** Work (roughly: multiply-adds or element visits) below which a loop runs on the caller alone. */
-  public static final long MIN_PARALLEL_WORK = 1 << 15;
+  public static final long MIN_PARALLEL_WORK = 1 << 17;
 
   /** Body of a parallel loop over {@code [from, to)}. */
   @FunctionalInterface

@@ -91,8 +91,8 @@ public class LoraLinear extends Linear implements LoraLayer {
     Variable x2 = F.reshape(x, -1, in);                                         // [N, in]
     Variable xd = F.dropout(x2, ad.dropout(), ad.dropoutRng(), isTraining());
     Variable h = F.scale(F.matmul(xd, false, ad.a(), true), ad.scaling());      // [N, in]·Aᵀ -> [N, r]
-    Variable delta = F.matmul(h, false, ad.b(), true);                          // [N, r]·Bᵀ -> [N, out]
-    return F.add(y, F.reshape(delta, outShape));
+    // y + h·Bᵀ: [N, r]·[r, out] accumulated onto the base output (no delta tensor, no extra add)
+    return F.reshape(F.addmm(F.reshape(y, -1, out), h, false, ad.b(), true), outShape);
   }
 
   @Override

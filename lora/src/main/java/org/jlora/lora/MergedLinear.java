@@ -23,8 +23,9 @@ import org.jlora.engine.Tensor;
  *   ΔW = scaling · blockdiag(B_q·A_q), zero-padded into the enabled row slices of W
  * </pre>
  *
- * <p>The unmerged forward computes {@code h = dropout(x)·Aᵀ} once ([N, r·nOn]) and, per enabled
- * slice, {@code h_q·B_qᵀ} ([N, outPer]); the disabled slices get zeros. It never forms ΔW. For
+ * <p>The unmerged forward computes {@code h = dropout(x)·Aᵀ} once ([N, r·nOn]) and adds
+ * {@code h·B'ᵀ} onto the base output in one product, B' being B laid out block-diagonally in the
+ * enabled slices ({@code h_q·B_qᵀ} there, zeros in the disabled ones). It never forms ΔW. For
  * PEFT, which has no MergedLinear, {@link #peftB} widens B into a plain LoRA of rank {@code r·nOn}
  * whose {@code B'·A} is exactly the zero-padded block-diagonal ΔW (and alpha is multiplied by nOn
  * so that {@code alpha'/r'} is unchanged).
@@ -96,25 +97,37 @@ public class MergedLinear extends Linear implements LoraLayer {
     Variable y = super.forward(x);
     LoraAdapter ad = lora.forwardAdapter();
     if (ad == null) return y;
-    int r = ad.r();
+    int[] outShape = y.shape();
     Variable x2 = F.reshape(x, -1, in);                                             // [N, in]
-    int n = x2.shape()[0];
     Variable xd = F.dropout(x2, ad.dropout(), ad.dropoutRng(), isTraining());
-    Variable h = F.scale(F.matmul(xd, false, ad.a(), true), ad.scaling());          // [N, r·nOn]
-    List<Variable> slices = new ArrayList<>(enableLora.length);
+    Variable h = F.matmul(xd, false, ad.a(), true);                                 // [N, in]·Aᵀ -> [N, r·nOn]
+    Variable bWide = F.scale(blockB(ad.b(), ad.r()), ad.scaling());                 // [out, r·nOn]
+    // y + h·B'ᵀ: each enabled slice gets h_q·B_qᵀ, the disabled ones zero blocks (no concat, no extra add)
+    return F.reshape(F.addmm(F.reshape(y, -1, out), h, false, bWide, true), outShape);
+  }
+
+  /**
+   * B [outPer·nOn, r] widened to {@code B' [out, r·nOn]}: block q (B_q, [outPer, r]) in the rows
+   * of the q-th enabled slice and columns [q·r, (q+1)·r), zeros elsewhere, so that
+   * {@code h·B'ᵀ} puts {@code h_q·B_qᵀ} in exactly the enabled slices. B is small: building B'
+   * from slices and concatenations costs nothing next to the [N, out] products.
+   */
+  private Variable blockB(Variable b, int r) {
+    Variable[] rows = new Variable[enableLora.length];
     int q = 0;
-    for (boolean on : enableLora) {
-      if (on) {
-        Variable hq = F.slice(h, 1, q * r, (q + 1) * r);                            // [N, r]
-        Variable bq = F.slice(ad.b(), 0, q * outPer, (q + 1) * outPer);             // [outPer, r]
-        slices.add(F.matmul(hq, false, bq, true));                                  // [N, outPer]
-        q++;
-      } else {
-        slices.add(Variable.constant(Tensor.zeros(n, outPer)));
+    for (int j = 0; j < enableLora.length; j++) {
+      if (!enableLora[j]) {
+        rows[j] = Variable.constant(Tensor.zeros(outPer, r * nOn));
+        continue;
       }
+      List<Variable> cols = new ArrayList<>(3);
+      if (q > 0) cols.add(Variable.constant(Tensor.zeros(outPer, q * r)));
+      cols.add(F.slice(b, 0, q * outPer, (q + 1) * outPer));                         // B_q [outPer, r]
+      if (q < nOn - 1) cols.add(Variable.constant(Tensor.zeros(outPer, (nOn - 1 - q) * r)));
+      rows[j] = cols.size() == 1 ? cols.get(0) : F.concat(1, cols.toArray(new Variable[0]));
+      q++;
     }
-    Variable delta = slices.size() == 1 ? slices.get(0) : F.concat(1, slices.toArray(new Variable[0]));
-    return F.add(y, F.reshape(delta, y.shape()));                                  // [N, out]
+    return rows.length == 1 ? rows[0] : F.concat(0, rows);
   }
 
   @Override

@@ -42,18 +42,28 @@ public class CausalSelfAttention extends Module {
     if (s.length != 3 || s[2] != nEmbd) {
       throw new ShapeException("CausalSelfAttention: input " + Shapes.str(s) + ", expected [B, T, " + nEmbd + "]");
     }
-    int b = s[0];
-    int t = s[1];
+    Variable qkv = cAttn.get().forward(x);                                       // [B, T, 3C]
+    Dropout drop = attnDropout.get();
+    Variable y = drop.isTraining() && drop.p() > 0f
+        ? composedAttention(qkv, s[0], s[1], drop)                                // [B, T, C]
+        : F.causalSelfAttention(qkv, nHead);
+    return residDropout.get().forward(cProj.get().forward(y));
+  }
+
+  /**
+   * The same attention from elementary ops, with dropout on the attention weights (which the
+   * fused op does not do): qkv [B, T, 3C] -> [B, T, C].
+   */
+  private Variable composedAttention(Variable qkvOut, int b, int t, Dropout drop) {
     int d = nEmbd / nHead;
-    Variable[] qkv = F.split(cAttn.get().forward(x), 2, nEmbd, nEmbd, nEmbd);   // 3 x [B, T, C]
+    Variable[] qkv = F.split(qkvOut, 2, nEmbd, nEmbd, nEmbd);                    // 3 x [B, T, C]
     Variable q = heads(qkv[0], b, t, d);                                         // [B·H, T, D]
     Variable k = heads(qkv[1], b, t, d);
     Variable v = heads(qkv[2], b, t, d);
     Variable scores = F.scale(F.bmm(q, false, k, true), (float) (1.0 / Math.sqrt(d)));   // [B·H, T, T]
-    Variable att = attnDropout.get().forward(F.softmax(F.causalMask(scores)));
+    Variable att = drop.forward(F.softmax(F.causalMask(scores)));
     Variable y = F.bmm(att, false, v, false);                                    // [B·H, T, D]
-    y = F.reshape(F.transpose(F.reshape(y, b, nHead, t, d), 1, 2), b, t, nEmbd); // [B, T, C]
-    return residDropout.get().forward(cProj.get().forward(y));
+    return F.reshape(F.transpose(F.reshape(y, b, nHead, t, d), 1, 2), b, t, nEmbd); // [B, T, C]
   }
 
   /** [B, T, C] -> [B, T, H, D] -> [B, H, T, D] -> [B·H, T, D]. */

@@ -48,11 +48,12 @@ public final class ElementwiseOps {
       // axes the operand was broadcast along (Broadcast.reduceInto)
       switch (op) {
         case ADD -> {
-          if (a.requiresGrad()) Broadcast.reduceInto(be, g, false, a);
+          // g is spent after this rule: b reads it first, then a may keep it as its buffer
           if (b.requiresGrad()) Broadcast.reduceInto(be, g, false, b);
+          if (a.requiresGrad()) Broadcast.reduceInto(be, g, true, a);
         }
         case SUB -> {
-          if (a.requiresGrad()) Broadcast.reduceInto(be, g, false, a);
+          if (a.requiresGrad()) Broadcast.reduceInto(be, g, true, a);
           if (b.requiresGrad()) Broadcast.reduceInto(be, apply(be, UnaryOp.NEG, g), true, b);
         }
         case MUL -> {

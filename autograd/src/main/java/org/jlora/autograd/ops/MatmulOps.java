@@ -28,7 +28,20 @@ public final class MatmulOps {
       throw new ShapeException("matmul needs two matrices, got " + Shapes.str(a.shape()) + " and "
           + Shapes.str(b.shape()) + " (use bmm for batches, linear for [..., in] inputs)");
     }
-    return product("matmul", a, transA, b, transB);
+    return product("matmul", null, a, transA, b, transB);
+  }
+
+  /**
+   * PyTorch's addmm: {@code c + op(a)·op(b)} for matrices, c [m, n]. The product is accumulated
+   * onto a copy of c, so adding a low-rank update to a layer's output costs no separate product
+   * tensor and no extra add pass.
+   */
+  public static Variable addmm(Variable c, Variable a, boolean transA, Variable b, boolean transB) {
+    if (c.value().rank() != 2 || a.value().rank() != 2 || b.value().rank() != 2) {
+      throw new ShapeException("addmm needs three matrices, got " + Shapes.str(c.shape()) + ", "
+          + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
+    }
+    return product("addmm", c, a, transA, b, transB);
   }
 
   /** Batched {@code op(a_i)·op(b_i)}: a [batch, m, k] (or [batch, k, m]), b [batch, k, n] (or [batch, n, k]). */
@@ -37,10 +50,12 @@ public final class MatmulOps {
       throw new ShapeException("bmm needs [batch, ., .] operands with the same batch, got "
           + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
     }
-    return product("bmm", a, transA, b, transB);
+    return product("bmm", null, a, transA, b, transB);
   }
 
-  private static Variable product(String name, Variable a, boolean transA, Variable b, boolean transB) {
+  /** {@code addend + op(a)·op(b)} (addend null: the plain product), per batch for 3-d operands. */
+  private static Variable product(String name, Variable addend, Variable a, boolean transA, Variable b,
+                                  boolean transB) {
     Backend be = Backends.current();
     Tensor av = a.value();
     Tensor bv = b.value();
@@ -54,10 +69,15 @@ public final class MatmulOps {
       throw new ShapeException(name + (transA ? " (a transposed)" : "") + (transB ? " (b transposed)" : "")
           + ": inner dimensions differ, " + Shapes.str(av.shape()) + " and " + Shapes.str(bv.shape()));
     }
-    Tensor c = r == 3 ? Tensor.zeros(batch, m, n) : Tensor.zeros(m, n);
-    // op(A): [m, k], op(B): [k, n] -> C: [m, n] (per batch)
+    int[] cShape = r == 3 ? new int[] {batch, m, n} : new int[] {m, n};
+    if (addend != null && !java.util.Arrays.equals(addend.shape(), cShape)) {
+      throw new ShapeException(name + ": the added matrix " + Shapes.str(addend.shape()) + " does not match the product "
+          + Shapes.str(cShape) + " of " + Shapes.str(av.shape()) + " and " + Shapes.str(bv.shape()));
+    }
+    Tensor c = addend == null ? Tensor.zeros(cShape) : addend.value().copy();
+    // op(A): [m, k], op(B): [k, n] -> C: [m, n] (per batch), onto the addend when there is one
     be.matmul(batch, m, n, k, av.data(), av.offset(), transA, bv.data(), bv.offset(), transB, false,
-        c.data(), 0, false);
+        c.data(), 0, addend != null);
     return Variable.fromOp(name, c, g -> {
       if (a.requiresGrad()) {
         Tensor da = a.gradBuffer();
@@ -79,7 +99,9 @@ public final class MatmulOps {
               db.data(), db.offset(), true);
         }
       }
-    }, a, b);
+      // d(addend) = G, handed on last: the products above have read it
+      if (addend != null && addend.requiresGrad()) addend.accumulateOwnedGrad(g);
+    }, addend, a, b);
   }
 
   /**
@@ -105,9 +127,15 @@ public final class MatmulOps {
     int[] yShape = xv.shape();
     yShape[yShape.length - 1] = out;
     Tensor y = Tensor.zeros(yShape);
-    // x: [rows, in], W: [out, in] -> y = x·Wᵀ: [rows, out]
-    be.matmul(1, rows, out, in, xv.data(), xv.offset(), false, wv.data(), wv.offset(), true, false,
-        y.data(), 0, false);
+    if (rows == 1) {
+      // one row (a token at a time in generation): y [1, out] is yᵀ [out, 1] = W·xᵀ, one dot product
+      // along each contiguous row of W, where the row-major form would pack all of W for one row
+      be.matmul(1, out, 1, in, wv.data(), wv.offset(), false, xv.data(), xv.offset(), true, false, y.data(), 0, false);
+    } else {
+      // x: [rows, in], W: [out, in] -> y = x·Wᵀ: [rows, out]
+      be.matmul(1, rows, out, in, xv.data(), xv.offset(), false, wv.data(), wv.offset(), true, false,
+          y.data(), 0, false);
+    }
     if (bias != null) {
       Tensor bv = bias.value();
       be.binary(BinaryOp.ADD, y.size(), y.data(), 0, y.size(), bv.data(), bv.offset(), out, y.data(), 0);

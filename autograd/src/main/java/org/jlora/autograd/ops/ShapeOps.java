@@ -22,7 +22,7 @@ public final class ShapeOps {
   /** The same values in a new shape (one dimension may be -1); shares storage with x. */
   public static Variable reshape(Variable x, int... shape) {
     Tensor y = x.value().reshape(shape);
-    return Variable.fromOp("reshape", y, g -> x.accumulateGrad(g), x);
+    return Variable.fromOp("reshape", y, g -> x.accumulateOwnedGrad(g), x);   // g is spent: x may keep it
   }
 
   /** Swaps two axes (negative counts from the end); a contiguous copy. */

@@ -108,6 +108,8 @@ class OpsGradCheckTest {
     Variable b = randn(5);
     check("linear", () -> F.linear(x, w, b), x, w, b);
     check("linear no bias", () -> F.linear(x, w, null), x, w);
+    Variable row = randn(1, 4);   // one row takes the W·xᵀ path (generation's)
+    check("linear one row", () -> F.linear(row, w, b), row, w, b);
   }
 
   @Test
@@ -199,6 +201,33 @@ class OpsGradCheckTest {
       Variable att = F.softmax(F.causalMask(F.scale(F.bmm(q, false, k, true), 0.7f)));
       return F.sum(F.tanh(F.bmm(att, false, v, false)));
     }, x, w);
+  }
+
+  @Test
+  void addmmAddsTheProductOntoC() {
+    Variable c = randn(5, 3);
+    Variable a = randn(5, 4);
+    Variable b = randn(3, 4);
+    check("addmm (b transposed)", () -> F.addmm(c, a, false, b, true), c, a, b);
+    Variable bt = randn(4, 3);
+    check("addmm", () -> F.addmm(c, a, false, bt, false), c, a, bt);
+    Tensor expected = F.add(c, F.matmul(a, false, b, true)).value();
+    Tensor actual = F.addmm(c, a, false, b, true).value();
+    for (int i = 0; i < expected.size(); i++) {
+      org.junit.jupiter.api.Assertions.assertEquals(expected.get(i), actual.get(i), 1e-5f, "element " + i);
+    }
+    var e = assertThrows(ShapeException.class, () -> F.addmm(randn(5, 2), a, false, b, true));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("addmm"), e.getMessage());
+  }
+
+  @Test
+  void gradientsHandedOnWithoutCopiesStayCorrect() {
+    // add and reshape hand their output gradient to an input as its buffer: the same input on
+    // both sides, and a chain of such ops, must still sum every path
+    Variable x = randn(3, 4);
+    check("x + x", () -> F.add(x, x), x);
+    check("x - x + x", () -> F.add(F.sub(x, x), x), x);
+    check("reshape(x) + x + x", () -> F.add(F.add(F.reshape(F.reshape(x, 12), 3, 4), x), x), x);
   }
 
   @Test

@@ -28,8 +28,8 @@ public final class BenchGenerateCommand implements Runnable {
   @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
   int threads;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "untimed runs first (default ${DEFAULT-VALUE})")
-  int warmup;
+  @Option(names = "--warmup", description = "untimed runs first (default: run until about 2 s have passed, at least 3)")
+  Integer warmup;
 
   @Option(names = "--iters", defaultValue = "10", description = "timed runs (default ${DEFAULT-VALUE})")
   int iters;
@@ -43,7 +43,7 @@ public final class BenchGenerateCommand implements Runnable {
   @Override
   public void run() {
     if (threads > 0) Parallel.setThreads(threads);
-    if (iters < 1 || warmup < 0) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
+    if (iters < 1 || (warmup != null && warmup < 0)) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
     GptConfig cfg = GptConfig.named(model, BenchTrainCommand.VOCAB);
     int promptLength = 16;
     if (tokens < 1 || tokens > cfg.blockSize() - promptLength) {
@@ -55,12 +55,18 @@ public final class BenchGenerateCommand implements Runnable {
     Rng rng = new Rng(3);
     int[][] prompt = new int[1][promptLength];
     for (int i = 0; i < promptLength; i++) prompt[0][i] = rng.nextInt(cfg.vocabSize());
+    // the first run alone takes about 1 s (class loading, interpreter) and the JIT compiles the per-token
+    // kernels only after many calls: warm up by time, as bench matmul does
+    long warmStart = System.nanoTime();
+    for (int i = 0; warmup != null ? i < warmup : i < 3 || System.nanoTime() - warmStart < 2_000_000_000L; i++) {
+      gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache);
+    }
     double[] tps = new double[iters];
-    for (int i = -warmup; i < iters; i++) {
+    for (int i = 0; i < iters; i++) {
       long t0 = System.nanoTime();
       int n = gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache)[0].length;
       double s = (System.nanoTime() - t0) / 1e9;
-      if (i >= 0) tps[i] = n / s;
+      tps[i] = n / s;
     }
     Arrays.sort(tps);
     double median = iters % 2 == 1 ? tps[iters / 2] : (tps[iters / 2 - 1] + tps[iters / 2]) / 2;

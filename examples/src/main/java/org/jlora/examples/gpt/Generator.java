@@ -5,7 +5,8 @@ import org.jlora.autograd.F;
 import org.jlora.autograd.NoGrad;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Module;
-import org.jlora.engine.Parallel;
+import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 
@@ -142,36 +143,24 @@ public final class Generator {
     }
     float[] y = new float[b * t * c];
     float scale = (float) (1.0 / Math.sqrt(d));
-    Parallel.forRange(b * h, (long) b * h * t * (pos + t) * d * 2, (from, to) -> {
-      float[] scores = new float[pos + t];
-      for (int bh = from; bh < to; bh++) {
-        int bi = bh / h;
-        int hi = bh % h;
+    Backend be = Backends.current();
+    float[] q = new float[d];
+    float[] scores = new float[pos + t];
+    for (int bi = 0; bi < b; bi++) {
+      for (int hi = 0; hi < h; hi++) {
+        int kv = cache.at(bi, hi, 0);                  // K, V of this head: [Tmax, D], rows 0.. filled
         for (int i = 0; i < t; i++) {
-          int q = base + (bi * t + i) * 3 * c + hi * d;
-          int n = pos + i + 1;                       // keys 0..pos+i are visible
-          float max = Float.NEGATIVE_INFINITY;
-          for (int j = 0; j < n; j++) {
-            int kr = cache.at(bi, hi, j);
-            float dot = 0f;
-            for (int e = 0; e < d; e++) dot += src[q + e] * k[kr + e];
-            scores[j] = dot * scale;
-            max = Math.max(max, scores[j]);
-          }
-          float total = 0f;
-          for (int j = 0; j < n; j++) {
-            scores[j] = (float) Math.exp(scores[j] - max);
-            total += scores[j];
-          }
-          int out = (bi * t + i) * c + hi * d;
-          for (int j = 0; j < n; j++) {
-            float w = scores[j] / total;
-            int vr = cache.at(bi, hi, j);
-            for (int e = 0; e < d; e++) y[out + e] += w * v[vr + e];
-          }
+          int n = pos + i + 1;                         // keys 0..pos+i are visible
+          int qAt = base + (bi * t + i) * 3 * c + hi * d;
+          for (int e = 0; e < d; e++) q[e] = scale * src[qAt + e];
+          // scoresᵀ [n, 1] = K [n, D] · (q·s)ᵀ: one dot product per cached key
+          be.matmul(1, n, 1, d, k, kv, false, q, 0, true, false, scores, 0, false);
+          be.softmaxRows(1, n, scores, 0, scores, 0);
+          // yᵀ [D, 1] = Vᵀ [D, n] · pᵀ [n, 1], into this position's head columns
+          be.matmul(1, d, 1, n, v, kv, true, scores, 0, false, false, y, (bi * t + i) * c + hi * d, false);
         }
       }
-    });
+    }
     return Variable.constant(Tensor.of(y, b, t, c));
   }
 }
