@@ -70,7 +70,7 @@ public final class DemoCommand implements Runnable {
       o.put("accuracy_before", r.accuracyBefore());
       o.put("lora", arm(r.lora()));
       o.put("full", arm(r.full()));
-      o.put("lora_over_full_accuracy", ratio);
+      if (Double.isFinite(ratio)) o.put("lora_over_full_accuracy", ratio);
       o.put("adapter", r.adapterDir().toString());
       o.put("plot", r.plot().toString());
       System.out.println(OutputOptions.line(o));
@@ -91,6 +91,7 @@ public final class DemoCommand implements Runnable {
     table.row(task + " accuracy after", pct(r.lora().accuracy()), pct(r.full().accuracy()));
     table.row("copy/reverse accuracy before", pct(r.baseTaskAccuracyBefore()), pct(r.baseTaskAccuracyBefore()));
     table.row("copy/reverse accuracy after", pct(r.lora().baseTaskAccuracy()), pct(r.full().baseTaskAccuracy()));
+    table.row("  ... with the adapter off", pct(r.lora().baseTaskAccuracyAdapterOff()), "(no adapter to drop)");
     GptConfig c = r.options().model();
     System.out.printf("%nAdapting a %d-layer, %d-head, %d-dim GPT (%d parameters) from copy/reverse to %s (rotate left: "
         + "abcd -> bcda),%n%d steps each, batch %d x %d:%n%n", c.nLayer(), c.nHead(), c.nEmbd(), f.totalParams(), task,
@@ -113,6 +114,7 @@ public final class DemoCommand implements Runnable {
     m.put("live_heap_after_training_bytes", a.liveHeapBytes());
     m.put("accuracy", a.accuracy());
     m.put("base_task_accuracy", a.baseTaskAccuracy());
+    if (Double.isFinite(a.baseTaskAccuracyAdapterOff())) m.put("base_task_accuracy_adapter_off", a.baseTaskAccuracyAdapterOff());
     return m;
   }
 

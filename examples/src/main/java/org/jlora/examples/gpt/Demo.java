@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import javax.management.JMException;
 import javax.management.ObjectName;
 import org.jlora.engine.Tensor;
@@ -66,9 +65,14 @@ public final class Demo {
    * @param liveHeapBytes the live heap at the end of training ({@link #liveHeapBytes}), while the
    *     model, its gradients and the optimizer state are still held: what this method keeps in memory,
    *     plus what both methods share (the base weights, the kernels' scratch buffers)
+   * @param baseTaskAccuracyAdapterOff the base tasks' accuracy with the adapter disabled (LoRA only, else NaN)
    */
   public record Arm(String name, TrainResult result, long liveHeapBytes, double accuracy, double baseTaskAccuracy,
-                    List<ExactMatch.Sample> samples) {}
+                    double baseTaskAccuracyAdapterOff, List<ExactMatch.Sample> samples) {
+    Arm withBaseTaskAccuracyAdapterOff(double accuracy) {
+      return new Arm(name, result, liveHeapBytes, this.accuracy, baseTaskAccuracy, accuracy, samples);
+    }
+  }
 
   /** Everything the demo measured. */
   public record Report(Options options, boolean baseReused, double accuracyBefore, double baseTaskAccuracyBefore,
@@ -102,7 +106,7 @@ public final class Demo {
 
     Path adapterDir = o.workDir().resolve("adapter");
     Arm lora = adaptWithLora(pretrained, baseWeights, o, adapt, base, adapterDir);
-    Arm full = adapt("full", () -> copyOf(pretrained, baseWeights), o.fullLr(), 0.1f, o, adapt, base);
+    Arm full = adapt("full", copyOf(pretrained, baseWeights), o.fullLr(), 0.1f, o, adapt, base);
 
     Path plot = o.workDir().resolve("loss.png");
     writePlot(plot, lora, full, o);
@@ -136,19 +140,19 @@ public final class Demo {
 
   private static Arm adaptWithLora(Gpt pretrained, Map<String, Tensor> baseWeights, Options o, Task adapt, Task base,
                                    Path adapterDir) throws IOException {
-    LoraModel[] injected = new LoraModel[1];
-    Arm arm = adapt("lora", () -> {
-      Gpt g = copyOf(pretrained, baseWeights);
-      injected[0] = LoraModel.inject(g, GptLora.queryValue(o.rank(), o.alpha(), 0f, o.seed()));
-      return g;
-    }, o.loraLr(), 0f, o, adapt, base);
-    PeftAdapters.save(injected[0], "default", adapterDir);
-    return arm;
+    Gpt model = copyOf(pretrained, baseWeights);
+    LoraModel lm = LoraModel.inject(model, GptLora.queryValue(o.rank(), o.alpha(), 0f, o.seed()));
+    Arm arm = adapt("lora", model, o.loraLr(), 0f, o, adapt, base);
+    PeftAdapters.save(lm, "default", adapterDir);
+    // The base weights were never touched: with the adapter off the model is the pretrained one again.
+    try (AutoCloseable off = lm.disableAdapters()) {
+      return arm.withBaseTaskAccuracyAdapterOff(accuracy(model, base, o).accuracy());
+    } catch (Exception e) {
+      throw new IllegalStateException("Demo: re-enabling the adapter failed", e);
+    }
   }
 
-  private static Arm adapt(String name, Supplier<Gpt> makeModel, float lr, float weightDecay,
-                           Options o, Task adapt, Task base) {
-    Gpt model = makeModel.get();
+  private static Arm adapt(String name, Gpt model, float lr, float weightDecay, Options o, Task adapt, Task base) {
     TrainConfig tc = TrainConfig.defaults(o.adaptSteps(), o.batch(), o.context(), lr, o.seed() + 1)
         .withWeightDecay(weightDecay).withEval(Math.max(1, o.adaptSteps() / 20), 2);
     Trainer trainer = new Trainer(model, tc, training(adapt), validation(adapt)).progress(name, o.mode());
@@ -156,7 +160,7 @@ public final class Demo {
     long live = liveHeapBytes();
     Reference.reachabilityFence(trainer);   // its optimizer state is part of what was measured
     ExactMatch.Result acc = accuracy(model, adapt, o);
-    return new Arm(name, r, live, acc.accuracy(), accuracy(model, base, o).accuracy(), acc.samples());
+    return new Arm(name, r, live, acc.accuracy(), accuracy(model, base, o).accuracy(), Double.NaN, acc.samples());
   }
 
   private static Trainer.BatchSource training(Task task) {

@@ -34,6 +34,9 @@ class DemoPipelineTest {
         "the live heap holds at least the model being trained: " + r.lora().liveHeapBytes() + ", " + r.full().liveHeapBytes());
     assertTrue(r.lora().liveHeapBytes() < 1L << 30, "a nano run holds nowhere near 1 GiB: " + r.lora().liveHeapBytes());
     assertTrue(Files.exists(r.adapterDir().resolve(PeftAdapters.CONFIG_FILE)));
+    assertEquals(r.baseTaskAccuracyBefore(), r.lora().baseTaskAccuracyAdapterOff(),
+        "with its adapter off the LoRA model is the untouched base");
+    assertTrue(Double.isNaN(r.full().baseTaskAccuracyAdapterOff()), "full fine-tuning has no adapter to drop");
     Demo.Report again = Demo.run(o, quiet);
     assertTrue(again.baseReused(), "the second run reuses the cached base");
     assertEquals(r.accuracyBefore(), again.accuracyBefore());
