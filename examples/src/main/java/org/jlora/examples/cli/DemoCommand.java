@@ -6,6 +6,7 @@ import java.util.Map;
 import org.jlora.engine.Parallel;
 import org.jlora.examples.data.ExactMatch;
 import org.jlora.examples.gpt.Demo;
+import org.jlora.examples.gpt.GptConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.ui.Table;
 import picocli.CommandLine.Command;
@@ -13,12 +14,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jlora demo}: pretrain (or reuse) a tiny GPT, adapt it with LoRA and with full
+ * {@code jlora demo}: pretrain (or reuse) a small GPT, adapt it with LoRA and with full
  * fine-tuning, print one side-by-side table, save the adapter (PEFT format) and a loss plot.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Pretrain a tiny GPT on copy/reverse (or reuse the cached one in ./.jlora), teach it a new task",
-        "with LoRA and with full fine-tuning, and compare them side by side."})
+    description = {"Pretrain a small GPT (4 layers, 64 dims) on copy/reverse of words, or reuse the one cached in --dir,",
+        "teach it to rotate words left (abcd -> bcda) with LoRA on q,v and with full fine-tuning, and compare them",
+        "side by side; saves the adapter (PEFT format) and a PNG of the loss curves."})
 public final class DemoCommand implements Runnable {
   @Mixin OutputOptions output;
 
@@ -28,7 +30,7 @@ public final class DemoCommand implements Runnable {
   @Option(names = "--pretrain-steps", description = "pretraining steps (default 1200)")
   Integer pretrainSteps;
 
-  @Option(names = "--steps", description = "adaptation steps for each method (default 300)")
+  @Option(names = "--steps", description = "adaptation steps for each method (default 600)")
   Integer steps;
 
   @Option(names = "--rank", description = "LoRA rank (default 8)")
@@ -55,40 +57,48 @@ public final class DemoCommand implements Runnable {
       throw new java.io.UncheckedIOException(e);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    long fullState = r.full().result().optimizerStateBytes();
-    Table table = new Table("", "LoRA (r=" + d.rank() + ", q,v)", "full fine-tuning");
     TrainResult l = r.lora().result();
     TrainResult f = r.full().result();
-    table.row("trainable params", l.trainableParams() + String.format(" (%.2f%%)", 100.0 * l.trainableParams() / l.totalParams()),
-        f.trainableParams() + String.format(" (%.0f%%)", 100.0 * f.trainableParams() / f.totalParams()));
-    table.row("optimizer state", bytes(l.optimizerStateBytes()) + String.format(" (%.1f%% of full)",
-        100.0 * l.optimizerStateBytes() / fullState), bytes(fullState));
-    table.row("peak heap", bytes(l.peakHeapBytes()), bytes(f.peakHeapBytes()));
-    table.row("ms / step", fmt(l.msPerStep(), 1), fmt(f.msPerStep(), 1));
-    table.row("tokens / s", fmt(l.tokensPerSecond(), 0), fmt(f.tokensPerSecond(), 0));
-    table.row("final train loss", fmt(l.finalTrainLoss(), 3), fmt(f.finalTrainLoss(), 3));
-    table.row("final val loss", fmt(l.finalValLoss(), 3), fmt(f.finalValLoss(), 3));
-    table.row("'rot' accuracy before", pct(r.accuracyBefore()), pct(r.accuracyBefore()));
-    table.row("'rot' accuracy after", pct(r.lora().accuracy()), pct(r.full().accuracy()));
-    table.row("copy/reverse accuracy before", pct(r.baseTaskAccuracyBefore()), pct(r.baseTaskAccuracyBefore()));
-    table.row("copy/reverse accuracy after", pct(r.lora().baseTaskAccuracy()), pct(r.full().baseTaskAccuracy()));
     double ratio = r.full().accuracy() == 0 ? Double.NaN : r.lora().accuracy() / r.full().accuracy();
     if (output.json()) {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("demo", "lora-vs-full");
       o.put("seconds", seconds);
+      o.put("model", r.options().model().toString());
       o.put("base_reused", r.baseReused());
+      o.put("base_task_accuracy", r.baseTaskAccuracyBefore());
       o.put("accuracy_before", r.accuracyBefore());
       o.put("lora", arm(r.lora()));
       o.put("full", arm(r.full()));
-      o.put("lora_over_full_accuracy", ratio);
+      if (Double.isFinite(ratio)) o.put("lora_over_full_accuracy", ratio);
       o.put("adapter", r.adapterDir().toString());
       o.put("plot", r.plot().toString());
       System.out.println(OutputOptions.line(o));
       return;
     }
-    System.out.println();
+    String task = "'" + Demo.ADAPT_TASK + "'";
+    Table table = new Table("", "LoRA (r=" + d.rank() + ", q,v)", "full fine-tuning");
+    table.row("trainable params", l.trainableParams() + String.format(" (%.2f%%)", 100.0 * l.trainableParams() / l.totalParams()),
+        f.trainableParams() + String.format(" (%.0f%%)", 100.0 * f.trainableParams() / f.totalParams()));
+    table.row("optimizer state", bytes(l.optimizerStateBytes()) + String.format(" (%.1f%% of full)",
+        100.0 * l.optimizerStateBytes() / f.optimizerStateBytes()), bytes(f.optimizerStateBytes()));
+    table.row("live heap after training*", bytes(r.lora().liveHeapBytes()), bytes(r.full().liveHeapBytes()));
+    table.row("ms / step", fmt(l.msPerStep(), 1), fmt(f.msPerStep(), 1));
+    table.row("tokens / s", fmt(l.tokensPerSecond(), 0), fmt(f.tokensPerSecond(), 0));
+    table.row("final train loss", fmt(l.finalTrainLoss(), 3), fmt(f.finalTrainLoss(), 3));
+    table.row("final val loss", fmt(l.finalValLoss(), 3), fmt(f.finalValLoss(), 3));
+    table.row(task + " accuracy before", pct(r.accuracyBefore()), pct(r.accuracyBefore()));
+    table.row(task + " accuracy after", pct(r.lora().accuracy()), pct(r.full().accuracy()));
+    table.row("copy/reverse accuracy before", pct(r.baseTaskAccuracyBefore()), pct(r.baseTaskAccuracyBefore()));
+    table.row("copy/reverse accuracy after", pct(r.lora().baseTaskAccuracy()), pct(r.full().baseTaskAccuracy()));
+    table.row("  ... with the adapter off", pct(r.lora().baseTaskAccuracyAdapterOff()), "(no adapter to drop)");
+    GptConfig c = r.options().model();
+    System.out.printf("%nAdapting a %d-layer, %d-head, %d-dim GPT (%d parameters) from copy/reverse to %s (rotate left: "
+        + "abcd -> bcda),%n%d steps each, batch %d x %d:%n%n", c.nLayer(), c.nHead(), c.nEmbd(), f.totalParams(), task,
+        d.adaptSteps(), d.batch(), d.context());
     table.print(System.out);
+    System.out.println("* bytes of reachable objects (HotSpot's class histogram) at the end of training, with the model, its"
+        + " gradients and the optimizer state held");
     System.out.printf("%nLoRA reaches %.0f%% of full fine-tuning's accuracy with %.2f%% of its trainable parameters.%n",
         100 * ratio, 100.0 * l.trainableParams() / f.trainableParams());
     System.out.println("\nLoRA samples (held-out words):");
@@ -101,8 +111,10 @@ public final class DemoCommand implements Runnable {
 
   private static Map<String, Object> arm(Demo.Arm a) {
     Map<String, Object> m = new LinkedHashMap<>(a.result().summary());
+    m.put("live_heap_after_training_bytes", a.liveHeapBytes());
     m.put("accuracy", a.accuracy());
     m.put("base_task_accuracy", a.baseTaskAccuracy());
+    if (Double.isFinite(a.baseTaskAccuracyAdapterOff())) m.put("base_task_accuracy_adapter_off", a.baseTaskAccuracyAdapterOff());
     return m;
   }
 

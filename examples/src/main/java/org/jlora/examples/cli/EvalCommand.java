@@ -3,6 +3,7 @@ package org.jlora.examples.cli;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jlora.engine.Parallel;
 import org.jlora.examples.data.ExactMatch;
 import org.jlora.examples.data.Task;
 import org.jlora.examples.data.Tasks;
@@ -11,15 +12,26 @@ import org.jlora.examples.gpt.Completions;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.Trainer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jlora eval}: exact-match accuracy on a task's held-out examples, or validation loss on a text file. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Exact-match accuracy on held-out task examples, or validation loss on --data FILE.")
 public final class EvalCommand implements Runnable {
-  @Mixin OutputOptions output;
-  @Mixin TrainOptions data;
+  @Option(names = "--json", description = "print the result as one JSON line")
+  boolean json;
+
+  @Option(names = "--data", description = "validation loss on this UTF-8 text file (its last 10%%) instead of task accuracy")
+  Path data;
+
+  @Option(names = "--task", description = "built-in task or family to score: base, adapt (default), cpy, rev, rol, swp, rot, srt")
+  String task;
+
+  @Option(names = "--seed", defaultValue = "1", description = "seed of the held-out examples (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
+  int threads;
 
   @Option(names = "--model", defaultValue = ".jlora/base", description = "checkpoint directory (default ${DEFAULT-VALUE})")
   Path model;
@@ -33,29 +45,30 @@ public final class EvalCommand implements Runnable {
   @Override
   public void run() {
     if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
+    if (threads > 0) Parallel.setThreads(threads);
     Checkpoint.Loaded loaded = Models.load(model, adapter, false);
     Map<String, Object> m = new LinkedHashMap<>();
-    if (data.data != null) {
-      TrainOptions.Data d = data.data(null);
+    if (data != null) {
+      TrainOptions.Data d = TrainOptions.data(data, task, null);
       if (!d.tokenizer().equals(loaded.tokenizer())) {
-        throw new IllegalArgumentException(data.data + " has characters the model's tokenizer does not know");
+        throw new IllegalArgumentException(data + " has characters the model's tokenizer does not know");
       }
       int t = Math.min(128, loaded.model().config().blockSize());
-      TrainConfig tc = new TrainConfig(1, 16, t, 1e-3f, 1e-3f, 0, 0f, 0f, 1, 0, Math.max(1, n / 16), data.seed);
+      TrainConfig tc = new TrainConfig(1, 16, t, 1e-3f, 1e-3f, 0, 0f, 0f, 1, 0, Math.max(1, n / 16), seed);
       double loss = new Trainer(loaded.model(), tc, d.train(), d.validation()).validationLoss();
-      m.put("data", data.data.toString());
+      m.put("data", data.toString());
       m.put("val_loss", loss);
-      print(m, String.format("validation loss on %s: %.4f", data.data, loss));
+      print(m, String.format("validation loss on %s: %.4f", data, loss));
       return;
     }
-    Task task = Tasks.family(data.task != null ? data.task : "adapt");
-    ExactMatch.Result r = ExactMatch.evaluate(task, n, data.seed,
+    Task scored = Tasks.family(task != null ? task : "adapt");
+    ExactMatch.Result r = ExactMatch.evaluate(scored, n, seed,
         Completions.greedy(loaded.model(), loaded.tokenizer(), Tasks.MAX_LETTERS + 1));
-    m.put("task", task.name());
+    m.put("task", scored.name());
     m.put("accuracy", r.accuracy());
     m.put("correct", r.correct());
     m.put("total", r.total());
-    StringBuilder text = new StringBuilder(String.format("%s: %d / %d exact (%.1f%%)", task.name(), r.correct(), r.total(),
+    StringBuilder text = new StringBuilder(String.format("%s: %d / %d exact (%.1f%%)", scored.name(), r.correct(), r.total(),
         100 * r.accuracy()));
     for (ExactMatch.Sample s : r.samples()) {
       text.append(String.format("%n  %-14s -> %-10s %s", s.prompt(), s.got().strip(), s.correct() ? "ok" : "(expected "
@@ -65,6 +78,6 @@ public final class EvalCommand implements Runnable {
   }
 
   private void print(Map<String, Object> m, String text) {
-    System.out.println(output.json() ? OutputOptions.line(m) : text);
+    System.out.println(json ? OutputOptions.line(m) : text);
   }
 }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * trains; saved in PEFT's format) or full fine-tuning (every weight trains; saved as a checkpoint).
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-    description = "Adapt a checkpoint to a task (default: adapt = shift each letter) with LoRA or full fine-tuning.")
+    description = "Adapt a checkpoint to a task (default: adapt = rotate left, abcd -> bcda) with LoRA or full fine-tuning.")
 public final class FinetuneCommand implements Runnable {
   @Mixin TrainOptions train;
   @Mixin OutputOptions output;

@@ -27,7 +27,7 @@ public final class GenerateCommand implements Runnable {
   @Option(names = "--merge", description = "merge the adapter into the weights first (same tokens, base-model speed)")
   boolean merge;
 
-  @Option(names = "--prompt", required = true, description = "text to continue, e.g. 'rot:hello='")
+  @Option(names = "--prompt", required = true, description = "text to continue, e.g. 'rol:hello='")
   String prompt;
 
   @Option(names = "--max-tokens", defaultValue = "50", description = "new tokens at most (default ${DEFAULT-VALUE})")

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.jlora.engine.Parallel;
 import org.jlora.examples.data.CharTokenizer;
 import org.jlora.examples.data.Task;
+import org.jlora.examples.data.TaskBatches;
 import org.jlora.examples.data.Tasks;
 import org.jlora.examples.data.TextData;
 import org.jlora.examples.gpt.Completions;
@@ -20,14 +21,15 @@ public final class TrainOptions {
   @Option(names = "--data", description = "train on this UTF-8 text file (90/10 train/validation split) instead of a built-in task")
   Path data;
 
-  @Option(names = "--task", description = "built-in task or family: base, adapt, cpy, rev, rot, srt")
+  @Option(names = "--task", description = "built-in task or family: base, adapt, cpy, rev, rol, swp, rot, srt")
   String task;
 
   @Option(names = "--steps", description = "optimizer steps") Integer steps;
 
   @Option(names = "--batch", description = "rows per step") Integer batch;
 
-  @Option(names = "--context", description = "tokens per row (at most the model's block size)") Integer context;
+  @Option(names = "--context", description = "tokens per row, at most the model's block size (default for a built-in task: "
+      + Tasks.MAX_LINE_LENGTH + ", its longest line)") Integer context;
 
   @Option(names = "--lr", description = "peak learning rate (warm-up 10%%, then cosine to lr/10)") Float lr;
 
@@ -40,12 +42,20 @@ public final class TrainOptions {
   @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
   int threads;
 
-  /** Training and validation batches, from --data or the task (held-out words for validation). */
+  /**
+   * Training and validation batches, from --data or the task (held-out words for validation; one
+   * example a row, at position 0 as at inference).
+   */
   record Data(CharTokenizer tokenizer, Trainer.BatchSource train, Trainer.BatchSource validation, String name) {}
 
   Data data(String defaultTask) {
-    if (data != null && task != null) throw new IllegalArgumentException("give --data or --task, not both");
     if (threads > 0) Parallel.setThreads(threads);
+    return data(data, task, defaultTask);
+  }
+
+  /** The batches of text file {@code data} if given, else of built-in {@code task} (or {@code defaultTask}). */
+  static Data data(Path data, String task, String defaultTask) {
+    if (data != null && task != null) throw new IllegalArgumentException("give --data or --task, not both");
     if (data != null) {
       try {
         TextData text = TextData.load(data);
@@ -56,13 +66,16 @@ public final class TrainOptions {
     }
     Task t = Tasks.family(task != null ? task : defaultTask);
     CharTokenizer tok = Tasks.tokenizer();
-    return new Data(tok, Completions.training(t, tok, true), Completions.heldOut(t, tok, true), t.name());
+    return new Data(tok, Completions.training(t, tok, true, TaskBatches.Layout.ONE_PER_ROW),
+        Completions.heldOut(t, tok, true, TaskBatches.Layout.ONE_PER_ROW), t.name());
   }
 
+  /** The run's settings: the options given, else the command's defaults (a task's rows need only its longest line). */
   TrainConfig config(int dSteps, int dBatch, int dContext, float dLr, float weightDecay) {
     int s = DemoCommand.pos(steps, dSteps, "--steps");
+    int defaultContext = data == null ? Math.min(dContext, Tasks.MAX_LINE_LENGTH) : dContext;
     TrainConfig base = TrainConfig.defaults(s, DemoCommand.pos(batch, dBatch, "--batch"),
-        DemoCommand.pos(context, dContext, "--context"), lr != null ? checkLr(lr) : dLr, seed);
+        DemoCommand.pos(context, defaultContext, "--context"), lr != null ? checkLr(lr) : dLr, seed);
     return base.withWeightDecay(weightDecay).withGradAccum(gradAccum);
   }
 

@@ -9,18 +9,22 @@ import org.jlora.engine.Rng;
  * is 3 to 8 random lowercase letters.
  *
  * <pre>
- * cpy:hello=hello      copy                  family "base" (pretraining)
- * rev:hello=olleh      reverse               family "base"
- * rot:hello=ifmmp      shift each letter by one (z wraps to a)   family "adapt"
- * srt:hello=ehllo      sort the letters      (harder; by name only)
+ * cpy:hello=hello      copy                                      family "base" (pretraining)
+ * rev:hello=olleh      reverse                                   family "base"
+ * rol:hello=elloh      rotate left by one (the first letter last)  family "adapt"
+ * swp:hello=ehllo      swap adjacent pairs (an odd last letter stays)
+ * rot:hello=ifmmp      shift each letter by one (z wraps to a)
+ * srt:hello=ehllo      sort the letters
  * </pre>
  *
- * <p>The families are built for the LoRA demo: a tiny GPT pretrained on "base" learns the line
- * format and how to move letters around by position; "adapt" then needs a new per-letter mapping
- * on top of the copy it already knows. Every task uses the same {@link #ALPHABET}, so one
- * tokenizer serves pretraining and adaptation.
+ * <p>The families are built for the LoRA demo: a GPT pretrained on "base" learns the line format
+ * and how to fetch the letter at a position through attention; "adapt" asks for a new positional
+ * rearrangement of the same letters, which a low-rank update of the attention's query and value
+ * projections can express (the paper's setting: the skill is there, LoRA re-routes it). A new
+ * per-letter mapping such as "rot" is much harder for LoRA on q and v alone. Every task uses the
+ * same {@link #ALPHABET}, so one tokenizer serves pretraining and adaptation.
  *
- * <p>Calibration (a PyTorch twin of the demo GPT: 4 layers, 128 dims, 4 heads, 0.82M parameters,
+ * <p>Calibration of the earlier "rot" adaptation (a PyTorch twin of the demo GPT: 4 layers, 128 dims, 4 heads, 0.82M parameters,
  * batch 16 x block 128, AdamW, answer-only loss, greedy exact match on 200 held-out words):
  * pretraining on "base" at lr 1e-3 reaches 0.5-0.9 exact match on cpy and rev after 400-600 steps;
  * then 400 steps on "adapt" reach 0.96 on rot with full fine-tuning (lr 5e-4) and 0.84 with LoRA
@@ -46,12 +50,14 @@ public final class Tasks {
 
   private static final Task COPY = new WordTask("cpy", word -> word);
   private static final Task REVERSE = new WordTask("rev", word -> new StringBuilder(word).reverse().toString());
-  private static final Task ROTATE = new WordTask("rot", Tasks::shiftByOne);
+  private static final Task ROTATE_LEFT = new WordTask("rol", Tasks::rotateLeft);
+  private static final Task SWAP_PAIRS = new WordTask("swp", Tasks::swapPairs);
+  private static final Task SHIFT = new WordTask("rot", Tasks::shiftByOne);
   private static final Task SORT = new WordTask("srt", Tasks::sortLetters);
   private static final Task BASE = new Mixture("base", List.of(COPY, REVERSE));
-  private static final Task ADAPT = new Mixture("adapt", List.of(ROTATE));
+  private static final Task ADAPT = new Mixture("adapt", List.of(ROTATE_LEFT));
 
-  private static final List<Task> ALL = List.of(BASE, ADAPT, COPY, REVERSE, ROTATE, SORT);
+  private static final List<Task> ALL = List.of(BASE, ADAPT, COPY, REVERSE, ROTATE_LEFT, SWAP_PAIRS, SHIFT, SORT);
 
   private Tasks() {}
 
@@ -89,6 +95,28 @@ public final class Tasks {
       String word = new String(letters);
       if (isHeldOut(word) == heldOut) return word;
     }
+  }
+
+  /** A mixture of {@code parts} called {@code name}: each example from one part, chosen uniformly. */
+  public static Task mixture(String name, List<Task> parts) {
+    if (parts.isEmpty()) throw new IllegalArgumentException("Tasks.mixture: \"" + name + "\" has no parts");
+    return new Mixture(name, List.copyOf(parts));
+  }
+
+  /** abcd -> bcda: the first letter moves to the end. */
+  static String rotateLeft(String word) {
+    return word.substring(1) + word.charAt(0);
+  }
+
+  /** abcde -> badce: letters 0,1 swap, then 2,3, ...; an odd last letter stays. */
+  static String swapPairs(String word) {
+    char[] letters = word.toCharArray();
+    for (int i = 0; i + 1 < letters.length; i += 2) {
+      char first = letters[i];
+      letters[i] = letters[i + 1];
+      letters[i + 1] = first;
+    }
+    return new String(letters);
   }
 
   private static String shiftByOne(String word) {

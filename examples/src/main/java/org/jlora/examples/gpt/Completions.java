@@ -3,7 +3,6 @@ package org.jlora.examples.gpt;
 import java.util.function.Function;
 import org.jlora.engine.Rng;
 import org.jlora.examples.data.CharTokenizer;
-import org.jlora.examples.data.Example;
 import org.jlora.examples.data.Task;
 import org.jlora.examples.data.TaskBatches;
 
@@ -22,18 +21,25 @@ public final class Completions {
     return prompt -> tokenizer.decode(gen.generate(tokenizer.encode(prompt), maxNewTokens, Sampling.GREEDY, unused, newline));
   }
 
-  /** Training batches of {@code task}. */
+  /** Training batches of {@code task}, examples packed back to back. */
   public static Trainer.BatchSource training(Task task, CharTokenizer tokenizer, boolean answerOnlyLoss) {
-    return new TaskBatches(task, tokenizer, answerOnlyLoss)::next;
+    return training(task, tokenizer, answerOnlyLoss, TaskBatches.Layout.PACKED);
   }
 
-  /** Validation batches of {@code task}: its held-out examples only (words never trained on). */
+  /** Training batches of {@code task} in {@code layout}. */
+  public static Trainer.BatchSource training(Task task, CharTokenizer tokenizer, boolean answerOnlyLoss,
+                                             TaskBatches.Layout layout) {
+    return new TaskBatches(task, tokenizer, answerOnlyLoss, layout)::next;
+  }
+
+  /** Validation batches of {@code task}, packed: its held-out examples only (words never trained on). */
   public static Trainer.BatchSource heldOut(Task task, CharTokenizer tokenizer, boolean answerOnlyLoss) {
-    Task heldOut = new Task() {
-      @Override public String name() { return task.name() + " (held out)"; }
-      @Override public Example sample(Rng rng) { return task.sampleHeldOut(rng); }
-    };
-    TaskBatches batches = new TaskBatches(heldOut, tokenizer, answerOnlyLoss);
-    return batches::next;
+    return heldOut(task, tokenizer, answerOnlyLoss, TaskBatches.Layout.PACKED);
+  }
+
+  /** Validation batches of {@code task} in {@code layout}: its held-out examples only (words never trained on). */
+  public static Trainer.BatchSource heldOut(Task task, CharTokenizer tokenizer, boolean answerOnlyLoss,
+                                            TaskBatches.Layout layout) {
+    return new TaskBatches(task, tokenizer, answerOnlyLoss, layout)::nextHeldOut;
   }
 }

@@ -1,7 +1,11 @@
 package org.jlora.examples.ui;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.jlora.lora.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
@@ -31,6 +35,18 @@ public final class LossPlot {
     System.setProperty("java.awt.headless", "true");
   }
 
+  /** Default colours, one a series in order (a colour-blind-safe set). */
+  private static final Color[] PALETTE = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73),
+      new Color(0xCC79A7), new Color(0x56B4E9), new Color(0xD55E00)};
+  /** Above this max/min loss ratio a log axis labels decades only (1, 0.1, 0.01), else 2, 3, 5 too. */
+  private static final double DECADES_ONLY_ABOVE = 30;
+
+  /**
+   * One curve: {@code points} is {steps[], losses[]}; a dashed line for, say, validation next to
+   * the solid training line of the same colour.
+   */
+  public record Series(String name, double[][] points, Color color, boolean dashed) {}
+
   private LossPlot() {}
 
   /** {@link #write(Path, String, Map, boolean)} with a linear y axis. */
@@ -47,21 +63,69 @@ public final class LossPlot {
    * @param logY a logarithmic loss axis; every plotted loss must then be positive
    */
   public static void write(Path png, String title, Map<String, double[][]> series, boolean logY) throws IOException {
+    List<Series> styled = new ArrayList<>();
+    for (Map.Entry<String, double[][]> entry : series.entrySet()) {
+      styled.add(new Series(entry.getKey(), entry.getValue(), PALETTE[styled.size() % PALETTE.length], false));
+    }
+    write(png, title, styled, logY);
+  }
+
+  /** Writes the chart of {@code series} (drawn and listed in order) to {@code png}, atomically; see the Map form. */
+  public static void write(Path png, String title, List<Series> series, boolean logY) throws IOException {
     if (series.isEmpty()) throw new IllegalArgumentException("LossPlot.write: no series to plot for " + png);
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
         .xAxisTitle("step").yAxisTitle(logY ? "loss (log scale)" : "loss").build();
     XYStyler styler = chart.getStyler();
-    styler.setYAxisLogarithmic(logY);
-    styler.setYAxisLogarithmicDecadeOnly(false); // losses span about one decade: label 2, 3, 5 too
     styler.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     styler.setLegendPosition(Styler.LegendPosition.InsideNE);
-    styler.setChartBackgroundColor(java.awt.Color.WHITE);
-    for (Map.Entry<String, double[][]> entry : series.entrySet()) {
-      double[][] finite = finitePoints(entry.getKey(), entry.getValue(), logY);
-      chart.addSeries(entry.getKey(), finite[0], finite[1]).setMarker(SeriesMarkers.NONE);
+    styler.setChartBackgroundColor(Color.WHITE);
+    styler.setXAxisMin(0.0);
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (Series s : series) {
+      double[][] finite = finitePoints(s.name(), s.points(), logY);
+      for (double loss : finite[1]) {
+        min = Math.min(min, loss);
+        max = Math.max(max, loss);
+      }
+      XYSeries line = chart.addSeries(s.name(), finite[0], finite[1]);
+      line.setMarker(SeriesMarkers.NONE);
+      line.setLineColor(s.color());
+      line.setLineStyle(s.dashed() ? new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
+          new float[] {8f, 5f}, 0f) : new BasicStroke(1.5f));
     }
+    styler.setYAxisLogarithmic(logY);
+    // Labels at 2, 3, 5 too when the losses span about a decade; over several, they would overlap.
+    styler.setYAxisLogarithmicDecadeOnly(max / min > DECADES_ONLY_ABOVE);
     byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapFormat.PNG);
     AtomicFiles.write(png, out -> out.write(bytes));
+  }
+
+  /**
+   * The mean of each run of {@code window} consecutive losses (fewer at the start), placed at the
+   * mean step of its run so the line does not lag: a noisy per-step training loss becomes a
+   * readable curve.
+   */
+  public static double[][] movingAverage(double[][] stepsAndLosses, int window) {
+    if (window < 1) throw new IllegalArgumentException("LossPlot.movingAverage: window must be >= 1, got " + window);
+    double[] steps = stepsAndLosses[0];
+    double[] losses = stepsAndLosses[1];
+    double[] centre = new double[losses.length];
+    double[] mean = new double[losses.length];
+    double stepSum = 0;
+    double lossSum = 0;
+    for (int i = 0; i < losses.length; i++) {
+      stepSum += steps[i];
+      lossSum += losses[i];
+      if (i >= window) {
+        stepSum -= steps[i - window];
+        lossSum -= losses[i - window];
+      }
+      int n = Math.min(i + 1, window);
+      centre[i] = stepSum / n;
+      mean[i] = lossSum / n;
+    }
+    return new double[][] {centre, mean};
   }
 
   /** The series' points with a finite loss, after checking its shape. */

@@ -83,4 +83,15 @@ class CliTest {
       assertEquals(0, r.code(), String.join(" ", cmd));
     }
   }
+
+  @Test
+  void evalHelpListsOnlyWhatEvalUses() {
+    String help = Main.commandLine().getSubcommands().get("eval").getUsageMessage();
+    for (String used : new String[] {"--model=", "--adapter=", "--task=", "--data=", "-n=", "--seed=", "--json"}) {
+      assertTrue(help.contains(used), used + " missing from: " + help);
+    }
+    for (String unused : new String[] {"--steps", "--batch", "--lr", "--context", "--grad-accum", "--quiet"}) {
+      assertTrue(!help.contains(unused), unused + " is a training option: " + help);
+    }
+  }
 }

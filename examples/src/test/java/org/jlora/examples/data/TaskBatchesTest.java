@@ -79,6 +79,48 @@ class TaskBatchesTest {
   }
 
   @Test
+  void onePerRowPutsOneExampleAtPositionZeroAndNeverScoresThePadding() {
+    int blockSize = Tasks.MAX_LINE_LENGTH + 5;
+    for (boolean answerOnly : new boolean[] {false, true}) {
+      Batch batch = new TaskBatches(Tasks.family("rev"), TOK, answerOnly, TaskBatches.Layout.ONE_PER_ROW)
+          .next(new Rng(6), 8, blockSize);
+      Rng replay = new Rng(6);
+      for (int b = 0; b < 8; b++) {
+        Example example = Tasks.family("rev").sample(replay);
+        String line = example.text();
+        assertEquals(line, TOK.decode(batch.inputs(), b * blockSize, b * blockSize + line.length()));
+        for (int t = 0; t < blockSize; t++) {
+          int target = batch.target(b, t);
+          if (t + 1 >= line.length()) {
+            assertEquals(Batch.IGNORE, target, "padding at " + t + " after " + line);
+          } else if (answerOnly && t + 1 < example.prompt().length()) {
+            assertEquals(Batch.IGNORE, target, "prompt at " + t + " of " + line);
+          } else {
+            assertEquals(TOK.id(line.charAt(t + 1)), target, "position " + t + " of " + line);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void onePerRowCutsALineLongerThanTheRow() {
+    Batch batch = new TaskBatches(Tasks.family("cpy"), TOK, false, TaskBatches.Layout.ONE_PER_ROW).next(new Rng(8), 4, 6);
+    Rng replay = new Rng(8);
+    for (int b = 0; b < 4; b++) {
+      String line = Tasks.family("cpy").sample(replay).text();
+      assertEquals(line.substring(0, 6), TOK.decode(batch.inputs(), b * 6, b * 6 + 6));
+      assertEquals(6, countScored(batch, b), "every one of the row's targets is a character of the line");
+    }
+  }
+
+  private static int countScored(Batch batch, int row) {
+    int n = 0;
+    for (int t = 0; t < batch.blockSize(); t++) if (batch.target(row, t) != Batch.IGNORE) n++;
+    return n;
+  }
+
+  @Test
   void sameSeedSameBatch() {
     TaskBatches batches = new TaskBatches(Tasks.family("base"), true);
     Batch a = batches.next(new Rng(3), 2, 16);

@@ -24,6 +24,15 @@ class TasksTest {
     return switch (task) {
       case "cpy" -> word;
       case "rev" -> new StringBuilder(word).reverse().toString();
+      case "rol" -> word.substring(1) + word.charAt(0);
+      case "swp" -> {
+        StringBuilder swapped = new StringBuilder();
+        for (int i = 0; i < word.length(); i += 2) {
+          if (i + 1 < word.length()) swapped.append(word.charAt(i + 1));
+          swapped.append(word.charAt(i));
+        }
+        yield swapped.toString();
+      }
       case "rot" -> {
         StringBuilder shifted = new StringBuilder();
         for (char c : word.toCharArray()) shifted.append(c == 'z' ? 'a' : (char) (c + 1));
@@ -40,7 +49,7 @@ class TasksTest {
 
   @Test
   void everyTaskWritesTheLineFormatWithTheRightAnswer() {
-    for (String name : List.of("cpy", "rev", "rot", "srt")) {
+    for (String name : List.of("cpy", "rev", "rol", "swp", "rot", "srt")) {
       Task task = Tasks.family(name);
       Rng rng = new Rng(7);
       for (int i = 0; i < 500; i++) {
@@ -99,8 +108,29 @@ class TasksTest {
     assertEquals(Set.of("cpy", "rev"), counts.keySet());
     assertTrue(counts.get("cpy") > 400 && counts.get("rev") > 400, counts.toString());
     Rng other = new Rng(5);
-    for (int i = 0; i < 100; i++) assertTrue(Tasks.family("adapt").sample(other).prompt().startsWith("rot:"));
+    for (int i = 0; i < 100; i++) assertTrue(Tasks.family("adapt").sample(other).prompt().startsWith("rol:"));
   }
+
+  @Test
+  void rotateLeftAndSwapPairsOnKnownWords() {
+    assertEquals("bcda", Tasks.rotateLeft("abcd"));
+    assertEquals("baa", Tasks.rotateLeft("aba"));
+    assertEquals("badc", Tasks.swapPairs("abcd"));
+    assertEquals("badce", Tasks.swapPairs("abcde"));
+  }
+
+  @Test
+  void aMixtureDrawsFromEveryPartAndNeedsOne() {
+    Task mix = Tasks.mixture("mine", List.of(Tasks.family("cpy"), Tasks.family("rol")));
+    assertEquals("mine", mix.name());
+    Set<String> seen = new HashSet<>();
+    Rng rng = new Rng(4);
+    for (int i = 0; i < 200; i++) seen.add(mix.sample(rng).prompt().substring(0, 3));
+    assertEquals(Set.of("cpy", "rol"), seen);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tasks.mixture("none", List.of()));
+    assertTrue(e.getMessage().contains("none"), e.getMessage());
+  }
+
 
   @Test
   void heldOutWordsNeverAppearInTraining() {
@@ -130,7 +160,7 @@ class TasksTest {
 
   @Test
   void namesAndUnknownNames() {
-    assertEquals(List.of("base", "adapt", "cpy", "rev", "rot", "srt"), Tasks.names());
+    assertEquals(List.of("base", "adapt", "cpy", "rev", "rol", "swp", "rot", "srt"), Tasks.names());
     for (String name : Tasks.names()) assertEquals(name, Tasks.family(name).name());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tasks.family("nope"));
     assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("rev"), e.getMessage());

@@ -2,6 +2,7 @@ package org.jlora.examples.gpt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoPipelineTest {
   @Test
   void runsEndToEndAndReusesItsBase(@TempDir Path dir) throws Exception {
-    Demo.Options o = new Demo.Options("nano", 6, 4, 4, 16, 5e-3f, 1e-2f, 1e-3f, 4, 8f, 5, 1L, dir, Progress.Mode.QUIET);
+    Demo.Options o = new Demo.Options(GptConfig.named("nano", org.jlora.examples.data.Tasks.tokenizer().vocabSize()), 6, 4, 4, 16, 5e-3f, 1e-2f, 1e-3f, 4, 8f, 5, 1L, dir, Progress.Mode.QUIET);
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     Demo.Report r = Demo.run(o, quiet);
     assertFalse(r.baseReused());
@@ -28,8 +29,32 @@ class DemoPipelineTest {
     assertTrue(r.lora().result().trainableParams() < r.full().result().trainableParams() / 10);
     assertTrue(r.lora().result().optimizerStateBytes() < 0.1 * r.full().result().optimizerStateBytes());
     assertTrue(r.lora().accuracy() >= 0 && r.lora().accuracy() <= 1);
+    long modelBytes = 4L * r.full().result().totalParams();
+    assertTrue(r.lora().liveHeapBytes() > modelBytes && r.full().liveHeapBytes() > modelBytes,
+        "the live heap holds at least the model being trained: " + r.lora().liveHeapBytes() + ", " + r.full().liveHeapBytes());
+    assertTrue(r.lora().liveHeapBytes() < 1L << 30, "a nano run holds nowhere near 1 GiB: " + r.lora().liveHeapBytes());
+    assertTrue(Files.exists(r.adapterDir().resolve(PeftAdapters.CONFIG_FILE)));
+    assertEquals(r.baseTaskAccuracyBefore(), r.lora().baseTaskAccuracyAdapterOff(),
+        "with its adapter off the LoRA model is the untouched base");
+    assertTrue(Double.isNaN(r.full().baseTaskAccuracyAdapterOff()), "full fine-tuning has no adapter to drop");
     Demo.Report again = Demo.run(o, quiet);
     assertTrue(again.baseReused(), "the second run reuses the cached base");
     assertEquals(r.accuracyBefore(), again.accuracyBefore());
+  }
+
+  @Test
+  void theCachedBaseIsKeyedByEverySettingPretrainingUses(@TempDir Path dir) {
+    Demo.Options o = Demo.Options.defaults(dir, Progress.Mode.QUIET);
+    String name = Demo.baseName(o);
+    assertEquals(name, Demo.baseName(Demo.Options.defaults(dir, Progress.Mode.QUIET)));
+    Demo.Options otherLr = new Demo.Options(o.model(), o.pretrainSteps(), o.adaptSteps(), o.batch(), o.context(), 2 * o.pretrainLr(),
+        o.loraLr(), o.fullLr(), o.rank(), o.alpha(), o.evalExamples(), o.seed(), dir, o.mode());
+    Demo.Options otherModel = new Demo.Options(o.model().withBlockSize(64), o.pretrainSteps(), o.adaptSteps(), o.batch(),
+        o.context(), o.pretrainLr(), o.loraLr(), o.fullLr(), o.rank(), o.alpha(), o.evalExamples(), o.seed(), dir, o.mode());
+    Demo.Options otherRank = new Demo.Options(o.model(), o.pretrainSteps(), o.adaptSteps(), o.batch(), o.context(),
+        o.pretrainLr(), o.loraLr(), o.fullLr(), 2 * o.rank(), o.alpha(), o.evalExamples(), o.seed(), dir, o.mode());
+    assertNotEquals(name, Demo.baseName(otherLr));
+    assertNotEquals(name, Demo.baseName(otherModel));
+    assertEquals(name, Demo.baseName(otherRank), "adaptation settings reuse the same base");
   }
 }

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,37 @@ class LossPlotTest {
     try (var files = Files.list(dir)) {
       assertEquals(2, files.count(), "a temporary file was left behind");
     }
+  }
+
+  @Test
+  void styledSeriesDrawInTheirColours() throws IOException {
+    Color lora = new Color(0x0072B2);
+    Color full = new Color(0xD55E00);
+    Path png = dir.resolve("styled.png");
+    LossPlot.write(png, "styled", List.of(new LossPlot.Series("lora train", curve(3, 0.05, 100), lora, false),
+        new LossPlot.Series("lora val", curve(3.2, 0.04, 10), lora, true),
+        new LossPlot.Series("full train", curve(300, 0.08, 100), full, false)), true);
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertTrue(pixelsOf(image, lora) > 100, "the LoRA lines are drawn in their colour");
+    assertTrue(pixelsOf(image, full) > 100, "the full line is drawn in its colour");
+  }
+
+  @Test
+  void movingAverageMeansEachWindowAtItsMeanStep() {
+    double[][] curve = {{1, 2, 3, 4, 5}, {4, 2, 6, 0, 10}};
+    double[][] smooth = LossPlot.movingAverage(curve, 2);
+    assertArrayEquals(new double[] {1, 1.5, 2.5, 3.5, 4.5}, smooth[0], 1e-12);
+    assertArrayEquals(new double[] {4, 3, 4, 3, 5}, smooth[1], 1e-12);
+    assertArrayEquals(curve[1], LossPlot.movingAverage(curve, 1)[1], 1e-12);
+    assertThrows(IllegalArgumentException.class, () -> LossPlot.movingAverage(curve, 0));
+  }
+
+  private static int pixelsOf(BufferedImage image, Color colour) {
+    int n = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) if ((image.getRGB(x, y) & 0xFFFFFF) == colour.getRGB() - 0xFF000000) n++;
+    }
+    return n;
   }
 
   @Test
