@@ -82,7 +82,8 @@ public final class DemoCommand implements Runnable {
         f.trainableParams() + String.format(" (%.0f%%)", 100.0 * f.trainableParams() / f.totalParams()));
     table.row("optimizer state", bytes(l.optimizerStateBytes()) + String.format(" (%.1f%% of full)",
         100.0 * l.optimizerStateBytes() / f.optimizerStateBytes()), bytes(f.optimizerStateBytes()));
-    table.row("live heap after training*", bytes(r.lora().liveHeapBytes()), bytes(r.full().liveHeapBytes()));
+    table.row("peak heap in training*", bytes(l.peakHeapBytes()), bytes(f.peakHeapBytes()));
+    table.row("live heap after training**", bytes(r.lora().liveHeapBytes()), bytes(r.full().liveHeapBytes()));
     table.row("ms / step", fmt(l.msPerStep(), 1), fmt(f.msPerStep(), 1));
     table.row("tokens / s", fmt(l.tokensPerSecond(), 0), fmt(f.tokensPerSecond(), 0));
     table.row("final train loss", fmt(l.finalTrainLoss(), 3), fmt(f.finalTrainLoss(), 3));
@@ -97,7 +98,9 @@ public final class DemoCommand implements Runnable {
         + "abcd -> bcda),%n%d steps each, batch %d x %d:%n%n", c.nLayer(), c.nHead(), c.nEmbd(), f.totalParams(), task,
         d.adaptSteps(), d.batch(), d.context());
     table.print(System.out);
-    System.out.println("* bytes of reachable objects (HotSpot's class histogram) at the end of training, with the model, its"
+    System.out.println("* live heap at the fullest point of a training step: after the forward pass, with every saved"
+        + " activation held (class histogram, last step)");
+    System.out.println("** bytes of reachable objects (HotSpot's class histogram) at the end of training, with the model, its"
         + " gradients and the optimizer state held");
     System.out.printf("%nLoRA reaches %.0f%% of full fine-tuning's accuracy with %.2f%% of its trainable parameters.%n",
         100 * ratio, 100.0 * l.trainableParams() / f.trainableParams());

@@ -62,7 +62,7 @@ public final class Demo {
   /**
    * One adaptation method's measurements.
    *
-   * @param liveHeapBytes the live heap at the end of training ({@link #liveHeapBytes}), while the
+   * @param liveHeapBytes the live heap at the end of training ({@link LiveHeap#bytes}), while the
    *     model, its gradients and the optimizer state are still held: what this method keeps in memory,
    *     plus what both methods share (the base weights, the kernels' scratch buffers)
    * @param baseTaskAccuracyAdapterOff the base tasks' accuracy with the adapter disabled (LoRA only, else NaN)
@@ -157,7 +157,7 @@ public final class Demo {
         .withWeightDecay(weightDecay).withEval(Math.max(1, o.adaptSteps() / 20), 2);
     Trainer trainer = new Trainer(model, tc, training(adapt), validation(adapt)).progress(name, o.mode());
     TrainResult r = trainer.run();
-    long live = liveHeapBytes();
+    long live = LiveHeap.bytes();
     Reference.reachabilityFence(trainer);   // its optimizer state is part of what was measured
     ExactMatch.Result acc = accuracy(model, adapt, o);
     return new Arm(name, r, live, acc.accuracy(), accuracy(model, base, o).accuracy(), Double.NaN, acc.samples());
@@ -174,28 +174,6 @@ public final class Demo {
   static ExactMatch.Result accuracy(Gpt model, Task task, Options o) {
     Function<String, String> complete = Completions.greedy(model, Tasks.tokenizer(), Tasks.MAX_LETTERS + 1);
     return ExactMatch.evaluate(task, o.evalExamples(), o.seed(), complete, 4);
-  }
-
-  /**
-   * Bytes of the objects reachable now, counted by HotSpot's class histogram (the {@code jcmd
-   * GC.class_histogram} command, which collects first). The heap's "used" figure after
-   * {@code System.gc()} is no substitute: a full GC may leave dead objects in place (filler in
-   * a dense prefix), which here was several times the live data and varied from run to run.
-   * Falls back to that figure on a JVM without the diagnostic command.
-   */
-  static long liveHeapBytes() {
-    try {
-      Object histogram = ManagementFactory.getPlatformMBeanServer().invoke(
-          new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-          new Object[] {new String[0]}, new String[] {String[].class.getName()});
-      // the last line: "Total <instances> <bytes>"
-      String[] total = ((String) histogram).strip().lines().reduce((first, second) -> second).orElse("").split("\\s+");
-      if (total.length == 3 && total[0].equals("Total")) return Long.parseLong(total[2]);
-    } catch (JMException | RuntimeException e) {
-      // not HotSpot, or the command is disabled: fall through
-    }
-    System.gc();
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private static Gpt copyOf(Gpt source, Map<String, Tensor> weights) {

@@ -10,7 +10,8 @@ import java.util.Map;
  * @param valCurve {steps[], losses[]}: the validation loss at each evaluation
  * @param msPerStep median wall time of one optimizer step after warm-up (forward, backward, update)
  * @param tokensPerSecond tokens per step / median step time
- * @param peakHeapBytes the sum of the heap pools' peak usage during the run
+ * @param peakHeapBytes the live heap at the fullest point of a training step (after the
+ *                      forward pass, its graph held), measured once at the run's last step
  * @param optimizerStateBytes AdamW's moments (only for parameters that train)
  * @param trainableParams parameters that require a gradient
  * @param totalParams all parameters

@@ -1,8 +1,5 @@
 package org.jlora.examples.gpt;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -104,6 +101,9 @@ public final class Trainer {
   /** Optimizer steps done so far. */
   public int stepsDone() { return step; }
 
+  /** The live heap at the fullest point of the last step of each {@link #run} (see {@link LiveHeap}). */
+  private long peakHeapBytes;
+
   /** Runs every remaining step. */
   public TrainResult run() {
     return run(cfg.steps());
@@ -112,14 +112,13 @@ public final class Trainer {
   /** Runs until {@code untilStep} steps are done (at most the configured total). */
   public TrainResult run(int untilStep) {
     int end = Math.min(untilStep, cfg.steps());
-    resetHeapPeaks();
     model.train();
     try (Progress progress = Progress.start(label, cfg.steps(), mode)) {
       progress.step(step, null);
       while (step < end) {
         long t0 = System.nanoTime();
         float lr = schedule.lr(step, cfg.lr());
-        double loss = trainStep();
+        double loss = trainStep(step == end - 1);
         double ms = (System.nanoTime() - t0) / 1e6;
         stepMillis.add(ms);
         step++;
@@ -136,8 +135,12 @@ public final class Trainer {
     return result();
   }
 
-  /** One optimizer step over {@code gradAccum} micro-batches; returns their mean loss. */
-  private double trainStep() {
+  /**
+   * One optimizer step over {@code gradAccum} micro-batches; returns their mean loss. With
+   * {@code probeHeap}, measures the live heap at the fullest point of the step: after the last
+   * forward pass, with its whole graph (every saved activation) held, before backward frees it.
+   */
+  private double trainStep(boolean probeHeap) {
     schedule.apply(optimizer, step);
     optimizer.zeroGrad();
     double total = 0;
@@ -145,6 +148,7 @@ public final class Trainer {
       Batch b = train.next(batchRng(cfg.seed(), step, m), cfg.batchSize(), cfg.contextLength());
       Variable loss = model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize());
       total += loss.value().item();
+      if (probeHeap && m == cfg.gradAccum() - 1) peakHeapBytes = Math.max(peakHeapBytes, LiveHeap.bytes());
       (cfg.gradAccum() == 1 ? loss : F.scale(loss, 1f / cfg.gradAccum())).backward();
     }
     if (cfg.gradClip() > 0) GradClip.clipGradNorm(trainable, cfg.gradClip());
@@ -187,7 +191,7 @@ public final class Trainer {
     long total = model.parameterCount();
     long trainableCount = 0;
     for (Parameter p : trainable) trainableCount += p.value().size();
-    return new TrainResult(curve(trainCurve), curve(valCurve), ms, cfg.tokensPerStep() / (ms / 1e3), heapPeak(),
+    return new TrainResult(curve(trainCurve), curve(valCurve), ms, cfg.tokensPerStep() / (ms / 1e3), peakHeapBytes,
         optimizer.stateBytes(), trainableCount, total);
   }
 
@@ -229,19 +233,5 @@ public final class Trainer {
     double[] t = stepMillis.subList(skip, stepMillis.size()).stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(t);
     return t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
-  }
-
-  private static void resetHeapPeaks() {
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) pool.resetPeakUsage();
-    }
-  }
-
-  private static long heapPeak() {
-    long sum = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
-    }
-    return sum;
   }
 }

@@ -33,6 +33,8 @@ class DemoPipelineTest {
     assertTrue(r.lora().liveHeapBytes() > modelBytes && r.full().liveHeapBytes() > modelBytes,
         "the live heap holds at least the model being trained: " + r.lora().liveHeapBytes() + ", " + r.full().liveHeapBytes());
     assertTrue(r.lora().liveHeapBytes() < 1L << 30, "a nano run holds nowhere near 1 GiB: " + r.lora().liveHeapBytes());
+    long peak = r.full().result().peakHeapBytes();
+    assertTrue(peak > modelBytes && peak < 1L << 30, "mid-step the live heap holds the model and the graph: " + peak);
     assertTrue(Files.exists(r.adapterDir().resolve(PeftAdapters.CONFIG_FILE)));
     assertEquals(r.baseTaskAccuracyBefore(), r.lora().baseTaskAccuracyAdapterOff(),
         "with its adapter off the LoRA model is the untouched base");
