@@ -10,7 +10,7 @@ jlora_java_major() {  # prints the major version of the JDK at $1, or nothing
 }
 
 jlora_find_jdk() {
-  local min=21 best="" best_v=0 dir v
+  local min=${JLORA_MIN_JDK:-21} best="" best_v=0 dir v
   if [ -n "${JAVA_HOME:-}" ]; then
     v=$(jlora_java_major "$JAVA_HOME")
     if [ -n "$v" ] && [ "$v" -ge "$min" ]; then return 0; fi

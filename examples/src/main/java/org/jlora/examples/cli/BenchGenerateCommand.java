@@ -3,6 +3,7 @@ package org.jlora.examples.cli;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jlora.engine.Backends;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
 import org.jlora.examples.gpt.Generator;
@@ -37,12 +38,17 @@ public final class BenchGenerateCommand implements Runnable {
   @Option(names = "--no-cache", description = "recompute the whole prefix for every token (the slow reference)")
   boolean noCache;
 
+  @Option(names = "--backend",
+      description = "scalar | vector | tornado (default: -Djlora.backend, else vector)")
+  String backend;
+
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
 
   @Override
   public void run() {
     if (threads > 0) Parallel.setThreads(threads);
+    if (backend != null) Backends.use(backend);
     if (iters < 1 || (warmup != null && warmup < 0)) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
     GptConfig cfg = GptConfig.named(model, BenchTrainCommand.VOCAB);
     int promptLength = 16;
@@ -73,6 +79,7 @@ public final class BenchGenerateCommand implements Runnable {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("bench", "generate");
     out.put("model", model);
+    out.put("backend", Backends.current().name());
     out.put("threads", Parallel.threads());
     out.put("kv_cache", !noCache);
     out.put("tokens", tokens);
@@ -80,8 +87,8 @@ public final class BenchGenerateCommand implements Runnable {
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
-      System.out.printf("generate %s, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a %d-token prompt)%n",
-          model, Parallel.threads(), noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength);
+      System.out.printf("generate %s, %s backend, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a %d-token prompt)%n",
+          model, Backends.current().name(), Parallel.threads(), noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength);
     }
   }
 }

@@ -32,7 +32,8 @@ public final class BenchMatmulCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "threads (default: all cores, or -Djlora.threads)")
   Integer threads;
 
-  @Option(names = "--backend", description = "scalar or vector (default ${DEFAULT-VALUE})", defaultValue = "vector")
+  @Option(names = "--backend", description = "scalar, vector or tornado (default: -Djlora.backend, else vector)",
+      defaultValue = "${sys:jlora.backend:-vector}")
   String backend;
 
   @Option(names = "--transA", description = "A stored [k, m] (as in dW = dY^T X)")

@@ -2,6 +2,7 @@ package org.jlora.examples.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jlora.engine.Backends;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
 import org.jlora.examples.data.Batch;
@@ -43,12 +44,17 @@ public final class BenchTrainCommand implements Runnable {
   @Option(names = "--steps", defaultValue = "10", description = "timed steps (default ${DEFAULT-VALUE})")
   int steps;
 
+  @Option(names = "--backend",
+      description = "scalar | vector | tornado (default: -Djlora.backend, else vector)")
+  String backend;
+
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
 
   @Override
   public void run() {
     if (threads > 0) Parallel.setThreads(threads);
+    if (backend != null) Backends.use(backend);
     if (!method.equals("lora") && !method.equals("full")) {
       throw new IllegalArgumentException("--method must be lora or full, got '" + method + "'");
     }
@@ -69,6 +75,7 @@ public final class BenchTrainCommand implements Runnable {
     out.put("bench", "train");
     out.put("model", model);
     out.put("method", method);
+    out.put("backend", Backends.current().name());
     out.put("threads", Parallel.threads());
     out.put("batch", b);
     out.put("context", t);
@@ -79,8 +86,8 @@ public final class BenchTrainCommand implements Runnable {
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
-      System.out.printf("train %s %s, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s (median of %d after %d warm-up)%n",
-          model, method, Parallel.threads(), b, t, r.msPerStep(), r.tokensPerSecond(), steps, warmup);
+      System.out.printf("train %s %s, %s backend, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s (median of %d after %d warm-up)%n",
+          model, method, Backends.current().name(), Parallel.threads(), b, t, r.msPerStep(), r.tokensPerSecond(), steps, warmup);
     }
   }
 
