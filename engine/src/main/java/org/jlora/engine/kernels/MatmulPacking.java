@@ -5,6 +5,7 @@ import static org.jlora.engine.kernels.MatmulMicroKernel.NR;
 import static org.jlora.engine.kernels.MatmulMicroKernel.SPECIES;
 import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -96,8 +97,8 @@ final class MatmulPacking {
   private static void panelFromColumns(float[] a, int aBase, int m, int i, int mr, int p0, int kc,
                                        float[] dst, int di) {
     for (int p = 0, src = aBase + p0 * m + i, d = di; p < kc; p++, src += m, d += MR) {
-      for (int r = 0; r < mr; r++) dst[d + r] = a[src + r];
-      for (int r = mr; r < MR; r++) dst[d + r] = 0f;
+      System.arraycopy(a, src, dst, d, mr);
+      Arrays.fill(dst, d + mr, d + MR, 0f);
     }
   }
 }
