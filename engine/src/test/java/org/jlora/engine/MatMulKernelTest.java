@@ -138,7 +138,8 @@ class MatMulKernelTest {
     Rng rng = new Rng(3);
     Parallel.setThreads(2);
     // k > 128 spans several K-blocks, m > 192 several row blocks; thin and blocked paths both
-    int[][] shapes = {{200, 150, 300}, {13, 400, 260}, {300, 8, 500}, {257, 100, 8}, {500, 16, 17}, {70, 13, 200}};
+    int[][] shapes = {{200, 150, 300}, {13, 400, 260}, {300, 8, 500}, {257, 100, 8}, {500, 16, 17}, {70, 13, 200},
+        {300, 32, 200}, {301, 27, 150}};
     for (int[] s : shapes) {
       for (int t = 0; t < 4; t++) {
         Case cs = Case.random(rng, 1, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, false, t == 3);
@@ -158,7 +159,8 @@ class MatMulKernelTest {
   void resultsAreBitwiseIdenticalOnOneAndTwoThreads() {
     Rng rng = new Rng(4);
     int[][] shapes = { // {batch, m, n, k}: blocked, row- and panel-split, thin k, thin n, batched
-        {1, 203, 170, 300}, {1, 8, 700, 300}, {1, 1000, 300, 8}, {1, 1000, 8, 300}, {8, 64, 64, 40}, {2, 300, 200, 150}};
+        {1, 203, 170, 300}, {1, 8, 700, 300}, {1, 1000, 300, 8}, {1, 1000, 8, 300}, {8, 64, 64, 40}, {2, 300, 200, 150},
+        {1, 1000, 32, 300}, {16, 128, 32, 128}};
     for (int[] s : shapes) {
       for (int t = 0; t < 4; t++) {
         Case cs = Case.random(rng, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, false, t == 1);

@@ -87,6 +87,9 @@ final class MatmulBlocked {
         int kc = Math.min(KC, k - p0);
         MatmulPacking.packA(a, aBase, transA, m, k, ic, mc, p0, kc, ap);
         boolean load = accumulate || p0 > 0; // later K-blocks add to what the earlier ones left
+        // the tile starts from C itself, or from zeros (one zero row read with stride 0)
+        float[] start = load ? c : MatmulMicroKernel.ZERO_ROW;
+        int startStride = load ? n : 0;
         for (int panel = panel0; panel < panel1; panel++) {
           int j = j0 + panel * NR;
           int nr = Math.min(NR, n - j);
@@ -95,7 +98,7 @@ final class MatmulBlocked {
             int mr = Math.min(MR, mc - ir);
             int ci = cBase + (ic + ir) * n + j;
             if (mr == MR && nr == NR) {
-              MatmulMicroKernel.tile(kc, ap, ir * kc, bp, bi, c, ci, n, load);
+              MatmulMicroKernel.tile(kc, ap, ir * kc, bp, bi, start, load ? ci : 0, startStride, c, ci, n);
             } else {
               edgeTile(kc, ap, ir * kc, bp, bi, c, ci, n, mr, nr, load, edge);
             }
@@ -114,7 +117,8 @@ final class MatmulBlocked {
     if (load) {
       for (int r = 0; r < mr; r++) System.arraycopy(c, ci + r * ldc, edge, r * NR, nr);
     }
-    MatmulMicroKernel.tile(kc, ap, ai, bp, bi, edge, 0, NR, load);
+    MatmulMicroKernel.tile(kc, ap, ai, bp, bi, load ? edge : MatmulMicroKernel.ZERO_ROW, 0, load ? NR : 0,
+        edge, 0, NR);
     for (int r = 0; r < mr; r++) System.arraycopy(edge, r * NR, c, ci + r * ldc, nr);
   }
 

@@ -23,35 +23,37 @@ final class MatmulMicroKernel {
   private MatmulMicroKernel() {}
 
   /**
-   * {@code C[0:6, 0:NR] = (load ? C : 0) + Ap · Bp} for one tile.
+   * One row of zeros: with row stride 0 it reads as a whole {@code MR x NR} tile of zeros, the
+   * starting point of a tile that overwrites C.
+   */
+  static final float[] ZERO_ROW = new float[NR];
+
+  /**
+   * {@code C[0:6, 0:NR] = C0 + Ap · Bp} for one tile.
    *
    * <p>Ap: packed A micro-panel {@code [kc][MR]} from {@code ai}; Bp: packed B micro-panel
    * {@code [kc][NR]} from {@code bi}; C: row-major with leading dimension {@code ldc} from
-   * {@code ci}. The tile must lie wholly inside C (edge tiles go through a scratch tile).
+   * {@code ci}; C0, the starting tile, row-major with leading dimension {@code ld0} from
+   * {@code i0}: C itself to accumulate, or {@link #ZERO_ROW} with {@code ld0 = 0} to overwrite.
+   * Taking the start as data rather than a flag keeps this method free of branches, so the JIT
+   * never has to throw its compiled code away when a caller first switches between the two.
+   * The tile must lie wholly inside C (edge tiles go through a scratch tile).
    */
   static void tile(int kc, float[] ap, int ai, float[] bp, int bi,
-                   float[] c, int ci, int ldc, boolean load) {
-    FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22;
-    FloatVector c30, c31, c32, c40, c41, c42, c50, c51, c52;
-    if (load) {
-      int r = ci;
-      c00 = FloatVector.fromArray(SPECIES, c, r); c01 = FloatVector.fromArray(SPECIES, c, r + VLEN);
-      c02 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
-      c10 = FloatVector.fromArray(SPECIES, c, r); c11 = FloatVector.fromArray(SPECIES, c, r + VLEN);
-      c12 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
-      c20 = FloatVector.fromArray(SPECIES, c, r); c21 = FloatVector.fromArray(SPECIES, c, r + VLEN);
-      c22 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
-      c30 = FloatVector.fromArray(SPECIES, c, r); c31 = FloatVector.fromArray(SPECIES, c, r + VLEN);
-      c32 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
-      c40 = FloatVector.fromArray(SPECIES, c, r); c41 = FloatVector.fromArray(SPECIES, c, r + VLEN);
-      c42 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN); r += ldc;
-      c50 = FloatVector.fromArray(SPECIES, c, r); c51 = FloatVector.fromArray(SPECIES, c, r + VLEN);
-      c52 = FloatVector.fromArray(SPECIES, c, r + 2 * VLEN);
-    } else {
-      FloatVector z = FloatVector.zero(SPECIES);
-      c00 = z; c01 = z; c02 = z; c10 = z; c11 = z; c12 = z; c20 = z; c21 = z; c22 = z;
-      c30 = z; c31 = z; c32 = z; c40 = z; c41 = z; c42 = z; c50 = z; c51 = z; c52 = z;
-    }
+                   float[] c0, int i0, int ld0, float[] c, int ci, int ldc) {
+    int r = i0;
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c0, r), c01 = FloatVector.fromArray(SPECIES, c0, r + VLEN);
+    FloatVector c02 = FloatVector.fromArray(SPECIES, c0, r + 2 * VLEN); r += ld0;
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c0, r), c11 = FloatVector.fromArray(SPECIES, c0, r + VLEN);
+    FloatVector c12 = FloatVector.fromArray(SPECIES, c0, r + 2 * VLEN); r += ld0;
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c0, r), c21 = FloatVector.fromArray(SPECIES, c0, r + VLEN);
+    FloatVector c22 = FloatVector.fromArray(SPECIES, c0, r + 2 * VLEN); r += ld0;
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c0, r), c31 = FloatVector.fromArray(SPECIES, c0, r + VLEN);
+    FloatVector c32 = FloatVector.fromArray(SPECIES, c0, r + 2 * VLEN); r += ld0;
+    FloatVector c40 = FloatVector.fromArray(SPECIES, c0, r), c41 = FloatVector.fromArray(SPECIES, c0, r + VLEN);
+    FloatVector c42 = FloatVector.fromArray(SPECIES, c0, r + 2 * VLEN); r += ld0;
+    FloatVector c50 = FloatVector.fromArray(SPECIES, c0, r), c51 = FloatVector.fromArray(SPECIES, c0, r + VLEN);
+    FloatVector c52 = FloatVector.fromArray(SPECIES, c0, r + 2 * VLEN);
     for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
       // B row p of the panel: [NR] = 3 vectors; A column p of the panel: [MR] scalars.
       FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
@@ -70,7 +72,7 @@ final class MatmulMicroKernel {
       a = FloatVector.broadcast(SPECIES, ap[ai + 5]);
       c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52);
     }
-    int r = ci;
+    r = ci;
     c00.intoArray(c, r); c01.intoArray(c, r + VLEN); c02.intoArray(c, r + 2 * VLEN); r += ldc;
     c10.intoArray(c, r); c11.intoArray(c, r + VLEN); c12.intoArray(c, r + 2 * VLEN); r += ldc;
     c20.intoArray(c, r); c21.intoArray(c, r + VLEN); c22.intoArray(c, r + 2 * VLEN); r += ldc;

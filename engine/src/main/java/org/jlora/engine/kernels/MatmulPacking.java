@@ -5,6 +5,7 @@ import static org.jlora.engine.kernels.MatmulMicroKernel.NR;
 import static org.jlora.engine.kernels.MatmulMicroKernel.SPECIES;
 import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -64,28 +65,40 @@ final class MatmulPacking {
    */
   static void packA(float[] a, int aBase, boolean transA, int m, int k,
                     int i0, int rows, int p0, int kc, float[] dst) {
+    // each layout has its own small method, so the JIT compiles each as it is first used
+    // instead of recompiling (and meanwhile interpreting) one method that holds both
     for (int ir = 0, di = 0; ir < rows; ir += MR, di += kc * MR) {
       int mr = Math.min(MR, rows - ir);
-      int i = i0 + ir;
-      if (!transA) {
-        for (int r = 0; r < mr; r++) {
-          int src = aBase + (i + r) * k + p0;
-          for (int p = 0; p < kc; p++) dst[di + p * MR + r] = a[src + p];
-        }
-      } else if (mr == MR) {
-        // A stored [k, m]: the MR values of column p sit side by side, a straight copy
-        for (int p = 0, src = aBase + p0 * m + i, d = di; p < kc; p++, src += m, d += MR) {
-          System.arraycopy(a, src, dst, d, MR);
-        }
+      if (transA) {
+        panelFromColumns(a, aBase, m, i0 + ir, mr, p0, kc, dst, di);
       } else {
-        for (int p = 0; p < kc; p++) {
-          int src = aBase + (p0 + p) * m + i;
-          for (int r = 0; r < mr; r++) dst[di + p * MR + r] = a[src + r];
-        }
+        panelFromRows(a, aBase, k, i0 + ir, mr, p0, kc, dst, di);
       }
-      for (int r = mr; r < MR; r++) {
+    }
+  }
+
+  /** A stored [m, k]: rows i .. i+mr of A, columns p0 .. p0+kc, to the panel [kc][MR] at di. */
+  private static void panelFromRows(float[] a, int aBase, int k, int i, int mr, int p0, int kc,
+                                    float[] dst, int di) {
+    for (int r = 0; r < MR; r++) {
+      if (r < mr) {
+        int src = aBase + (i + r) * k + p0;
+        for (int p = 0; p < kc; p++) dst[di + p * MR + r] = a[src + p];
+      } else {
         for (int p = 0; p < kc; p++) dst[di + p * MR + r] = 0f;
       }
+    }
+  }
+
+  /**
+   * A stored [k, m] (transA): the mr values of column p of op(A) sit side by side, so each step
+   * of the panel is one short copy (zero-padded to MR).
+   */
+  private static void panelFromColumns(float[] a, int aBase, int m, int i, int mr, int p0, int kc,
+                                       float[] dst, int di) {
+    for (int p = 0, src = aBase + p0 * m + i, d = di; p < kc; p++, src += m, d += MR) {
+      System.arraycopy(a, src, dst, d, mr);
+      Arrays.fill(dst, d + mr, d + MR, 0f);
     }
   }
 }

@@ -6,8 +6,9 @@ import org.jlora.engine.Parallel;
 /**
  * The fast matmul (Vector API, both cores): picks a path by shape and hands each matrix to it.
  * <ul>
- *   <li>thin (k or n at most 16, LoRA's rank-r products): {@link MatmulThinK}, {@link MatmulThinN},
- *       no packing, streaming the big operand once;</li>
+ *   <li>thin (k at most 16 or n at most 32: LoRA's rank-r products, attention's per-head
+ *       products): {@link MatmulThinK}, {@link MatmulThinN}, no packing, streaming the big
+ *       operand once;</li>
  *   <li>everything else: {@link MatmulBlocked}, packed panels and a 6 x 3-vector register tile.</li>
  * </ul>
  * Small products (under {@link Parallel#MIN_PARALLEL_WORK} multiply-adds) stay on the caller;
