@@ -64,8 +64,11 @@ def torch_median(layer, backward, warmup, iters):
 
 
 def jlora_median(layer, backward, args):
+    # jlora warms up by time (about 2 s: the JIT compiles the vector kernels meanwhile) unless told a count
     cmd = [os.path.join(ROOT, "jlora"), "bench", "layer", "--layer", layer, "--json",
-           "--threads", str(args.threads), "--warmup", str(args.warmup), "--iters", str(args.iters)]
+           "--threads", str(args.threads), "--iters", str(args.iters)]
+    if args.jlora_warmup is not None:
+        cmd += ["--warmup", str(args.jlora_warmup)]
     if backward:
         cmd.append("--backward")
     if args.backend:
@@ -77,13 +80,16 @@ def jlora_median(layer, backward, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=5, help="PyTorch's untimed runs (it has no JIT to wait for)")
+    p.add_argument("--jlora-warmup", type=int, default=None,
+                   help="jlora's untimed runs (default: as many as fit in about 2 s, at least 5)")
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--backend", default=None, help="jlora backend: scalar | vector")
     p.add_argument("--torch-only", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} thread(s), median of {args.iters} after {args.warmup} warm-up")
+    print(f"torch {torch.__version__}, {args.threads} thread(s), median of {args.iters} after {args.warmup} warm-up "
+          f"(jlora: {'%d warm-up runs' % args.jlora_warmup if args.jlora_warmup is not None else 'about 2 s of warm-up'})")
     print(f"{'case':32} {'torch ms':>10} {'jlora ms':>10} {'jlora/torch':>12}")
     for layer in ("linear", "attention"):
         for backward in (False, True):

@@ -36,8 +36,8 @@ public final class BenchLayerCommand implements Runnable {
   @Option(names = "--backend", description = "scalar | vector (default: -Djlora.backend or vector)")
   String backend;
 
-  @Option(names = "--warmup", defaultValue = "5", description = "untimed runs first (default ${DEFAULT-VALUE})")
-  int warmup;
+  @Option(names = "--warmup", description = "untimed runs first (default: run until about 2 s have passed, at least 5)")
+  Integer warmup;
 
   @Option(names = "--iters", defaultValue = "20", description = "timed runs (default ${DEFAULT-VALUE})")
   int iters;
@@ -63,20 +63,18 @@ public final class BenchLayerCommand implements Runnable {
       }
       default -> throw new IllegalArgumentException("--layer must be linear or attention, got '" + layer + "'");
     }
+    if (iters < 1 || (warmup != null && warmup < 0)) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
+    // the JIT keeps compiling the vector kernels for about 2 s after start-up (runs 6-25 of attention
+    // backward are still 2x slow): warm up by time, as bench matmul and bench generate do
+    long warmStart = System.nanoTime();
+    for (int i = 0; warmup != null ? i < warmup : i < 5 || System.nanoTime() - warmStart < 2_000_000_000L; i++) {
+      runOnce(module, input);
+    }
     double[] ms = new double[iters];
-    for (int i = -warmup; i < iters; i++) {
+    for (int i = 0; i < iters; i++) {
       long t0 = System.nanoTime();
-      if (backward) {
-        Variable x = Variable.of(input, true);
-        F.sum(module.forward(x)).backward();
-        module.zeroGrad();
-      } else {
-        try (NoGrad g = NoGrad.enter()) {
-          module.forward(Variable.constant(input));
-        }
-      }
-      long t1 = System.nanoTime();
-      if (i >= 0) ms[i] = (t1 - t0) / 1e6;
+      runOnce(module, input);
+      ms[i] = (System.nanoTime() - t0) / 1e6;
     }
     Arrays.sort(ms);
     double median = iters % 2 == 1 ? ms[iters / 2] : (ms[iters / 2 - 1] + ms[iters / 2]) / 2;
@@ -88,6 +86,19 @@ public final class BenchLayerCommand implements Runnable {
     } else {
       System.out.printf(Locale.ROOT, "%s %s (%s backend, %d threads): median %.3f ms over %d runs%n",
           layer, pass, Backends.current().name(), Parallel.threads(), median, iters);
+    }
+  }
+
+  /** One forward (under NoGrad) or forward + backward of sum(y). */
+  private void runOnce(Module module, Tensor input) {
+    if (backward) {
+      Variable x = Variable.of(input, true);
+      F.sum(module.forward(x)).backward();
+      module.zeroGrad();
+    } else {
+      try (NoGrad g = NoGrad.enter()) {
+        module.forward(Variable.constant(input));
+      }
     }
   }
 }
