@@ -11,6 +11,7 @@ import org.jlora.examples.gpt.Gpt;
 import org.jlora.examples.gpt.GptConfig;
 import org.jlora.examples.gpt.Sampling;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,14 +21,14 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = "GPT generation with the KV cache: median tokens/s after warm-up.")
 public final class BenchGenerateCommand implements Runnable {
+  @Mixin KernelOptions kernels;
+
   @Option(names = "--model", defaultValue = "tiny", description = "tiny | small (default ${DEFAULT-VALUE})")
   String model;
 
   @Option(names = "--tokens", defaultValue = "100", description = "new tokens per run (default ${DEFAULT-VALUE})")
   int tokens;
 
-  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
-  int threads;
 
   @Option(names = "--warmup", description = "untimed runs first (default: run until about 2 s have passed, at least 3)")
   Integer warmup;
@@ -38,17 +39,13 @@ public final class BenchGenerateCommand implements Runnable {
   @Option(names = "--no-cache", description = "recompute the whole prefix for every token (the slow reference)")
   boolean noCache;
 
-  @Option(names = "--backend",
-      description = "scalar | vector | tornado (default: -Djlora.backend, else vector)")
-  String backend;
 
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
 
   @Override
   public void run() {
-    if (threads > 0) Parallel.setThreads(threads);
-    if (backend != null) Backends.use(backend);
+    kernels.apply();
     if (iters < 1 || (warmup != null && warmup < 0)) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
     GptConfig cfg = GptConfig.named(model, BenchTrainCommand.VOCAB);
     int promptLength = 16;

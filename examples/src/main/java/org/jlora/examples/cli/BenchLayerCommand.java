@@ -13,6 +13,7 @@ import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,17 +25,15 @@ import picocli.CommandLine.Option;
 @Command(name = "layer", mixinStandardHelpOptions = true,
     description = "Linear or attention layer forward (+ backward): median ms after warm-up.")
 public final class BenchLayerCommand implements Runnable {
+  @Mixin KernelOptions kernels;
+
   @Option(names = "--layer", defaultValue = "linear", description = "linear | attention (default ${DEFAULT-VALUE})")
   String layer;
 
   @Option(names = "--backward", description = "time forward + backward instead of forward alone")
   boolean backward;
 
-  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
-  int threads;
 
-  @Option(names = "--backend", description = "scalar | vector (default: -Djlora.backend or vector)")
-  String backend;
 
   @Option(names = "--warmup", description = "untimed runs first (default: run until about 2 s have passed, at least 5)")
   Integer warmup;
@@ -47,8 +46,7 @@ public final class BenchLayerCommand implements Runnable {
 
   @Override
   public void run() {
-    if (threads > 0) Parallel.setThreads(threads);
-    if (backend != null) Backends.use(backend);
+    kernels.apply();
     Rng rng = new Rng(1);
     Module module;
     Tensor input;

@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jlora.engine.Backend;
-import org.jlora.engine.Backends;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
     description = "Median GFLOP/s (and ms) of C[m,n] = op(A)[m,k] x op(B)[k,n] after warm-up.")
 public final class BenchMatmulCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @Mixin KernelOptions kernels;
 
   @Option(names = "--m", description = "rows of C (default ${DEFAULT-VALUE})", defaultValue = "1024")
   int m;
@@ -29,12 +30,7 @@ public final class BenchMatmulCommand implements Callable<Integer> {
   @Option(names = "--k", description = "inner dimension (default ${DEFAULT-VALUE})", defaultValue = "1024")
   int k;
 
-  @Option(names = "--threads", description = "threads (default: all cores, or -Djlora.threads)")
-  Integer threads;
 
-  @Option(names = "--backend", description = "scalar, vector or tornado (default: -Djlora.backend, else vector)",
-      defaultValue = "${sys:jlora.backend:-vector}")
-  String backend;
 
   @Option(names = "--transA", description = "A stored [k, m] (as in dW = dY^T X)")
   boolean transA;
@@ -54,8 +50,7 @@ public final class BenchMatmulCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     validate();
-    Backend be = Backends.byName(backend);
-    if (threads != null) Parallel.setThreads(threads);
+    Backend be = kernels.apply();
     Rng rng = new Rng(1234);
     float[] a = random(rng, m * k);
     float[] b = random(rng, k * n);
@@ -97,7 +92,6 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     positive("--n", n);
     positive("--k", k);
     positive("--reps", reps);
-    if (threads != null) positive("--threads", threads);
     if (warmup != null && warmup < 0) fail("--warmup must be >= 0, got " + warmup);
     long biggest = Math.max((long) m * k, Math.max((long) k * n, (long) m * n));
     if (biggest > Integer.MAX_VALUE - 16) {

@@ -14,6 +14,7 @@ import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
 import org.jlora.lora.LoraModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,14 +27,14 @@ import picocli.CommandLine.Option;
 public final class BenchTrainCommand implements Runnable {
   static final int VOCAB = 65;
 
+  @Mixin KernelOptions kernels;
+
   @Option(names = "--model", defaultValue = "tiny", description = "tiny | small (default ${DEFAULT-VALUE})")
   String model;
 
   @Option(names = "--method", defaultValue = "full", description = "lora | full (default ${DEFAULT-VALUE})")
   String method;
 
-  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
-  int threads;
 
   @Option(names = "--batch", description = "rows per step (default 16 for tiny, 8 for small)")
   Integer batch;
@@ -44,17 +45,13 @@ public final class BenchTrainCommand implements Runnable {
   @Option(names = "--steps", defaultValue = "10", description = "timed steps (default ${DEFAULT-VALUE})")
   int steps;
 
-  @Option(names = "--backend",
-      description = "scalar | vector | tornado (default: -Djlora.backend, else vector)")
-  String backend;
 
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
 
   @Override
   public void run() {
-    if (threads > 0) Parallel.setThreads(threads);
-    if (backend != null) Backends.use(backend);
+    kernels.apply();
     if (!method.equals("lora") && !method.equals("full")) {
       throw new IllegalArgumentException("--method must be lora or full, got '" + method + "'");
     }
