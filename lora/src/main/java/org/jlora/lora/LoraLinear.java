@@ -24,8 +24,6 @@ import org.jlora.engine.Tensor;
  * {@code lora_B.<adapter>}.
  */
 public class LoraLinear extends Linear implements LoraLayer {
-  private final int in;
-  private final int out;
   private final LoraState lora;
 
   /**
@@ -36,8 +34,6 @@ public class LoraLinear extends Linear implements LoraLayer {
    */
   public LoraLinear(Parameter weight, Parameter bias, boolean fanInFanOut, boolean mergeWeights) {
     super(weight, bias, fanInFanOut);
-    this.in = inFeatures();
-    this.out = outFeatures();
     this.lora = new LoraState(registerModule("lora_A", new AdapterParams()).get(),
         registerModule("lora_B", new AdapterParams()).get(), mergeWeights);
   }
@@ -76,7 +72,8 @@ public class LoraLinear extends Linear implements LoraLayer {
   public LoraAdapter addAdapter(AdapterSpec spec) {
     // A: [r, in] (fan-in = in), B: [out, r] (fan-in = r)
     LoraAdapter a = new LoraAdapter(spec.name(), spec.r(), spec.alpha(), spec.scaling(), spec.dropout(),
-        LoraInit.downA(spec, in, spec.r(), in), LoraInit.upB(spec, spec.r(), out, spec.r()), spec.rng().split());
+        LoraInit.downA(spec, inFeatures(), spec.r(), inFeatures()), LoraInit.upB(spec, spec.r(), outFeatures(), spec.r()),
+        spec.rng().split());
     lora.add(a);
     return a;
   }
@@ -86,13 +83,23 @@ public class LoraLinear extends Linear implements LoraLayer {
     // x: [..., in] -> base: [..., out]
     Variable y = super.forward(x);
     LoraAdapter ad = lora.forwardAdapter();
-    if (ad == null) return y;
+    return ad == null ? y : addLowRank(x, y, ad, ad.b(), isTraining());
+  }
+
+  /**
+   * The low-rank path both dense LoRA layers share, added onto the base output in one product:
+   * {@code y + (scaling · dropout(x)·Aᵀ)·bᵀ}. x: [..., in], y: [..., out], A: [r', in], b: [out, r']
+   * (B itself here; MergedLinear passes its block-diagonal widening). Never forms b·A.
+   */
+  static Variable addLowRank(Variable x, Variable y, LoraAdapter ad, Variable b, boolean training) {
     int[] outShape = y.shape();
-    Variable x2 = F.reshape(x, -1, in);                                         // [N, in]
-    Variable xd = F.dropout(x2, ad.dropout(), ad.dropoutRng(), isTraining());
-    Variable h = F.scale(F.matmul(xd, false, ad.a(), true), ad.scaling());      // [N, in]·Aᵀ -> [N, r]
-    // y + h·Bᵀ: [N, r]·[r, out] accumulated onto the base output (no delta tensor, no extra add)
-    return F.reshape(F.addmm(F.reshape(y, -1, out), h, false, ad.b(), true), outShape);
+    int in = x.shape()[x.shape().length - 1];
+    int out = outShape[outShape.length - 1];
+    Variable x2 = F.reshape(x, -1, in);                                          // [N, in]
+    Variable xd = F.dropout(x2, ad.dropout(), ad.dropoutRng(), training);
+    Variable h = F.scale(F.matmul(xd, false, ad.a(), true), ad.scaling());       // [N, in]·Aᵀ -> [N, r']
+    // y + h·bᵀ: [N, r']·[r', out] accumulated onto the base output (no delta tensor, no extra add)
+    return F.reshape(F.addmm(F.reshape(y, -1, out), h, false, b, true), outShape);
   }
 
   @Override
@@ -116,7 +123,7 @@ public class LoraLinear extends Linear implements LoraLayer {
 
   @Override
   protected void beforeLoadStateDict() {
-    lora.beforeLoadStateDict("LoraLinear[" + in + " -> " + out + "]");
+    lora.beforeLoadStateDict("LoraLinear[" + inFeatures() + " -> " + outFeatures() + "]");
   }
 
   /** nn.Linear over given parameters (its protected sharing constructor, made reachable for unloading). */

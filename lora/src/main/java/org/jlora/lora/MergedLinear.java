@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.jlora.autograd.F;
+import org.jlora.autograd.NoGrad;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Linear;
@@ -93,17 +94,10 @@ public class MergedLinear extends Linear implements LoraLayer {
 
   @Override
   public Variable forward(Variable x) {
-    // x: [..., in] -> [..., out]
+    // x: [..., in] -> [..., out]; each enabled slice gets h_q·B_qᵀ, the disabled ones zero blocks
     Variable y = super.forward(x);
     LoraAdapter ad = lora.forwardAdapter();
-    if (ad == null) return y;
-    int[] outShape = y.shape();
-    Variable x2 = F.reshape(x, -1, in);                                             // [N, in]
-    Variable xd = F.dropout(x2, ad.dropout(), ad.dropoutRng(), isTraining());
-    Variable h = F.matmul(xd, false, ad.a(), true);                                 // [N, in]·Aᵀ -> [N, r·nOn]
-    Variable bWide = F.scale(blockB(ad.b(), ad.r()), ad.scaling());                 // [out, r·nOn]
-    // y + h·B'ᵀ: each enabled slice gets h_q·B_qᵀ, the disabled ones zero blocks (no concat, no extra add)
-    return F.reshape(F.addmm(F.reshape(y, -1, out), h, false, bWide, true), outShape);
+    return ad == null ? y : LoraLinear.addLowRank(x, y, ad, blockB(ad.b(), ad.r()), isTraining());
   }
 
   /**
@@ -154,19 +148,9 @@ public class MergedLinear extends Linear implements LoraLayer {
    * zero-padded block-diagonal B·A.
    */
   public Tensor peftB(LoraAdapter ad) {
-    int r = ad.r();
-    Tensor b = ad.b().value();
-    float[] wide = new float[out * r * nOn];
-    int q = 0;
-    for (int j = 0; j < enableLora.length; j++) {
-      if (!enableLora[j]) continue;
-      for (int row = 0; row < outPer; row++) {
-        System.arraycopy(b.data(), b.offset() + (q * outPer + row) * r,
-            wide, (j * outPer + row) * (r * nOn) + q * r, r);
-      }
-      q++;
+    try (NoGrad g = NoGrad.enter()) {
+      return blockB(ad.b(), ad.r()).value();
     }
-    return Tensor.of(wide, out, r * nOn);
   }
 
   /**
