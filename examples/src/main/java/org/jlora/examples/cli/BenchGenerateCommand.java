@@ -1,6 +1,5 @@
 package org.jlora.examples.cli;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jlora.engine.Backends;
@@ -13,6 +12,7 @@ import org.jlora.examples.gpt.Sampling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.jlora.examples.ui.Median;
 
 /**
  * {@code jlora bench generate}: tokens/s of greedy generation with the KV cache, batch 1: a
@@ -71,8 +71,7 @@ public final class BenchGenerateCommand implements Runnable {
       double s = (System.nanoTime() - t0) / 1e9;
       tps[i] = n / s;
     }
-    Arrays.sort(tps);
-    double median = iters % 2 == 1 ? tps[iters / 2] : (tps[iters / 2 - 1] + tps[iters / 2]) / 2;
+    double median = Median.of(tps);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("bench", "generate");
     out.put("model", model);

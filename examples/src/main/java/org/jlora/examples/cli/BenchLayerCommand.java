@@ -1,6 +1,5 @@
 package org.jlora.examples.cli;
 
-import java.util.Arrays;
 import java.util.Locale;
 import org.jlora.autograd.F;
 import org.jlora.autograd.NoGrad;
@@ -15,6 +14,7 @@ import org.jlora.engine.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.jlora.examples.ui.Median;
 
 /**
  * {@code jlora bench layer}: one layer's forward (under NoGrad) or forward + backward, median
@@ -74,8 +74,7 @@ public final class BenchLayerCommand implements Runnable {
       runOnce(module, input);
       ms[i] = (System.nanoTime() - t0) / 1e6;
     }
-    Arrays.sort(ms);
-    double median = iters % 2 == 1 ? ms[iters / 2] : (ms[iters / 2 - 1] + ms[iters / 2]) / 2;
+    double median = Median.of(ms);
     String pass = backward ? "forward+backward" : "forward";
     if (json) {
       System.out.printf(Locale.ROOT,

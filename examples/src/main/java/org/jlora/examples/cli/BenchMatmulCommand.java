@@ -1,6 +1,5 @@
 package org.jlora.examples.cli;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jlora.engine.Backend;
@@ -10,6 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.jlora.examples.ui.Median;
 
 /**
  * {@code jlora bench matmul}: the median GFLOP/s of {@code C[m, n] = op(A)[m, k] · op(B)[k, n]}
@@ -63,14 +63,13 @@ public final class BenchMatmulCommand implements Callable<Integer> {
       long start = System.nanoTime();
       for (int i = 0; i < 3 || System.nanoTime() - start < 1_000_000_000L; i++) op.run();
     }
-    long[] times = new long[reps];
+    double[] times = new double[reps];
     for (int r = 0; r < reps; r++) {
       long t0 = System.nanoTime();
       op.run();
       times[r] = System.nanoTime() - t0;
     }
-    Arrays.sort(times);
-    double medianNs = reps % 2 == 1 ? times[reps / 2] : (times[reps / 2 - 1] + times[reps / 2]) / 2.0;
+    double medianNs = Median.of(times);
     double ms = medianNs / 1e6;
     double gflops = 2.0 * m * n * k / medianNs;
     if (json) {

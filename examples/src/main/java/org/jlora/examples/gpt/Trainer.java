@@ -1,7 +1,6 @@
 package org.jlora.examples.gpt;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +15,7 @@ import org.jlora.autograd.optim.ParamGroup;
 import org.jlora.engine.Rng;
 import org.jlora.examples.data.Batch;
 import org.jlora.examples.ui.Progress;
+import org.jlora.examples.ui.Median;
 
 /**
  * The training loop: AdamW with two parameter groups (weight decay on matrices, none on biases,
@@ -228,10 +228,7 @@ public final class Trainer {
 
   /** Median step time, skipping the first steps (JIT warm-up) when there are enough. */
   private double medianAfterWarmup() {
-    if (stepMillis.isEmpty()) return Double.NaN;
     int skip = !timingsReset && stepMillis.size() >= 10 ? Math.min(5, stepMillis.size() / 5) : 0;   // JIT warm-up
-    double[] t = stepMillis.subList(skip, stepMillis.size()).stream().mapToDouble(Double::doubleValue).toArray();
-    Arrays.sort(t);
-    return t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
+    return Median.of(stepMillis.subList(skip, stepMillis.size()).stream().mapToDouble(Double::doubleValue).toArray());
   }
 }
