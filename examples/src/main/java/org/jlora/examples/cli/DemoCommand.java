@@ -3,7 +3,6 @@ package org.jlora.examples.cli;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.jlora.engine.Parallel;
 import org.jlora.examples.data.ExactMatch;
 import org.jlora.examples.gpt.Demo;
 import org.jlora.examples.gpt.GptConfig;
@@ -39,12 +38,11 @@ public final class DemoCommand implements Runnable {
   @Option(names = "--eval", description = "held-out examples per accuracy (default 200)")
   Integer evalExamples;
 
-  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
-  int threads;
+  @Mixin KernelOptions kernels;
 
   @Override
   public void run() {
-    if (threads > 0) Parallel.setThreads(threads);
+    kernels.apply();
     Demo.Options d = Demo.Options.defaults(dir, output.mode());
     d = new Demo.Options(d.model(), pos(pretrainSteps, d.pretrainSteps(), "--pretrain-steps"), pos(steps, d.adaptSteps(), "--steps"),
         d.batch(), d.context(), d.pretrainLr(), d.loraLr(), d.fullLr(), pos(rank, d.rank(), "--rank"),

@@ -3,7 +3,6 @@ package org.jlora.examples.cli;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.jlora.engine.Parallel;
 import org.jlora.examples.data.ExactMatch;
 import org.jlora.examples.data.Task;
 import org.jlora.examples.data.Tasks;
@@ -12,6 +11,7 @@ import org.jlora.examples.gpt.Completions;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jlora eval}: exact-match accuracy on a task's held-out examples, or validation loss on a text file. */
@@ -30,8 +30,7 @@ public final class EvalCommand implements Runnable {
   @Option(names = "--seed", defaultValue = "1", description = "seed of the held-out examples (default ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
-  int threads;
+  @Mixin KernelOptions kernels;
 
   @Option(names = "--model", defaultValue = ".jlora/base", description = "checkpoint directory (default ${DEFAULT-VALUE})")
   Path model;
@@ -45,7 +44,7 @@ public final class EvalCommand implements Runnable {
   @Override
   public void run() {
     if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
-    if (threads > 0) Parallel.setThreads(threads);
+    kernels.apply();
     Checkpoint.Loaded loaded = Models.load(model, adapter, false);
     Map<String, Object> m = new LinkedHashMap<>();
     if (data != null) {

@@ -53,6 +53,7 @@ public final class FinetuneCommand implements Runnable {
 
   @Override
   public void run() {
+    train.kernels.apply();
     boolean lora = switch (method) {
       case "lora" -> true;
       case "full" -> false;

@@ -40,6 +40,7 @@ public final class PretrainCommand implements Runnable {
 
   @Override
   public void run() {
+    train.kernels.apply();
     TrainOptions.Data data = train.data("base");
     try {
       Gpt gpt;

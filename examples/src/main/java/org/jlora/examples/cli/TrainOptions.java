@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.jlora.engine.Parallel;
 import org.jlora.examples.data.CharTokenizer;
 import org.jlora.examples.data.Task;
 import org.jlora.examples.data.TaskBatches;
@@ -14,6 +13,7 @@ import org.jlora.examples.data.TextData;
 import org.jlora.examples.gpt.Completions;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.Trainer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by pretrain and finetune: the data and the run's budget. Unset values take the command's defaults. */
@@ -39,8 +39,7 @@ public final class TrainOptions {
   @Option(names = "--seed", defaultValue = "1", description = "seed of init and data order (default ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--threads", defaultValue = "0", description = "kernel threads (0: all cores)")
-  int threads;
+  @Mixin KernelOptions kernels;
 
   /**
    * Training and validation batches, from --data or the task (held-out words for validation; one
@@ -49,7 +48,6 @@ public final class TrainOptions {
   record Data(CharTokenizer tokenizer, Trainer.BatchSource train, Trainer.BatchSource validation, String name) {}
 
   Data data(String defaultTask) {
-    if (threads > 0) Parallel.setThreads(threads);
     return data(data, task, defaultTask);
   }
 
