@@ -111,7 +111,7 @@ final class MatmulThinN {
   /** Finishes one dot product: its lanes summed, the scalar tail from p on, into C[ci]. */
   private static void store(FloatVector lanes, int k, float[] a, int ai, float[] bt, int bi, int p,
                             float[] c, int ci, boolean accumulate) {
-    float s = sumLanes(lanes);
+    float s = Lanes.sum(lanes);
     for (; p < k; p++) s = Math.fma(a[ai + p], bt[bi + p], s);
     c[ci] = accumulate ? c[ci] + s : s;
   }
@@ -123,7 +123,7 @@ final class MatmulThinN {
     for (int bound = SPECIES.loopBound(k); p < bound; p += VLEN) {
       s = load(a, ai + p).fma(load(bt, bi + p), s);
     }
-    float r = sumLanes(s);
+    float r = Lanes.sum(s);
     for (; p < k; p++) r = Math.fma(a[ai + p], bt[bi + p], r);
     return r;
   }
@@ -198,11 +198,6 @@ final class MatmulThinN {
         }
       }
     }
-  }
-
-  /** The lanes' sum in a fixed order (see {@link Lanes}). */
-  static float sumLanes(FloatVector v) {
-    return Lanes.sum(v);
   }
 
   private static FloatVector load(float[] x, int i) {
