@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException;
 
 /**
@@ -14,11 +15,34 @@ import uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException;
  * so a bailout surfaces as an exception, which {@link #run()} names.
  */
 final class DeviceGraph {
+  private static final String RECOVER_BAILOUT = "tornado.recover.bailout";
+  private static final String BYTECODE_SIZE = "tornado.tvm.maxbytecodesize";
+  /** TornadoVM's bytecode buffer per graph: a whole training step needs far more than its default 4 KiB. */
+  private static final String BYTECODE_BYTES = Integer.toString(1 << 20);
+
+  /**
+   * Sets the TornadoVM options jlora relies on before any graph loads TornadoVM's option classes
+   * (they read them once): bailouts are errors ({@code tornado.recover.bailout=False}; refused
+   * where explicitly turned back on), and room for the bytecode of a whole-step graph
+   * ({@code tornado.tvm.maxbytecodesize}, unless set).
+   */
+  static synchronized void configureRuntime() {
+    String recover = System.getProperty(RECOVER_BAILOUT);
+    if (recover == null) {
+      System.setProperty(RECOVER_BAILOUT, "False");
+    } else if (Boolean.parseBoolean(recover)) {
+      throw new IllegalStateException("tornado backend: -D" + RECOVER_BAILOUT + "=" + recover
+          + " would let a kernel fall back to sequential Java silently; drop it or set it to False");
+    }
+    if (System.getProperty(BYTECODE_SIZE) == null) System.setProperty(BYTECODE_SIZE, BYTECODE_BYTES);
+  }
+
   /** Graph executions in this JVM (tests use it to check a step really ran on the device). */
   private static final AtomicLong RUNS = new AtomicLong();
 
   private final String name;
   private final TornadoExecutionPlan plan;
+  private TornadoExecutionResult last;
 
   /** {@code graph}: its tasks and transfers; {@code grid}: work-group sizes, or null for TornadoVM's. */
   DeviceGraph(String name, TaskGraph graph, GridScheduler grid) {
@@ -31,12 +55,22 @@ final class DeviceGraph {
   void run() {
     RUNS.incrementAndGet();
     try {
-      plan.execute();
+      last = plan.execute();
     } catch (TornadoBailoutRuntimeException e) {
       throw new IllegalStateException("tornado backend: kernel graph '" + name + "' bailed out to "
-          + "sequential Java (refused; fix the kernel or run with -Djlora.backend=vector): "
+          + "sequential Java (refused; fix the kernel, raise -D" + BYTECODE_SIZE + "=" + System.getProperty(BYTECODE_SIZE)
+          + " for a larger graph, or run with -Djlora.backend=vector): "
           + firstLines(e.getMessage()), e);
     }
+  }
+
+  /**
+   * Copies {@code objects}, declared {@code UNDER_DEMAND} in the graph, from the device into their
+   * host buffers (their values after the last {@link #run()}).
+   */
+  void transferToHost(Object... objects) {
+    if (last == null) throw new IllegalStateException("tornado backend: graph '" + name + "' has not run yet");
+    last.transferToHost(objects);
   }
 
   /** How many graph executions this JVM has started. */

@@ -62,7 +62,7 @@ final class MatmulOffload {
   }
 
   /** Work-groups along an axis of {@code size} outputs: one per started block. */
-  private static int groups(int size) {
+  static int groups(int size) {
     return (size + MatmulKernel.BLOCK - 1) / MatmulKernel.BLOCK;
   }
 }

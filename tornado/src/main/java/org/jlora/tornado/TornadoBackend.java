@@ -26,8 +26,6 @@ import org.jlora.engine.VectorBackend;
  * created where that was explicitly turned back on.
  */
 public final class TornadoBackend implements Backend {
-  private static final String RECOVER_BAILOUT = "tornado.recover.bailout";
-
   private final Backend cpu = new VectorBackend();
   private final MatmulOffload matmuls = new MatmulOffload();
   private final ElementwiseOffload elementwise = new ElementwiseOffload();
@@ -35,14 +33,7 @@ public final class TornadoBackend implements Backend {
 
   /** Needs the TornadoVM runtime in this JVM (see {@link TornadoProvider#unavailableReason()}). */
   public TornadoBackend() {
-    String recover = System.getProperty(RECOVER_BAILOUT);
-    if (recover == null) {
-      // read once by TornadoVM's options class, which no graph has loaded yet
-      System.setProperty(RECOVER_BAILOUT, "False");
-    } else if (Boolean.parseBoolean(recover)) {
-      throw new IllegalStateException("tornado backend: -D" + RECOVER_BAILOUT + "=" + recover
-          + " would let a kernel fall back to sequential Java silently; drop it or set it to False");
-    }
+    DeviceGraph.configureRuntime();
   }
 
   @Override public String name() { return "tornado"; }

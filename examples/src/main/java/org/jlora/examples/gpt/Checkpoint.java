@@ -44,6 +44,10 @@ public final class Checkpoint {
       throw new IllegalArgumentException("Checkpoint.save: tokenizer has " + tokenizer.vocabSize()
           + " symbols but the model's vocabulary is " + model.config().vocabSize());
     }
+    if (trainer != null && trainer.usesDeviceStep()) {
+      throw new IllegalStateException("Checkpoint: cannot save a resumable checkpoint of a run whose optimizer moments "
+          + "live on the device (the tornado device step); save the model or the adapter instead");
+    }
     Path parent = dir.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path tmp = Files.createTempDirectory(parent, dir.getFileName() + ".tmp-");

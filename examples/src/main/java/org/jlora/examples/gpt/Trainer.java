@@ -40,6 +40,8 @@ public final class Trainer {
   private final TrainConfig cfg;
   private final BatchSource train;
   private final BatchSource validation;
+  /** AdamW's betas (nanoGPT's) and epsilon. */
+  private static final float BETA1 = 0.9f, BETA2 = 0.95f, ADAM_EPS = 1e-8f;
   private final ResumableAdamW optimizer;
   private final LrSchedule schedule;
   private final List<Parameter> trainable = new ArrayList<>();
@@ -48,6 +50,9 @@ public final class Trainer {
   private final List<Double> stepMillis = new ArrayList<>();
   private int step;
   private boolean timingsReset;   // warm-up already excluded by the caller
+  private DeviceTrainStep deviceStep;   // the whole step on an accelerator, when the backend has one
+  private boolean deviceStepChosen;     // decided at the first step (after any restore)
+  private boolean deviceAhead;          // the device holds weights newer than the model's
   private String label = "train";
   private Progress.Mode mode = Progress.Mode.QUIET;
   private Consumer<StepReport> listener = r -> {};
@@ -75,7 +80,7 @@ public final class Trainer {
     }
     if (trainable.isEmpty()) throw new IllegalArgumentException("Trainer: the model has no trainable parameter");
     this.optimizer = new ResumableAdamW(List.of(new ParamGroup(decay, cfg.lr(), cfg.weightDecay()),
-        new ParamGroup(noDecay, cfg.lr(), 0f)), 0.9f, 0.95f, 1e-8f);   // nanoGPT's betas
+        new ParamGroup(noDecay, cfg.lr(), 0f)), BETA1, BETA2, ADAM_EPS);
     this.schedule = LrSchedule.warmupCosine(cfg.warmup(), cfg.steps(), cfg.minLr());
   }
 
@@ -97,6 +102,9 @@ public final class Trainer {
   public TrainConfig config() { return cfg; }
 
   public ResumableAdamW optimizer() { return optimizer; }
+
+  /** Whether the steps run as one {@link DeviceTrainStep} (optimizer moments on the device, not in {@link #optimizer()}). */
+  public boolean usesDeviceStep() { return deviceStep != null; }
 
   /** Optimizer steps done so far. */
   public int stepsDone() { return step; }
@@ -132,6 +140,7 @@ public final class Trainer {
         progress.step(step, String.format("loss %.3f | %.1fk tok/s", loss, cfg.tokensPerStep() / ms));
       }
     }
+    syncFromDevice();
     return result();
   }
 
@@ -141,6 +150,12 @@ public final class Trainer {
    * forward pass, with its whole graph (every saved activation) held, before backward frees it.
    */
   private double trainStep(boolean probeHeap) {
+    if (!deviceStepChosen) chooseDeviceStep();
+    if (deviceStep != null) {
+      Batch b = train.next(batchRng(cfg.seed(), step, 0), cfg.batchSize(), cfg.contextLength());
+      deviceAhead = true;
+      return deviceStep.step(b.inputs(), b.targets(), schedule.lr(step, cfg.lr()));
+    }
     schedule.apply(optimizer, step);
     optimizer.zeroGrad();
     double total = 0;
@@ -154,6 +169,37 @@ public final class Trainer {
     if (cfg.gradClip() > 0) GradClip.clipGradNorm(trainable, cfg.gradClip());
     optimizer.step();
     return total / cfg.gradAccum();
+  }
+
+  /**
+   * Uses the current backend's {@link DeviceTrainStep} when it has one that covers this run, and
+   * says on stderr which way the step runs, so a backend never falls back silently. Off with
+   * {@code -Djlora.deviceStep=false} (to compare with the kernel-by-kernel path).
+   */
+  private void chooseDeviceStep() {
+    deviceStepChosen = true;
+    DeviceTrainStep.Provider provider = DeviceTrainStep.forCurrentBackend();
+    if (provider == null) return;
+    String why = !Boolean.parseBoolean(System.getProperty("jlora.deviceStep", "true")) ? "-Djlora.deviceStep=false"
+        : cfg.gradAccum() != 1 ? "gradient accumulation over " + cfg.gradAccum() + " micro-batches"
+        : optimizer.stateBytes() > 0 || step > 0 ? "resuming with optimizer state on the host"
+        : provider.unsupportedReason(model);
+    if (why != null) {
+      System.err.println("jlora: " + provider.backend() + " backend: training kernel by kernel (each kernel's operands "
+          + "copied to the device and back), not as one device step: " + why);
+      return;
+    }
+    deviceStep = provider.create(model, cfg.batchSize(), cfg.contextLength(),
+        new DeviceTrainStep.Settings(BETA1, BETA2, ADAM_EPS, cfg.weightDecay(), cfg.gradClip()));
+    System.err.println("jlora: " + provider.backend() + " backend: " + deviceStep.describe());
+  }
+
+  /** Brings the device's trained weights into the model (before validation, at the end of a run). */
+  private void syncFromDevice() {
+    if (deviceStep != null && deviceAhead) {
+      deviceStep.syncToHost();
+      deviceAhead = false;
+    }
   }
 
   /** The generator for micro-batch m of step s: a function of (seed, s, m) only. */
@@ -170,6 +216,7 @@ public final class Trainer {
   /** Mean loss over {@code evalBatches} validation batches, always the same ones for a seed; eval mode, no graph. */
   public double validationLoss() {
     if (validation == null) return Double.NaN;
+    syncFromDevice();
     boolean wasTraining = model.isTraining();
     model.eval();
     try (NoGrad g = NoGrad.enter()) {
@@ -192,7 +239,7 @@ public final class Trainer {
     long trainableCount = 0;
     for (Parameter p : trainable) trainableCount += p.value().size();
     return new TrainResult(curve(trainCurve), curve(valCurve), ms, cfg.tokensPerStep() / (ms / 1e3), peakHeapBytes,
-        optimizer.stateBytes(), trainableCount, total);
+        deviceStep != null ? deviceStep.optimizerStateBytes() : optimizer.stateBytes(), trainableCount, total);
   }
 
   /** Loss curves so far, to save beside a checkpoint. */
