@@ -1,7 +1,9 @@
 package org.jlora.tornado;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
@@ -42,20 +44,37 @@ final class DeviceGraph {
 
   private final String name;
   private final TornadoExecutionPlan plan;
+  private final int graphs;
   private TornadoExecutionResult last;
 
   /** {@code graph}: its tasks and transfers; {@code grid}: work-group sizes, or null for TornadoVM's. */
   DeviceGraph(String name, TaskGraph graph, GridScheduler grid) {
+    this(name, List.of(graph), grid);
+  }
+
+  /**
+   * Several graphs run in order as one unit, for work too large for one TornadoVM graph (its
+   * graph holds at most 1024 nodes). They share device buffers by chaining: each graph after
+   * the first consumes its buffers from the graph before it ({@code consumeFromDevice}) and
+   * persists them for the next ({@code persistOnDevice}), so the graphs must run in list order.
+   */
+  DeviceGraph(String name, List<TaskGraph> graphs, GridScheduler grid) {
     this.name = name;
-    this.plan = new TornadoExecutionPlan(graph.snapshot());
+    this.graphs = graphs.size();
+    this.plan = new TornadoExecutionPlan(graphs.stream().map(TaskGraph::snapshot).toArray(ImmutableTaskGraph[]::new));
     if (grid != null) plan.withGridScheduler(grid);
   }
 
-  /** Runs every task of the graph once (transfers included); throws if TornadoVM bailed out. */
+  /** Runs every task of the graph(s) once (transfers included); throws if TornadoVM bailed out. */
   void run() {
     RUNS.incrementAndGet();
     try {
-      last = plan.execute();
+      if (graphs == 1) {
+        last = plan.execute();
+      } else {
+        // one at a time: a graph picks its buffers up from the graph executed just before it
+        for (int i = 0; i < graphs; i++) last = plan.withGraph(i).execute();
+      }
     } catch (TornadoBailoutRuntimeException e) {
       throw new IllegalStateException("tornado backend: kernel graph '" + name + "' bailed out to "
           + "sequential Java (refused; fix the kernel, raise -D" + BYTECODE_SIZE + "=" + System.getProperty(BYTECODE_SIZE)
@@ -71,6 +90,11 @@ final class DeviceGraph {
   void transferToHost(Object... objects) {
     if (last == null) throw new IllegalStateException("tornado backend: graph '" + name + "' has not run yet");
     last.transferToHost(objects);
+  }
+
+  /** The graphs run per {@link #run()}. */
+  int graphCount() {
+    return graphs;
   }
 
   /** How many graph executions this JVM has started. */

@@ -23,9 +23,9 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * A whole LoRA training step of the GPT as one TornadoVM task graph, built once for a model shape
- * and batch: forward, cross-entropy, backward (activation gradients and the LoRA gradients only:
- * the base model is frozen), gradient-norm clipping and AdamW, all on the device.
+ * A whole LoRA training step of the GPT on the device, built once for a model shape and batch:
+ * forward, cross-entropy, backward (activation gradients and the LoRA gradients only: the base
+ * model is frozen), gradient-norm clipping and AdamW.
  *
  * <p>What crosses the bus: the base weights, LoRA weights and optimizer moments once, at the first
  * step ({@code FIRST_EXECUTION}); each step, the token ids, the targets and a few per-step scalars
@@ -33,10 +33,14 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * and gradients never leave the device. The trained LoRA weights come back only when asked
  * ({@link #syncToHost}, TornadoVM's {@code UNDER_DEMAND}).
  *
+ * <p>The step is a chain of task graphs run in order (upload, one per block forward, the head, one
+ * per block backward, the optimizer; see {@link Chain}) sharing one set of device buffers,
+ * because a single TornadoVM graph holds at most 1024 nodes, about three blocks' worth.
+ *
  * <p>Covered: the paper's setup, a MergedLinear LoRA on every block's {@code c_attn} (any
- * enable_lora mask over q, k, v), no dropout anywhere, one micro-batch per step.
- * {@link #unsupportedReason} says why any other model is not; the trainer then runs the step
- * kernel by kernel and says so.
+ * enable_lora mask over q, k, v), no dropout anywhere, one micro-batch per step, up to
+ * {@link #MAX_LAYERS} blocks. {@link #unsupportedReason} says why any other model is not; the
+ * trainer then runs the step kernel by kernel and says so.
  *
  * <pre>
  *   per block:  h1 = LN1(x); qkv = h1·Wᵀ + b + LoRA; y = attention(qkv); x' = x + y·Wpᵀ + bp
@@ -45,6 +49,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * </pre>
  */
 public final class GptLoraDeviceStep implements DeviceTrainStep {
+  /** The deepest model it builds: with 6 blocks, one graph passes TornadoVM 5.2's 1024-node limit. */
+  public static final int MAX_LAYERS = 4;
+
   private final GptConfig cfg;
   private final int batch;
   private final int seqLen;
@@ -77,6 +84,10 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
    */
   public static String unsupportedReason(Gpt model) {
     GptConfig cfg = model.config();
+    if (cfg.nLayer() > MAX_LAYERS) {
+      return cfg.nLayer() + " blocks: the chained graphs share every buffer, and past " + MAX_LAYERS + " blocks one of "
+          + "them outgrows TornadoVM's fixed graph capacity (1024 nodes)";
+    }
     if (cfg.dropout() != 0f) return "the model has dropout " + cfg.dropout() + " (the device step has none)";
     int expected = 0;
     for (int l = 0; l < cfg.nLayer(); l++) {
@@ -123,9 +134,6 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
     int c = cfg.nEmbd();
     int v = cfg.vocabSize();
     String name = "gpt_lora_step";
-    TaskGraph tg = new TaskGraph(name);
-    GridScheduler grid = new GridScheduler();
-    Tasks tasks = new Tasks(tg, grid, name);
 
     FloatArray wte = copy(model.transformer().wte().weight());
     FloatArray wpe = copy(model.transformer().wpe().weight());
@@ -161,67 +169,72 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
         ly.loraA, ly.loraB, ly.wProj, ly.bProj, ly.ln2Eps, ly.ln2g, ly.ln2b, ly.wFc, ly.bFc, ly.wMp, ly.bMp, ly.h1,
         ly.mean1, ly.rstd1, ly.qkv, ly.u, ly.y, ly.probs, ly.xMid, ly.h2, ly.mean2, ly.rstd2, ly.f, ly.g, ly.dA, ly.dB,
         ly.mA, ly.vA, ly.mB, ly.vB));
-    tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, once.toArray());
-    tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, ids, targets, scalars);
+    Chain chain = new Chain(name, once.toArray(), new Object[] {ids, targets, scalars});
 
-    // ---- forward
+    // ---- forward, one graph per block
+    TaskGraph tg = chain.begin("fwd0");
     tg.task("embed", StepKernels::embed, ids, wte, wpe, xs[0], rows, c, seqLen);
     for (int l = 0; l < layers.size(); l++) {
       Layer ly = layers.get(l);
       int rn = ly.rank * ly.nOn;
       String p = "l" + l + "_";
+      if (l > 0) tg = chain.begin("fwd" + l);
       tg.task(p + "ln1", RowKernels::layerNormForward, ly.ln1Eps, ly.xIn, ly.ln1g, ly.ln1b, ly.h1, ly.mean1, ly.rstd1,
           rows, c, 1, 1);
-      tasks.matmul(p + "qkv", ly.h1, ly.wAttn, ly.qkv, rows, 3 * c, c, false, true, false);      // h1·Wᵀ
+      chain.matmul(p + "qkv", ly.h1, ly.wAttn, ly.qkv, rows, 3 * c, c, false, true, false);      // h1·Wᵀ
       tg.task(p + "qkv_bias", StepKernels::addBias, ly.qkv, ly.bAttn, rows * 3 * c, 3 * c);
-      tasks.matmul(p + "lora_u", ly.h1, ly.loraA, ly.u, rows, rn, c, false, true, false);        // u = h1·Aᵀ
+      chain.matmul(p + "lora_u", ly.h1, ly.loraA, ly.u, rows, rn, c, false, true, false);        // u = h1·Aᵀ
       tg.task(p + "lora_up", LoraKernels::up, ly.loraScale, ly.u, ly.loraB, ly.slices, ly.qkv, rows, c, ly.rank,
           ly.nOn, 3 * c);
       tg.task(p + "attn", AttentionKernels::forward, ly.qkv, ly.y, ly.probs, batch, seqLen, cfg.nHead(), c);
-      tasks.matmul(p + "attn_proj", ly.y, ly.wProj, proj, rows, c, c, false, true, false);
+      chain.matmul(p + "attn_proj", ly.y, ly.wProj, proj, rows, c, c, false, true, false);
       tg.task(p + "attn_res", StepKernels::residual, ly.xIn, proj, ly.bProj, ly.xMid, rows * c, c);
       tg.task(p + "ln2", RowKernels::layerNormForward, ly.ln2Eps, ly.xMid, ly.ln2g, ly.ln2b, ly.h2, ly.mean2, ly.rstd2,
           rows, c, 1, 1);
-      tasks.matmul(p + "fc", ly.h2, ly.wFc, ly.f, rows, 4 * c, c, false, true, false);
+      chain.matmul(p + "fc", ly.h2, ly.wFc, ly.f, rows, 4 * c, c, false, true, false);
       tg.task(p + "gelu", StepKernels::biasGelu, ly.f, ly.bFc, ly.g, rows * 4 * c, 4 * c);
-      tasks.matmul(p + "mlp_proj", ly.g, ly.wMp, proj, rows, c, 4 * c, false, true, false);
+      chain.matmul(p + "mlp_proj", ly.g, ly.wMp, proj, rows, c, 4 * c, false, true, false);
       tg.task(p + "mlp_res", StepKernels::residual, ly.xMid, proj, ly.bMp, xs[l + 1], rows * c, c);
     }
+    tg = chain.begin("head");
     tg.task("ln_f", RowKernels::layerNormForward, lnFEps, xs[layers.size()], lnFg, lnFb, hF, meanF, rstdF, rows, c, 1, 1);
-    tasks.matmul("lm_head", hF, wLm, logits, rows, v, c, false, true, false);
+    chain.matmul("lm_head", hF, wLm, logits, rows, v, c, false, true, false);
     tg.task("cross_entropy", StepKernels::crossEntropy, scalars, logits, targets, rowLoss, dLogits, rows, v);
     tg.task("mean_loss", StepKernels::meanLoss, scalars, rowLoss, loss, rows);
+    tg.transferToHost(DataTransferMode.EVERY_EXECUTION, loss);
 
     // ---- backward: dx is the gradient of the residual stream, walked back block by block
-    tasks.matmul("lm_head_back", dLogits, wLm, dh, rows, c, v, false, false, false);             // dlogits·Wlm
+    chain.matmul("lm_head_back", dLogits, wLm, dh, rows, c, v, false, false, false);             // dlogits·Wlm
     tg.task("ln_f_back", RowKernels::layerNormBackwardInput, xs[layers.size()], lnFg, meanF, rstdF, dh, dx, rows, c, 1, 0);
     for (int l = layers.size() - 1; l >= 0; l--) {
       Layer ly = layers.get(l);
       int rn = ly.rank * ly.nOn;
       String p = "l" + l + "_";
-      tasks.matmul(p + "mlp_proj_back", dx, ly.wMp, dg, rows, 4 * c, c, false, false, false);    // dx·Wmp
+      tg = chain.begin("bwd" + l);
+      chain.matmul(p + "mlp_proj_back", dx, ly.wMp, dg, rows, 4 * c, c, false, false, false);    // dx·Wmp
       tg.task(p + "gelu_back", StepKernels::geluBackward, ly.f, dg, df, rows * 4 * c);
-      tasks.matmul(p + "fc_back", df, ly.wFc, dh, rows, c, 4 * c, false, false, false);          // df·Wfc
+      chain.matmul(p + "fc_back", df, ly.wFc, dh, rows, c, 4 * c, false, false, false);          // df·Wfc
       tg.task(p + "ln2_back", RowKernels::layerNormBackwardInput, ly.xMid, ly.ln2g, ly.mean2, ly.rstd2, dh, dx, rows, c,
           1, 1);
-      tasks.matmul(p + "attn_proj_back", dx, ly.wProj, dy, rows, c, c, false, false, false);     // dx·Wp
+      chain.matmul(p + "attn_proj_back", dx, ly.wProj, dy, rows, c, c, false, false, false);     // dx·Wp
       tg.task(p + "attn_back_q", AttentionKernels::backwardQuery, ly.qkv, ly.probs, dy, dScores, dqkv, batch, seqLen,
           cfg.nHead(), c);
       tg.task(p + "attn_back_kv", AttentionKernels::backwardKeyValue, ly.qkv, ly.probs, dy, dScores, dqkv, batch, seqLen,
           cfg.nHead(), c);
-      tasks.matmul(p + "qkv_back", dqkv, ly.wAttn, dh, rows, c, 3 * c, false, false, false);     // dqkv·W
+      chain.matmul(p + "qkv_back", dqkv, ly.wAttn, dh, rows, c, 3 * c, false, false, false);     // dqkv·W
       tg.task(p + "lora_down", LoraKernels::down, ly.loraScale, dqkv, ly.loraB, ly.slices, du, rows, c, ly.rank, ly.nOn,
           3 * c);
       tg.task(p + "lora_grad_b", LoraKernels::gradB, ly.loraScale, dqkv, ly.u, ly.slices, ly.dB, rows, c, ly.rank,
           ly.nOn, 3 * c);
-      tasks.matmul(p + "lora_grad_a", du, ly.h1, ly.dA, rn, c, rows, true, false, false);        // duᵀ·h1
-      tasks.matmul(p + "lora_back", du, ly.loraA, dh, rows, c, rn, false, false, true);          // dh += du·A
+      chain.matmul(p + "lora_grad_a", du, ly.h1, ly.dA, rn, c, rows, true, false, false);        // duᵀ·h1
+      chain.matmul(p + "lora_back", du, ly.loraA, dh, rows, c, rn, false, false, true);          // dh += du·A
       tg.task(p + "ln1_back", RowKernels::layerNormBackwardInput, ly.xIn, ly.ln1g, ly.mean1, ly.rstd1, dh, dx, rows, c,
           1, 1);
     }
 
     // ---- clip the gradient norm, then AdamW
     int slots = 2 * layers.size();
+    tg = chain.begin("optim");
     for (int l = 0; l < layers.size(); l++) {
       Layer ly = layers.get(l);
       tg.task("l" + l + "_norm_a", StepKernels::sumSquares, ly.dA, norms, ly.dA.getSize(), 2 * l);
@@ -236,11 +249,7 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
           ly.loraB.getSize(), slots + 1);
     }
 
-    tg.transferToHost(DataTransferMode.EVERY_EXECUTION, loss);
-    List<Object> onDemand = new ArrayList<>();
-    for (Layer ly : layers) onDemand.addAll(List.of(ly.loraA, ly.loraB));
-    tg.transferToHost(DataTransferMode.UNDER_DEMAND, onDemand.toArray());
-    this.graph = new DeviceGraph(name, tg, grid);
+    this.graph = new DeviceGraph(name, chain.finish(), chain.grid);
   }
 
   @Override
@@ -310,8 +319,9 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
 
   @Override
   public String describe() {
-    return "whole LoRA step (forward, backward, clipping, AdamW) as one task graph for batches of [" + batch + ", "
-        + seqLen + "]; weights stay on the device, only the loss comes back each step";
+    return "whole LoRA step (forward, backward, clipping, AdamW) on the device as " + graph.graphCount()
+        + " chained task graphs for batches of [" + batch + ", " + seqLen + "]; weights stay on the device, only the "
+        + "loss comes back each step";
   }
 
   private Layer layer(Block block, FloatArray xIn) {
@@ -362,17 +372,80 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
     return e;
   }
 
-  /** Adds KernelContext matmul tasks with their work-group grids. */
-  private record Tasks(TaskGraph tg, GridScheduler grid, String graphName) {
+  /**
+   * The step's graphs, in execution order. TornadoVM holds at most 1024 nodes in one graph (about
+   * three blocks' worth), so the step is one graph per block forward, the head, one per block
+   * backward, and the optimizer. They share every buffer: the first graph sends them
+   * ({@code FIRST_EXECUTION}; ids, targets and scalars every step), each later one consumes them
+   * from the graph before it and persists them for the next, so all of them work on the same
+   * device memory and nothing returns to the host between graphs.
+   */
+  private static final class Chain {
+    private final String prefix;
+    private final Object[] shared;
+    private final Object[] perStep;
+    private final Object[] all;
+    private final List<TaskGraph> graphs = new ArrayList<>();
+    private final GridScheduler grid = new GridScheduler();
+    private TaskGraph current;
+
+    Chain(String prefix, Object[] shared, Object[] perStep) {
+      this.prefix = prefix;
+      this.shared = shared;
+      this.perStep = perStep;
+      this.all = new Object[shared.length + perStep.length];
+      System.arraycopy(shared, 0, all, 0, shared.length);
+      System.arraycopy(perStep, 0, all, shared.length, perStep.length);
+    }
+
+    /** Closes the graph being built (if any) and starts the next one. */
+    TaskGraph begin(String name) {
+      if (current == null) upload();
+      TaskGraph previous = current;
+      previous.persistOnDevice(all);
+      current = new TaskGraph(prefix + "_" + name).consumeFromDevice(previous.getTaskGraphName(), all);
+      graphs.add(current);
+      return current;
+    }
+
+    /**
+     * The first graph: sends every buffer (TornadoVM allocates and copies a buffer only for the
+     * tasks that name it, hence the do-nothing {@link StepKernels#touch} tasks), the per-step
+     * inputs each time.
+     */
+    private void upload() {
+      current = new TaskGraph(prefix + "_upload");
+      current.transferToDevice(DataTransferMode.FIRST_EXECUTION, shared);
+      current.transferToDevice(DataTransferMode.EVERY_EXECUTION, perStep);
+      List<FloatArray> floats = new ArrayList<>();
+      int t = 0;
+      for (Object o : all) {
+        if (o instanceof FloatArray f) floats.add(f);
+        else current.task("touch" + t++, StepKernels::touchInts, (IntArray) o, 0);
+      }
+      int i = 0;
+      for (; i + 8 <= floats.size(); i += 8) {
+        current.task("touch" + t++, StepKernels::touch, floats.get(i), floats.get(i + 1), floats.get(i + 2),
+            floats.get(i + 3), floats.get(i + 4), floats.get(i + 5), floats.get(i + 6), floats.get(i + 7), 0);
+      }
+      for (; i < floats.size(); i++) current.task("touch" + t++, StepKernels::touchOne, floats.get(i), 0);
+      graphs.add(current);
+    }
+
+    List<TaskGraph> finish() {
+      current.persistOnDevice(all);
+      return graphs;
+    }
+
     // C [m, n] (+)= op(A) [m, k] · op(B) [k, n], as MatmulOffload lays out its grid
     void matmul(String task, FloatArray a, FloatArray b, FloatArray c, int m, int n, int k,
                 boolean transA, boolean transB, boolean accumulate) {
-      tg.task(task, MatmulKernel::matmul, new KernelContext(), a, b, c, m, n, k, transA ? 1 : 0, transB ? 1 : 0, 0,
+      current.task(task, MatmulKernel::matmul, new KernelContext(), a, b, c, m, n, k, transA ? 1 : 0, transB ? 1 : 0, 0,
           accumulate ? 1 : 0);
       WorkerGrid3D worker = new WorkerGrid3D(MatmulOffload.groups(n) * MatmulKernel.GROUP,
           MatmulOffload.groups(m) * MatmulKernel.GROUP, 1);
       worker.setLocalWork(MatmulKernel.GROUP, MatmulKernel.GROUP, 1);
-      grid.addWorkerGrid(graphName + "." + task, worker);
+      grid.addWorkerGrid(current.getTaskGraphName() + "." + task, worker);
     }
   }
 }
