@@ -19,7 +19,7 @@ public final class TornadoProvider implements Backends.Provider {
       return "the TornadoVM runtime is not loaded in this JVM (no -D" + RUNTIME_PROPERTY + "). "
           + "Install a TornadoVM SDK (JDK 25 line), set TORNADOVM_HOME, and start the JVM through "
           + "TornadoVM's launcher or with its flags: java @$TORNADOVM_HOME/tornado-argfile ... "
-          + "(see tornado/README-snippet.md)";
+          + "(see README.md, section GPU offload)";
     }
     try {
       Class.forName("uk.ac.manchester.tornado.api.TaskGraph");

@@ -40,13 +40,13 @@ public final class Checkpoint {
 
   /** Saves the model, its tokenizer and, when {@code trainer} is not null, what resuming needs. */
   public static void save(Path dir, Gpt model, CharTokenizer tokenizer, Trainer trainer) throws IOException {
-    if (tokenizer.vocabSize() != model.config().vocabSize()) {
-      throw new IllegalArgumentException("Checkpoint.save: tokenizer has " + tokenizer.vocabSize()
-          + " symbols but the model's vocabulary is " + model.config().vocabSize());
-    }
     if (trainer != null && trainer.usesDeviceStep()) {
       throw new IllegalStateException("Checkpoint: cannot save a resumable checkpoint of a run whose optimizer moments "
           + "live on the device (the tornado device step); save the model or the adapter instead");
+    }
+    if (tokenizer.vocabSize() != model.config().vocabSize()) {
+      throw new IllegalArgumentException("Checkpoint.save: tokenizer has " + tokenizer.vocabSize()
+          + " symbols but the model's vocabulary is " + model.config().vocabSize());
     }
     Path parent = dir.toAbsolutePath().getParent();
     Files.createDirectories(parent);
