@@ -17,7 +17,6 @@ import org.jlora.lora.MergedLinear;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.WorkerGrid3D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -130,6 +129,12 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
     this.ids = new IntArray(rows);
     this.targets = new IntArray(rows);
     this.norms = new FloatArray(2 * cfg.nLayer() + 2);
+    // the settings of the whole run; step() fills in lr, the bias corrections and 1/count
+    scalars.set(StepKernels.BETA1, settings.beta1());
+    scalars.set(StepKernels.BETA2, settings.beta2());
+    scalars.set(StepKernels.EPS, settings.eps());
+    scalars.set(StepKernels.WEIGHT_DECAY, settings.weightDecay());
+    scalars.set(StepKernels.MAX_NORM, settings.maxGradNorm());
 
     int c = cfg.nEmbd();
     int v = cfg.vocabSize();
@@ -280,14 +285,9 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
     }
     int t = stepsDone + 1;
     scalars.set(StepKernels.LR, lr);
-    scalars.set(StepKernels.BETA1, settings.beta1());
-    scalars.set(StepKernels.BETA2, settings.beta2());
-    scalars.set(StepKernels.EPS, settings.eps());
-    scalars.set(StepKernels.WEIGHT_DECAY, settings.weightDecay());
     scalars.set(StepKernels.BC1, (float) (1 - Math.pow(settings.beta1(), t)));
     scalars.set(StepKernels.BC2, (float) (1 - Math.pow(settings.beta2(), t)));
     scalars.set(StepKernels.INV_COUNT, 1f / scored);
-    scalars.set(StepKernels.MAX_NORM, settings.maxGradNorm());
     graph.run();
     stepsDone = t;
     return loss.get(0);
@@ -303,11 +303,6 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
       copyBack(ly.loraA, ly.loraAParam);
       copyBack(ly.loraB, ly.loraBParam);
     }
-  }
-
-  @Override
-  public int stepsDone() {
-    return stepsDone;
   }
 
   @Override
@@ -437,15 +432,12 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
       return graphs;
     }
 
-    // C [m, n] (+)= op(A) [m, k] · op(B) [k, n], as MatmulOffload lays out its grid
+    // C [m, n] (+)= op(A) [m, k] · op(B) [k, n]
     void matmul(String task, FloatArray a, FloatArray b, FloatArray c, int m, int n, int k,
                 boolean transA, boolean transB, boolean accumulate) {
       current.task(task, MatmulKernel::matmul, new KernelContext(), a, b, c, m, n, k, transA ? 1 : 0, transB ? 1 : 0, 0,
           accumulate ? 1 : 0);
-      WorkerGrid3D worker = new WorkerGrid3D(MatmulOffload.groups(n) * MatmulKernel.GROUP,
-          MatmulOffload.groups(m) * MatmulKernel.GROUP, 1);
-      worker.setLocalWork(MatmulKernel.GROUP, MatmulKernel.GROUP, 1);
-      grid.addWorkerGrid(current.getTaskGraphName() + "." + task, worker);
+      grid.addWorkerGrid(current.getTaskGraphName() + "." + task, MatmulOffload.worker(1, m, n));
     }
   }
 }

@@ -54,15 +54,22 @@ final class MatmulOffload {
     graph.task("t", MatmulKernel::matmul, new KernelContext(), a, b, c,
             m, n, k, transA ? 1 : 0, transB ? 1 : 0, shareB ? 1 : 0, accumulate ? 1 : 0)
         .transferToHost(DataTransferMode.EVERY_EXECUTION, c);
-    // x: column blocks, y: row blocks, z: batch; whole blocks only (the kernel masks the overhang)
-    WorkerGrid3D worker = new WorkerGrid3D(groups(n) * MatmulKernel.GROUP, groups(m) * MatmulKernel.GROUP, batch);
-    worker.setLocalWork(MatmulKernel.GROUP, MatmulKernel.GROUP, 1);
-    GridScheduler grid = new GridScheduler(name + ".t", worker);
+    GridScheduler grid = new GridScheduler(name + ".t", worker(batch, m, n));
     return new Shape(a, b, c, new DeviceGraph(name, graph, grid));
   }
 
+  /**
+   * The work-groups {@link MatmulKernel} runs on for a [batch, m, n] output: x over column blocks,
+   * y over row blocks, z over the batch; whole blocks only (the kernel masks the overhang).
+   */
+  static WorkerGrid3D worker(int batch, int m, int n) {
+    WorkerGrid3D worker = new WorkerGrid3D(groups(n) * MatmulKernel.GROUP, groups(m) * MatmulKernel.GROUP, batch);
+    worker.setLocalWork(MatmulKernel.GROUP, MatmulKernel.GROUP, 1);
+    return worker;
+  }
+
   /** Work-groups along an axis of {@code size} outputs: one per started block. */
-  static int groups(int size) {
+  private static int groups(int size) {
     return (size + MatmulKernel.BLOCK - 1) / MatmulKernel.BLOCK;
   }
 }

@@ -24,9 +24,6 @@ public interface DeviceTrainStep {
   /** Copies the trained parameters from the device into the model. */
   void syncToHost();
 
-  /** Steps run so far (AdamW's t). */
-  int stepsDone();
-
   /** Bytes of optimizer state held on the device. */
   long optimizerStateBytes();
 

@@ -36,12 +36,13 @@ public final class Trainer {
   /** One line of progress: the step just done (1-based), its loss, its learning rate, its time; val loss or NaN. */
   public record StepReport(int step, double trainLoss, double valLoss, float lr, double ms) {}
 
+  /** AdamW's betas (nanoGPT's) and epsilon, for the host optimizer and a device step alike. */
+  private static final float BETA1 = 0.9f, BETA2 = 0.95f, ADAM_EPS = 1e-8f;
+
   private final Gpt model;
   private final TrainConfig cfg;
   private final BatchSource train;
   private final BatchSource validation;
-  /** AdamW's betas (nanoGPT's) and epsilon. */
-  private static final float BETA1 = 0.9f, BETA2 = 0.95f, ADAM_EPS = 1e-8f;
   private final ResumableAdamW optimizer;
   private final LrSchedule schedule;
   private final List<Parameter> trainable = new ArrayList<>();

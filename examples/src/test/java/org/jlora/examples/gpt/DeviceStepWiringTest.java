@@ -46,16 +46,13 @@ class DeviceStepWiringTest {
     @Override public String unsupportedReason(Gpt model) { return null; }
     @Override public DeviceTrainStep create(Gpt model, int batch, int seqLen, DeviceTrainStep.Settings settings) {
       return new DeviceTrainStep() {
-        int done;
         @Override public float step(int[] ids, int[] targets, float lr) {
           assertEquals(batch * seqLen, ids.length);
           LRS.add(lr);
           IDS.add(ids.clone());
-          done++;
           return 1.5f;
         }
         @Override public void syncToHost() { syncs++; }
-        @Override public int stepsDone() { return done; }
         @Override public long optimizerStateBytes() { return 1234; }
         @Override public String describe() { return "fake device step"; }
       };
