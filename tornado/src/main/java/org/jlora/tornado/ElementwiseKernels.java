@@ -54,13 +54,15 @@ final class ElementwiseKernels {
   static final int LR = 0, BETA1 = 1, BETA2 = 2, EPS = 3, WEIGHT_DECAY = 4, BC1 = 5, BC2 = 6;
   static final int ADAMW_PARAMS = 7;
 
-  // params: [7] (slots above); p, g, m, v: [n] -> p, m, v updated in place (PyTorch's AdamW)
-  static void adamw(FloatArray params, FloatArray p, FloatArray g, FloatArray m, FloatArray v, int n) {
+  // params: [7] (slots above); p, g, m, v: [n] -> p, m, v updated in place (PyTorch's AdamW) on the
+  // gradient g · gradScale[scaleSlot] (1 per call; the clipping factor in a whole device step)
+  static void adamw(FloatArray params, FloatArray gradScale, FloatArray p, FloatArray g, FloatArray m, FloatArray v,
+                    int n, int scaleSlot) {
     for (@Parallel int i = 0; i < n; i++) {
       float lr = params.get(LR);
       float beta1 = params.get(BETA1);
       float beta2 = params.get(BETA2);
-      float gi = g.get(i);
+      float gi = g.get(i) * gradScale.get(scaleSlot);
       float pi = p.get(i) - lr * params.get(WEIGHT_DECAY) * p.get(i);
       float mi = beta1 * m.get(i) + (1f - beta1) * gi;
       float vi = beta2 * v.get(i) + (1f - beta2) * gi * gi;

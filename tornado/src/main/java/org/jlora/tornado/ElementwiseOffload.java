@@ -121,9 +121,12 @@ final class ElementwiseOffload {
     Compiled c = graphs.computeIfAbsent(key, unused -> {
       FloatArray[] buf = {new FloatArray(ElementwiseKernels.ADAMW_PARAMS), new FloatArray(n),
           new FloatArray(n), new FloatArray(n), new FloatArray(n)};
+      FloatArray unscaled = new FloatArray(1);
+      unscaled.set(0, 1f);
       TaskGraph tg = new TaskGraph(key)
+          .transferToDevice(DataTransferMode.FIRST_EXECUTION, unscaled)
           .transferToDevice(DataTransferMode.EVERY_EXECUTION, buf)
-          .task("t", ElementwiseKernels::adamw, buf[0], buf[1], buf[2], buf[3], buf[4], n)
+          .task("t", ElementwiseKernels::adamw, buf[0], unscaled, buf[1], buf[2], buf[3], buf[4], n, 0)
           .transferToHost(DataTransferMode.EVERY_EXECUTION, buf[1], buf[3], buf[4]);
       return new Compiled(buf, new DeviceGraph(key, tg, null));
     });

@@ -130,10 +130,10 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
     this.targets = new IntArray(rows);
     this.norms = new FloatArray(2 * cfg.nLayer() + 2);
     // the settings of the whole run; step() fills in lr, the bias corrections and 1/count
-    scalars.set(StepKernels.BETA1, settings.beta1());
-    scalars.set(StepKernels.BETA2, settings.beta2());
-    scalars.set(StepKernels.EPS, settings.eps());
-    scalars.set(StepKernels.WEIGHT_DECAY, settings.weightDecay());
+    scalars.set(ElementwiseKernels.BETA1, settings.beta1());
+    scalars.set(ElementwiseKernels.BETA2, settings.beta2());
+    scalars.set(ElementwiseKernels.EPS, settings.eps());
+    scalars.set(ElementwiseKernels.WEIGHT_DECAY, settings.weightDecay());
     scalars.set(StepKernels.MAX_NORM, settings.maxGradNorm());
 
     int c = cfg.nEmbd();
@@ -248,9 +248,9 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
     tg.task("clip", StepKernels::clipCoefficient, scalars, norms, slots);
     for (int l = 0; l < layers.size(); l++) {
       Layer ly = layers.get(l);
-      tg.task("l" + l + "_adamw_a", StepKernels::adamw, scalars, norms, ly.loraA, ly.dA, ly.mA, ly.vA,
+      tg.task("l" + l + "_adamw_a", ElementwiseKernels::adamw, scalars, norms, ly.loraA, ly.dA, ly.mA, ly.vA,
           ly.loraA.getSize(), slots + 1);
-      tg.task("l" + l + "_adamw_b", StepKernels::adamw, scalars, norms, ly.loraB, ly.dB, ly.mB, ly.vB,
+      tg.task("l" + l + "_adamw_b", ElementwiseKernels::adamw, scalars, norms, ly.loraB, ly.dB, ly.mB, ly.vB,
           ly.loraB.getSize(), slots + 1);
     }
 
@@ -284,9 +284,9 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
       targets.set(i, stepTargets[i]);
     }
     int t = stepsDone + 1;
-    scalars.set(StepKernels.LR, lr);
-    scalars.set(StepKernels.BC1, (float) (1 - Math.pow(settings.beta1(), t)));
-    scalars.set(StepKernels.BC2, (float) (1 - Math.pow(settings.beta2(), t)));
+    scalars.set(ElementwiseKernels.LR, lr);
+    scalars.set(ElementwiseKernels.BC1, (float) (1 - Math.pow(settings.beta1(), t)));
+    scalars.set(ElementwiseKernels.BC2, (float) (1 - Math.pow(settings.beta2(), t)));
     scalars.set(StepKernels.INV_COUNT, 1f / scored);
     graph.run();
     stepsDone = t;

@@ -7,7 +7,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * The glue kernels of a whole GPT training step on the device ({@link GptLoraDeviceStep}):
- * embedding, bias and residual adds, GELU, the fused cross-entropy, and the clipped AdamW update.
+ * embedding, bias and residual adds, GELU, the fused cross-entropy, and the gradient-norm clipping
+ * factor (the update itself is {@link ElementwiseKernels#adamw}, given that factor).
  * Per-step values (learning rate, bias corrections, 1/count of scored targets) are read from the
  * small {@code scalars} array the host sends each step, never baked in as kernel constants, so one
  * compiled graph serves every step. Slots of {@code scalars} are the constants below.
@@ -18,10 +19,13 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 final class StepKernels {
   private StepKernels() {}
 
-  /** Slots of the per-step {@code scalars} array. */
-  static final int LR = 0, BETA1 = 1, BETA2 = 2, EPS = 3, WEIGHT_DECAY = 4, BC1 = 5, BC2 = 6,
-      INV_COUNT = 7, MAX_NORM = 8;
-  static final int SCALARS = 9;
+  /**
+   * Slots of the per-step {@code scalars} array: AdamW's first (the array is also
+   * {@link ElementwiseKernels#adamw}'s {@code params}: lr, betas, eps, decay, bias corrections),
+   * then these.
+   */
+  static final int INV_COUNT = ElementwiseKernels.ADAMW_PARAMS, MAX_NORM = INV_COUNT + 1;
+  static final int SCALARS = MAX_NORM + 1;
 
   /** The target id that is not scored (PyTorch's ignore_index). */
   static final int IGNORE = -100;
@@ -129,24 +133,6 @@ final class StepKernels {
     float coef = maxNorm / (norm + 1e-6f);
     norms.set(slots, norm);
     norms.set(slots + 1, maxNorm > 0f && coef < 1f ? coef : 1f);
-  }
-
-  // p, g, m, v: [n] -> AdamW (PyTorch's rule) on the clipped gradient g·coef, coef = norms[coefSlot]
-  static void adamw(FloatArray scalars, FloatArray norms, FloatArray p, FloatArray g, FloatArray m,
-                    FloatArray v, int n, int coefSlot) {
-    for (@Parallel int i = 0; i < n; i++) {
-      float lr = scalars.get(LR);
-      float beta1 = scalars.get(BETA1);
-      float beta2 = scalars.get(BETA2);
-      float gi = g.get(i) * norms.get(coefSlot);
-      float pi = p.get(i) - lr * scalars.get(WEIGHT_DECAY) * p.get(i);
-      float mi = beta1 * m.get(i) + (1f - beta1) * gi;
-      float vi = beta2 * v.get(i) + (1f - beta2) * gi * gi;
-      pi -= lr * (mi / scalars.get(BC1)) / (TornadoMath.sqrt(vi / scalars.get(BC2)) + scalars.get(EPS));
-      p.set(i, pi);
-      m.set(i, mi);
-      v.set(i, vi);
-    }
   }
 
   /**
