@@ -10,10 +10,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.nn.Module;
 import org.jlora.engine.Tensor;
+import org.jlora.lora.io.AtomicDirectories;
 import org.jlora.lora.io.AtomicFiles;
 import org.jlora.lora.io.SafeTensors;
 
@@ -84,9 +86,28 @@ public final class PeftAdapters {
     if (cfg.bias() == Bias.ALL) Lora.ownBiases(model).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
     modulesToSave(model, cfg).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
     if (tensors.isEmpty()) throw new IllegalStateException("adapter '" + adapter + "' has no tensors to save");
-    Files.createDirectories(dir);
-    SafeTensors.write(dir.resolve(WEIGHTS_FILE), tensors, metadata);
-    AtomicFiles.writeString(dir.resolve(CONFIG_FILE), cfg.toPeftJson(cfg.r(), cfg.loraAlpha(), ranks, alphas));
+    tensors.forEach(PeftAdapters::requireFinite);
+    String json = cfg.toPeftJson(cfg.r(), cfg.loraAlpha(), ranks, alphas);
+    // the directory is written as a whole: a reader never sees new weights with an old config
+    AtomicDirectories.replace(dir, "adapter directory", OWN_FILES, fresh -> {
+      SafeTensors.write(fresh.resolve(WEIGHTS_FILE), tensors, metadata);
+      AtomicFiles.writeString(fresh.resolve(CONFIG_FILE), json);
+    });
+  }
+
+  /** The files of an adapter directory (PEFT's save_pretrained also writes a README.md model card). */
+  public static final Set<String> OWN_FILES = Set.of(CONFIG_FILE, WEIGHTS_FILE, "README.md");
+
+  /** An adapter with NaN or Inf is garbage that would load silently elsewhere: never write one. */
+  private static void requireFinite(String key, Tensor t) {
+    float[] d = t.data();
+    int end = t.offset() + t.size();
+    for (int i = t.offset(); i < end; i++) {
+      if (!Float.isFinite(d[i])) {
+        throw new IllegalStateException("not saving the adapter: tensor '" + key + "' holds " + d[i] + " at element "
+            + (i - t.offset()) + " (training diverged; lower the learning rate or resume from an earlier checkpoint)");
+      }
+    }
   }
 
   /** Parameters of modules_to_save modules, by full name. */
@@ -117,8 +138,15 @@ public final class PeftAdapters {
       throw new NoSuchFileException(cfgFile.toString(), null, "no " + CONFIG_FILE + " here: is " + dir + " an adapter directory?");
     }
     LoraConfig cfg = LoraConfig.fromPeftJson(Files.readString(cfgFile, StandardCharsets.UTF_8), cfgFile.toString());
+    Path weights = dir.resolve(WEIGHTS_FILE);
+    if (!Files.isRegularFile(weights)) {
+      throw new NoSuchFileException(weights.toString(), null, "the adapter's weights are missing ("
+          + (Files.exists(dir.resolve("adapter_model.bin")) ? "adapter_model.bin is PyTorch's pickle format, which jlora "
+          + "does not read: save the adapter with safe_serialization=True" : "an adapter directory holds " + CONFIG_FILE
+          + " and " + WEIGHTS_FILE) + ")");
+    }
     Map<String, String> meta;
-    try (var f = SafeTensors.open(dir.resolve(WEIGHTS_FILE))) {
+    try (var f = SafeTensors.open(weights)) {
       meta = f.metadata();
     }
     return restoreMergedLinear(cfg, meta);

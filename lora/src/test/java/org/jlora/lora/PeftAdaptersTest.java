@@ -5,6 +5,7 @@ import static org.jlora.lora.LoraTesting.assertClose;
 import static org.jlora.lora.LoraTesting.maxRelDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -170,12 +171,47 @@ class PeftAdaptersTest {
     LoraModel lm = LoraModel.inject(m, cfg("fc1").build());
     PeftAdapters.save(lm, "default", tmp);
     assertEquals(List.of(PeftAdapters.CONFIG_FILE, PeftAdapters.WEIGHTS_FILE), list(tmp));
-    // make the config write fail: its path is now a non-empty directory, which rename cannot replace
+    // the config's path is now a directory: not something an adapter directory holds, so the
+    // save is refused before anything is written, and the directory stays as it was
     Files.delete(tmp.resolve(PeftAdapters.CONFIG_FILE));
     Files.createDirectories(tmp.resolve(PeftAdapters.CONFIG_FILE).resolve("blocker"));
-    assertThrows(IOException.class, () -> PeftAdapters.save(lm, "default", tmp));
+    assertThrows(IllegalArgumentException.class, () -> PeftAdapters.save(lm, "default", tmp));
     assertEquals(List.of(PeftAdapters.CONFIG_FILE, PeftAdapters.WEIGHTS_FILE), list(tmp), "no temporary file left");
     assertEquals(2, SafeTensors.readAll(tmp.resolve(PeftAdapters.WEIGHTS_FILE)).size(), "weights file complete");
+  }
+
+  @Test
+  void savingNeverDeletesAUsersFiles() throws IOException {
+    LoraModel lm = LoraModel.inject(new TinyModel(16), cfg("fc1").build());
+    Path out = tmp.resolve("adapter");
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PeftAdapters.save(lm, "default", out));
+    assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
+    assertEquals(List.of("notes.txt"), list(out));
+    Files.delete(out.resolve("notes.txt"));
+    PeftAdapters.save(lm, "default", out);   // an empty directory is fine
+    PeftAdapters.save(lm, "default", out);   // and so is replacing our own adapter
+    assertEquals(List.of(PeftAdapters.CONFIG_FILE, PeftAdapters.WEIGHTS_FILE), list(out));
+  }
+
+  @Test
+  void aNonFiniteAdapterIsNeverWritten() throws IOException {
+    LoraModel lm = LoraModel.inject(new TinyModel(16), cfg("fc1").build());
+    lm.loraLayers().values().iterator().next().adapter("default").b().value().data()[3] = Float.NaN;
+    Path out = tmp.resolve("adapter");
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> PeftAdapters.save(lm, "default", out));
+    assertTrue(e.getMessage().contains("lora_B") && e.getMessage().contains("NaN"), e.getMessage());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void aMissingWeightsFileIsNamed() throws IOException {
+    LoraModel lm = LoraModel.inject(new TinyModel(16), cfg("fc1").build());
+    PeftAdapters.save(lm, "default", tmp);
+    Files.delete(tmp.resolve(PeftAdapters.WEIGHTS_FILE));
+    IOException e = assertThrows(IOException.class, () -> PeftAdapters.readConfig(tmp));
+    assertTrue(e.getMessage().contains(PeftAdapters.WEIGHTS_FILE) && e.getMessage().contains("missing"), e.getMessage());
   }
 
   private static List<String> list(Path dir) throws IOException {
