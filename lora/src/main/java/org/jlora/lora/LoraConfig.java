@@ -231,14 +231,7 @@ public final class LoraConfig {
     if (o.path("use_dora").asBoolean(false)) {
       throw new IllegalArgumentException(source + ": use_dora is true; jlora does not implement DoRA");
     }
-    // PEFT fields that change which layers are adapted: ignoring them would adapt the wrong set
-    for (String unsupported : new String[] {"layers_to_transform", "layers_pattern", "layer_replication"}) {
-      JsonNode v = o.path(unsupported);
-      if (!v.isMissingNode() && !v.isNull() && !(v.isContainerNode() && v.isEmpty())) {
-        throw new IllegalArgumentException(source + ": " + unsupported + " is " + v + "; jlora does not implement it "
-            + "(only null is accepted)");
-      }
-    }
+    refuseMeaningChangingFields(o, source);
     Builder b = builder();
     if (o.has("r")) b.r(requireInt(o, "r", source));
     if (o.has("lora_alpha")) b.loraAlpha((float) o.get("lora_alpha").asDouble());
@@ -290,6 +283,38 @@ public final class LoraConfig {
       return b.build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * PEFT fields that change what the adapter computes or which layers it touches, with what they
+   * are. jlora does not implement them yet, so an adapter that sets one is refused by the field's
+   * name rather than loaded with different semantics (null, false and empty are PEFT's defaults).
+   */
+  private static final Map<String, String> UNSUPPORTED_FIELDS = new java.util.LinkedHashMap<>();
+
+  static {
+    UNSUPPORTED_FIELDS.put("exclude_modules", "modules kept out of the target set");
+    UNSUPPORTED_FIELDS.put("lora_bias", "a trainable bias on lora_B");
+    UNSUPPORTED_FIELDS.put("trainable_token_indices", "selected embedding rows trained alongside the adapter");
+    UNSUPPORTED_FIELDS.put("target_parameters", "LoRA on raw parameters (e.g. MoE experts) rather than modules");
+    UNSUPPORTED_FIELDS.put("alora_invocation_tokens", "activated LoRA, which applies only after the invocation tokens");
+    UNSUPPORTED_FIELDS.put("use_qalora", "QA-LoRA's pooled input for quantized bases");
+    UNSUPPORTED_FIELDS.put("megatron_config", "LoRA on Megatron's parallel linear layers");
+    UNSUPPORTED_FIELDS.put("layers_to_transform", "LoRA on selected layer indices only");
+    UNSUPPORTED_FIELDS.put("layers_pattern", "the layer-list name that layers_to_transform indexes");
+    UNSUPPORTED_FIELDS.put("layer_replication", "layers duplicated before adapting");
+  }
+
+  private static void refuseMeaningChangingFields(JsonNode o, String source) {
+    for (Map.Entry<String, String> f : UNSUPPORTED_FIELDS.entrySet()) {
+      JsonNode v = o.path(f.getKey());
+      boolean unset = v.isMissingNode() || v.isNull() || (v.isBoolean() && !v.asBoolean())
+          || (v.isContainerNode() && v.isEmpty());
+      if (!unset) {
+        throw new IllegalArgumentException(source + ": " + f.getKey() + " is " + v + " (" + f.getValue()
+            + "); jlora does not implement it yet, so it cannot load this adapter faithfully");
+      }
     }
   }
 

@@ -111,12 +111,25 @@ class LoraConfigTest {
   }
 
   @Test
+  void peftDefaultsOfUnsupportedFieldsAreAccepted() {
+    LoraConfig c = LoraConfig.fromPeftJson("{\"target_modules\": [\"q\"], \"exclude_modules\": null, \"lora_bias\": false,"
+        + " \"trainable_token_indices\": null, \"target_parameters\": null, \"alora_invocation_tokens\": null,"
+        + " \"use_qalora\": false, \"megatron_config\": null, \"layer_replication\": null}", "f.json");
+    assertEquals(List.of("q"), c.targetModules());
+  }
+
+  @Test
   void badConfigsAreRefusedNamingTheFieldAndSource() {
     String[][] cases = {
         {"{", "f.json: not valid JSON"},
         {"{\"peft_type\": \"IA3\", \"target_modules\": [\"q\"]}", "peft_type is 'IA3'"},
         {"{\"use_dora\": true, \"target_modules\": [\"q\"]}", "use_dora"},
         {"{\"target_modules\": [\"q\"], \"layers_to_transform\": [0, 1]}", "layers_to_transform"},
+        {"{\"target_modules\": [\"q\"], \"exclude_modules\": [\"k\"]}", "exclude_modules is [\"k\"] (modules kept out"},
+        {"{\"target_modules\": [\"q\"], \"lora_bias\": true}", "lora_bias is true"},
+        {"{\"target_modules\": [\"q\"], \"trainable_token_indices\": [3, 4]}", "trainable_token_indices"},
+        {"{\"target_modules\": [\"q\"], \"target_parameters\": [\"experts.w\"]}", "target_parameters"},
+        {"{\"target_modules\": [\"q\"], \"alora_invocation_tokens\": [7]}", "alora_invocation_tokens"},
         {"{\"target_modules\": [\"q\"], \"init_lora_weights\": \"pissa\"}", "init_lora_weights 'pissa'"},
         {"{\"target_modules\": [\"q\"], \"r\": 2.5}", "r must be an integer"},
         {"{\"target_modules\": [\"q\"], \"bias\": \"some\"}", "bias must be one of"},
