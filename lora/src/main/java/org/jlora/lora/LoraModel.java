@@ -49,6 +49,7 @@ public final class LoraModel {
    * a target that matches nothing, listing the names it could have meant.
    */
   public static List<Match> dryRun(Module model, LoraConfig cfg) {
+    cfg = expandAllLinear(model, cfg);
     List<Match> matches = new ArrayList<>();
     for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
       String name = e.getKey();
@@ -58,6 +59,15 @@ public final class LoraModel {
           cfg.rankFor(name), cfg.alphaFor(name)));
     }
     if (matches.isEmpty()) throw noMatch(model, cfg);
+    if (cfg.targetModules() != null) {
+      // every listed target must adapt something: a typo among correct names would otherwise go unnoticed
+      for (String target : cfg.targetModules()) {
+        if (matches.stream().noneMatch(m -> m.module().equals(target) || m.module().endsWith("." + target))) {
+          throw new IllegalArgumentException("target_modules entry '" + target + "' matched no module (the others did)."
+              + " Adaptable modules (closest first): " + String.join(", ", suggestions(model, target)));
+        }
+      }
+    }
     for (String keep : cfg.modulesToSave()) {
       boolean found = model.namedModules().keySet().stream()
           .anyMatch(n -> n.equals(keep) || n.endsWith("." + keep));
@@ -89,6 +99,7 @@ public final class LoraModel {
     if (configs.containsKey(adapterName)) {
       throw new IllegalArgumentException("adapter '" + adapterName + "' already exists; adapters: " + configs.keySet());
     }
+    cfg = expandAllLinear(model, cfg);
     List<Match> matches = dryRun(model, cfg);
     Rng rng = new Rng(cfg.seed());
     for (Match m : matches) {
@@ -122,6 +133,28 @@ public final class LoraModel {
         if (n.equals(keep) || n.endsWith("." + keep)) mod.parameters().forEach(p -> p.setRequiresGrad(true));
       });
     }
+  }
+
+  /** PEFT's shorthand for "every linear layer but the output head". */
+  public static final String ALL_LINEAR = "all-linear";
+
+  /** The output head, which {@value #ALL_LINEAR} leaves alone (PEFT: the model's output embeddings). */
+  private static final String OUTPUT_HEAD = "lm_head";
+
+  /**
+   * Expands target_modules = {@value #ALL_LINEAR} as PEFT does: into the last name components of
+   * every Linear module except the output head (so the saved config lists names, e.g. q_proj, ...,
+   * down_proj, which PEFT reads back unchanged).
+   */
+  static LoraConfig expandAllLinear(Module model, LoraConfig cfg) {
+    if (!ALL_LINEAR.equals(cfg.targetRegex())) return cfg;
+    java.util.TreeSet<String> names = new java.util.TreeSet<>();
+    model.namedModules().forEach((n, m) -> {
+      if (n.isEmpty() || n.equals(OUTPUT_HEAD) || !(m instanceof Linear || m instanceof LoraLinear)) return;
+      names.add(n.substring(n.lastIndexOf('.') + 1));
+    });
+    if (names.isEmpty()) throw new IllegalArgumentException("target_modules 'all-linear': the model has no linear layer");
+    return cfg.toBuilder().targetModules(new ArrayList<>(names)).build();
   }
 
   private LoraLayer replace(String name, Module current, LoraConfig cfg) {

@@ -40,6 +40,22 @@ class LoraModelTest {
   }
 
   @Test
+  void allLinearTakesEveryLinearButTheOutputHeadAndSavesTheNames() {
+    TinyModel m = new TinyModel(7);
+    LoraModel lm = LoraModel.inject(m, LoraConfig.builder().r(2).loraAlpha(4).targetRegex("all-linear").build());
+    assertEquals(List.of("block.c_attn", "block.c_proj", "fc1"), List.copyOf(new java.util.TreeSet<>(lm.loraLayers().keySet())));
+    assertEquals(List.of("c_attn", "c_proj", "fc1"), lm.config("default").targetModules());
+  }
+
+  @Test
+  void everyListedTargetMustMatchSomething() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LoraModel.dryRun(new TinyModel(7), cfg("fc1", "c_atn").build()));
+    assertTrue(e.getMessage().contains("'c_atn' matched no module") && e.getMessage().contains("block.c_attn"),
+        e.getMessage());
+  }
+
+  @Test
   void regexMustMatchTheWholeName() {
     TinyModel m = new TinyModel(1);
     LoraConfig block = LoraConfig.builder().r(2).targetRegex("block\\..*").build();
