@@ -304,6 +304,16 @@ public final class LoraModel {
 
   /** Merges the active adapter into every base weight and replaces the LoRA layers by plain ones. */
   public Module mergeAndUnload() {
+    // safe merge: every layer is checked before any is touched, so a refusal leaves the model whole
+    loraLayers().forEach((name, layer) -> {
+      LoraAdapter ad = layer.lora().forwardAdapter();
+      if (ad == null) return;
+      try {
+        LoraState.requireFiniteSum(layer.baseWeight().value(), layer.deltaWeight(ad), ad.name());
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException("layer '" + name + "': " + e.getMessage(), e);
+      }
+    });
     for (Map.Entry<String, LoraLayer> e : loraLayers().entrySet()) {
       e.getValue().merge();
       replacePlain(e.getKey(), e.getValue());

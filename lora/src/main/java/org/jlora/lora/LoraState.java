@@ -165,7 +165,24 @@ public final class LoraState {
       throw new IllegalStateException("ΔW of adapter '" + adapter.name() + "' has " + delta.size()
           + " values, the base weight " + w.size());
     }
+    if (sign > 0) requireFiniteSum(w, delta, adapter.name());
     Backends.current().axpy(w.size(), sign, delta.data(), delta.offset(), w.data(), w.offset());
+  }
+
+  /**
+   * PEFT's safe_merge, always on: W + ΔW is checked before W is touched, so a broken adapter
+   * (NaN or Inf, or values that overflow float) is refused and the base weight stays intact.
+   */
+  static void requireFiniteSum(Tensor w, Tensor delta, String adapter) {
+    float[] wd = w.data();
+    float[] dd = delta.data();
+    for (int i = 0; i < w.size(); i++) {
+      float sum = wd[w.offset() + i] + dd[delta.offset() + i];
+      if (!Float.isFinite(sum)) {
+        throw new IllegalStateException("merging adapter '" + adapter + "' would make weight element " + i + " "
+            + sum + "; the adapter is broken (non-finite values), so nothing was merged");
+      }
+    }
   }
 
   /** loralib's train()/eval() behaviour: with merge_weights, eval merges and train unmerges. */

@@ -218,6 +218,22 @@ class LoraModelTest {
   }
 
   @Test
+  void aMergeThatWouldMakeWeightsNonFiniteIsRefusedAndLeavesWUntouched() {
+    TinyModel m = new TinyModel(4);
+    LoraModel lm = LoraModel.inject(m, cfg("fc1", "c_proj").initLoraWeights(InitLoraWeights.RANDOM).build());
+    LoraLayer layer = lm.loraLayers().get("fc1");
+    Tensor other = lm.loraLayers().get("block.c_proj").baseWeight().value().copy();
+    layer.adapter("default").b().value().data()[0] = Float.POSITIVE_INFINITY;
+    Tensor w = layer.baseWeight().value().copy();
+    IllegalStateException e = assertThrows(IllegalStateException.class, lm::mergeAndUnload);
+    assertTrue(e.getMessage().contains("adapter 'default'") && e.getMessage().contains("nothing was merged"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("layer 'fc1'"), e.getMessage());
+    assertBitIdentical(w, layer.baseWeight().value(), "W untouched");
+    assertBitIdentical(other, lm.loraLayers().get("block.c_proj").baseWeight().value(), "no other layer merged");
+    assertFalse(layer.isMerged());
+  }
+
+  @Test
   void unloadRestoresTheBaseOutputs() {
     TinyModel m = new TinyModel(5);
     Map<String, Tensor> w0 = new LinkedHashMap<>();
