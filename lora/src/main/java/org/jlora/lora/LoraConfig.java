@@ -304,6 +304,10 @@ public final class LoraConfig {
     UNSUPPORTED_FIELDS.put("layers_to_transform", "LoRA on selected layer indices only");
     UNSUPPORTED_FIELDS.put("layers_pattern", "the layer-list name that layers_to_transform indexes");
     UNSUPPORTED_FIELDS.put("layer_replication", "layers duplicated before adapting");
+    // PEFT 0.21's newer LoRA variants, each configured by its own field (null when unused)
+    for (String variant : new String[] {"use_bdlora", "arrow_config", "kasa_config", "monteclora_config", "velora_config"}) {
+      UNSUPPORTED_FIELDS.put(variant, "a PEFT LoRA variant that changes the adapter's forward");
+    }
   }
 
   private static void refuseMeaningChangingFields(JsonNode o, String source) {

@@ -111,6 +111,20 @@ class LoraConfigTest {
   }
 
   @Test
+  void theConfigPeft021WritesLoads() throws java.io.IOException {
+    // written by PEFT 0.21's save_pretrained (examples/src/test/python/make_peft_goldens.py)
+    String json = new String(getClass().getResourceAsStream("/peft/peft-0.21-adapter_config.json").readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    LoraConfig c = LoraConfig.fromPeftJson(json, "adapter_config.json");
+    assertEquals(4, c.r());
+    assertEquals(8f, c.loraAlpha());
+    assertEquals(List.of("v_proj", "q_proj"), c.targetModules());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LoraConfig.fromPeftJson(json.replace("\"use_bdlora\": null", "\"use_bdlora\": {\"block_size\": 4}"), "f.json"));
+    assertTrue(e.getMessage().contains("use_bdlora"), e.getMessage());
+  }
+
+  @Test
   void peftDefaultsOfUnsupportedFieldsAreAccepted() {
     LoraConfig c = LoraConfig.fromPeftJson("{\"target_modules\": [\"q\"], \"exclude_modules\": null, \"lora_bias\": false,"
         + " \"trainable_token_indices\": null, \"target_parameters\": null, \"alora_invocation_tokens\": null,"
