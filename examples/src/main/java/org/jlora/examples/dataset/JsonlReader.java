@@ -103,7 +103,7 @@ public final class JsonlReader {
       }
       return node;
     } catch (JsonProcessingException e) {
-      String why = e.getOriginalMessage().lines().findFirst().orElse("malformed");
+      String why = jacksonReason(e.getOriginalMessage());
       int column = e.getLocation() != null ? e.getLocation().getColumnNr() : -1;
       throw new DataFileException(file, line, "not valid JSON" + (column > 0 ? " at column " + column : "") + " (" + why
           + "); " + EXPECTED);
@@ -112,6 +112,21 @@ public final class JsonlReader {
     } catch (IOException e) {
       throw new DataFileException(file, line, "could not be parsed (" + e.getMessage() + "); " + EXPECTED);
     }
+  }
+
+  /**
+   * Jackson's reason, first line only, without the location it appends for programmers
+   * ("(start marker at [Source: ...])"): the message already names the line and column.
+   */
+  private static String jacksonReason(String message) {
+    String why = message == null ? "" : message.lines().findFirst().orElse("");
+    int source = why.indexOf("[Source:");
+    if (source >= 0) {
+      int open = why.lastIndexOf(" (", source);
+      why = why.substring(0, open >= 0 ? open : source);
+    }
+    why = why.strip();
+    return why.isEmpty() ? "malformed" : why;
   }
 
   /** Which shape the object has, by its keys; none or several is an error. */
@@ -147,7 +162,7 @@ public final class JsonlReader {
   private static List<ChatMessage> messages(String file, int line, JsonNode array) throws DataFileException {
     if (!array.isArray() || array.isEmpty()) {
       throw new DataFileException(file, line, "\"messages\" must be a non-empty array of {\"role\": ..., \"content\": ...}"
-          + " objects, found " + describe(array));
+          + " objects, found " + (array.isArray() ? "an empty array" : describe(array)));
     }
     List<ChatMessage> messages = new ArrayList<>();
     boolean hasAssistant = false;
