@@ -1,6 +1,5 @@
 package org.jlora.examples.dataset;
 
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +34,9 @@ public final class Utf8Lines implements Closeable {
   private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private final byte[] buffer = new byte[1 << 16];   // read ahead, so a byte costs no call to the stream
+  private int bufferPosition;
+  private int bufferLimit;
   private byte[] lineBytes = new byte[256];
   private int lineNumber;        // of the line last returned, 1-based
   private long offset;           // bytes of the file consumed so far
@@ -51,7 +53,7 @@ public final class Utf8Lines implements Closeable {
   public static Utf8Lines open(Path path, int maxLineBytes) throws IOException {
     if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "no data file here");
     if (!Files.isRegularFile(path)) throw new DataFileException(path, "is not a regular file (give a text or .jsonl file)");
-    return new Utf8Lines(path.toString(), new BufferedInputStream(Files.newInputStream(path), 1 << 16), maxLineBytes);
+    return new Utf8Lines(path.toString(), Files.newInputStream(path), maxLineBytes);
   }
 
   public static Utf8Lines open(Path path) throws IOException {
@@ -79,7 +81,7 @@ public final class Utf8Lines implements Closeable {
     long lineStart = offset;
     int length = 0;
     int b;
-    while ((b = in.read()) != -1) {
+    while ((b = nextByte()) != -1) {
       offset++;
       if (b == '\n') break;
       if (length == maxLineBytes) {
@@ -101,6 +103,16 @@ public final class Utf8Lines implements Closeable {
     }
     if (length > start && lineBytes[length - 1] == '\r') length--;
     return decode(start, length, lineStart);
+  }
+
+  private int nextByte() throws IOException {
+    if (bufferPosition == bufferLimit) {
+      int n = in.read(buffer, 0, buffer.length);
+      if (n <= 0) return -1;
+      bufferPosition = 0;
+      bufferLimit = n;
+    }
+    return buffer[bufferPosition++] & 0xFF;
   }
 
   private String decode(int start, int end, long lineStart) throws DataFileException {
