@@ -110,9 +110,17 @@ public final class FineTuneData {
     return new FineTuneData(options, file.toString(), split, "the validation part of " + file);
   }
 
-  /** The records of {@code file}: JSON Lines when its name ends in {@code .jsonl}, else plain text. */
+  /**
+   * The records of {@code file}: JSON Lines when its name ends in {@code .jsonl}, else plain text.
+   * A {@code .json} file is refused rather than trained on as text: it is almost surely a JSON
+   * array of records that was meant to be read as records.
+   */
   public static List<? extends DataRecord> readRecords(Path file, PlainTextReader.Split textSplit) throws IOException {
     String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".json")) {
+      throw new DataFileException(file, "a .json file is not read; write one JSON object a line to a .jsonl file "
+          + "(JSON Lines), or rename a plain text file to .txt");
+    }
     return name.endsWith(".jsonl") ? JsonlReader.read(file) : PlainTextReader.read(file, textSplit);
   }
 

@@ -1,5 +1,6 @@
 package org.jlora.examples.dataset;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -51,7 +52,7 @@ public final class JsonlReader {
    * Strict JSON: duplicate keys are an error (which one would win is a guess), and strings may be
    * as long as a line (Jackson's default cap of 20 M chars would reject a legal long line).
    */
-  private static final JsonMapper JSON = JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
+  private static final JsonMapper JSON = JsonMapper.builder(JsonFactory.builder()
           .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
           .build())
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)

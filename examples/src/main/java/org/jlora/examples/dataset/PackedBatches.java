@@ -1,5 +1,6 @@
 package org.jlora.examples.dataset;
 
+import java.util.Arrays;
 import java.util.List;
 import org.jlora.engine.Rng;
 import org.jlora.examples.data.Batch;
@@ -116,7 +117,7 @@ public final class PackedBatches implements ExampleBatches {
       int start = k < full ? k * contextLength : stream.length - 1 - contextLength;
       if (hasScoredTarget(start, contextLength)) starts[kept++] = start;
     }
-    return java.util.Arrays.copyOf(starts, kept);
+    return Arrays.copyOf(starts, kept);
   }
 
   private boolean hasScoredTarget(int start, int contextLength) {

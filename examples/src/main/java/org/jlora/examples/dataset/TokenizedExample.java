@@ -1,5 +1,7 @@
 package org.jlora.examples.dataset;
 
+import java.util.Arrays;
+
 /**
  * One example as token ids with a loss mask: {@code scored[i]} says whether the loss counts
  * predicting {@code ids[i]} from {@code ids[0..i-1]}. A prompt's tokens are unscored (the model
@@ -16,7 +18,7 @@ public record TokenizedExample(int[] ids, boolean[] scored) {
   /** Every token scored (plain text). */
   public static TokenizedExample allScored(int[] ids) {
     boolean[] scored = new boolean[ids.length];
-    java.util.Arrays.fill(scored, true);
+    Arrays.fill(scored, true);
     return new TokenizedExample(ids, scored);
   }
 

@@ -65,4 +65,14 @@ class FineTuneDataTest {
         FineTuneData.Options.builder().validationFraction(0.5).build());
     assertEquals(1, data.trainCounts(64).examples());
   }
+
+  @Test
+  void aJsonFileIsRefusedWithWhatToDo() throws IOException {
+    Path file = dir.resolve("train.json");
+    Files.writeString(file, "[{\"text\": \"a\"}]\n");
+    DataFileException e = assertThrows(DataFileException.class, () -> FineTuneData.load(file, new FakeTokenizer(), null,
+        FineTuneData.Options.builder().build()));
+    assertEquals(file + ": a .json file is not read; write one JSON object a line to a .jsonl file (JSON Lines), or "
+        + "rename a plain text file to .txt", e.getMessage());
+  }
 }
