@@ -106,7 +106,8 @@ class TornadoGptDeviceStepTest {
   @Test
   void trainerRunsTheDeviceStepOnTheTornadoBackend() {
     TornadoRuntime.assumePresent();
-    TrainConfig tc = new TrainConfig(4, BATCH, 16, 1e-2f, 1e-3f, 1, WD, 1f, 1, 0, 1, 5L);
+    TrainConfig tc = TrainConfig.builder().steps(4).batchSize(BATCH).contextLength(16).lr(1e-2f).minLr(1e-3f)
+        .warmup(1).weightDecay(WD).gradClip(1f).eval(0, 1).seed(5L).build();
     Trainer.BatchSource source = (rng, rows, len) -> randomBatch(rng, rows, len);
     Map<String, float[]> expected;
     Backend previous = Backends.use("vector");

@@ -20,7 +20,7 @@ class TrainerTest {
   static final TaskBatches BASE = new TaskBatches(Tasks.family("base"), false);   // every position scored: the format is learnt in a few steps
 
   static TrainConfig config(int steps) {
-    return TrainConfig.defaults(steps, 8, 32, 1e-2f, 7L).withEval(5, 2);
+    return TrainConfig.builder().steps(steps).batchSize(8).contextLength(32).lr(1e-2f).seed(7L).eval(5, 2).build();
   }
 
   static Trainer trainer(Gpt model, int steps) {
