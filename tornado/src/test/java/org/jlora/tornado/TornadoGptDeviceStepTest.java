@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
+import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.optim.GradClip;
 import org.jlora.autograd.optim.ParamGroup;
 import org.jlora.engine.Backend;
@@ -193,9 +194,9 @@ class TornadoGptDeviceStepTest {
     return new Batch(x, y, rows, len);
   }
 
-  private static Map<String, Parameter> trainable(Gpt gpt) {
+  private static Map<String, Parameter> trainable(Module model) {
     Map<String, Parameter> out = new LinkedHashMap<>();
-    gpt.namedParameters().forEach((name, p) -> {
+    model.namedParameters().forEach((name, p) -> {
       if (p.requiresGrad()) out.put(name, p);
     });
     return out;
