@@ -3,11 +3,14 @@ logits transformers computes for one batch. Gpt2ParityTest loads both.
 
 Run by hand from the repository root (no network needed, nothing is downloaded):
     /usr/bin/python3 examples/src/test/python/make_gpt2_goldens.py
-Made with torch 2.13 and transformers 5.18.
+Made with torch 2.13, transformers 5.18 and peft 0.21.
 
 Output:
   gpt2/tiny/config.json, gpt2/tiny/model.safetensors   save_pretrained, float32, tied lm_head
   gpt2/logits.safetensors   "input_ids" [2, 7] (token ids stored as F32) and "logits" [2, 7, V]
+                            of the base model, "lora_logits" [2, 7, V] of the model with the adapter
+  gpt2/peft_c_attn/         a PEFT 0.21 LoRA adapter (save_pretrained): r 4, alpha 8, target c_attn,
+                            fan_in_fan_out (GPT-2's Conv1D), A and B random (B is zero at PEFT's init)
 Model: 2 layers, n_embd 32, 4 heads, vocab 100, n_positions 32, gelu_new, layer_norm_epsilon 1e-5.
 Weights are drawn wider than GPT-2's init (std 0.2; LayerNorm gains around 1, biases non-zero) so
 every term shows in the logits and greedy decoding has clear argmaxes.
@@ -16,6 +19,7 @@ import os
 
 import torch
 from safetensors.torch import save_file
+from peft import LoraConfig, get_peft_model
 from transformers import GPT2Config, GPT2LMHeadModel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,10 +46,24 @@ def main():
     input_ids = torch.randint(0, config.vocab_size, (2, 7), generator=g)
     with torch.no_grad():
         logits = model(input_ids).logits
-    save_file({"input_ids": input_ids.to(torch.float32).contiguous(), "logits": logits.contiguous()},
+
+    lora = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["c_attn"], fan_in_fan_out=True,
+                                            lora_dropout=0.0, bias="none"))
+    with torch.no_grad():
+        for name, p in lora.named_parameters():
+            if "lora_" in name:
+                p.copy_(0.1 * torch.randn_like(p))
+    lora.eval()
+    with torch.no_grad():
+        lora_logits = lora(input_ids).logits
+    lora.save_pretrained(os.path.join(OUT, "peft_c_attn"))
+    os.remove(os.path.join(OUT, "peft_c_attn", "README.md"))   # PEFT's model card template: nothing to test
+    save_file({"input_ids": input_ids.to(torch.float32).contiguous(), "logits": logits.contiguous(),
+               "lora_logits": lora_logits.contiguous()},
               os.path.join(OUT, "logits.safetensors"))
     print("input_ids", input_ids.tolist())
     print("logits", tuple(logits.shape), "max |logit|", logits.abs().max().item())
+    print("lora_logits: max |lora - base|", (lora_logits - logits).abs().max().item())
 
 
 if __name__ == "__main__":

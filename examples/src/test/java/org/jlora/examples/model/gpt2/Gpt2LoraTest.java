@@ -14,12 +14,15 @@ import org.jlora.lora.LoraAdapter;
 import org.jlora.lora.LoraConfig;
 import org.jlora.lora.LoraLayer;
 import org.jlora.lora.LoraModel;
+import org.jlora.lora.PeftAdapters;
+import org.jlora.lora.io.SafeTensors;
 import org.junit.jupiter.api.Test;
 
 /**
  * PEFT's GPT-2 setup on the tiny GPT-2: LoRA on {@code c_attn}, a Conv1D whose weight is stored
  * [in, out], so the adapter needs fan_in_fan_out: A [r, in] and B [out, r] as PEFT stores them,
- * and the merged update is (B·A)ᵀ added to the [in, out] weight.
+ * and the merged update is (B·A)ᵀ added to the [in, out] weight. Checked by hand and against a
+ * PEFT 0.21 adapter and its logits (examples/src/test/python/make_gpt2_goldens.py).
  */
 class Gpt2LoraTest {
   static final int[] IDS = {15, 92, 21, 86, 83, 47, 87, 79, 88, 61, 58, 31, 8, 17};   // [2, 7]
@@ -39,13 +42,19 @@ class Gpt2LoraTest {
   }
 
   static void assertClose(float[] expected, float[] actual, String what) {
+    assertClose(expected, actual, 1e-5, what);
+  }
+
+  /** max |expected - actual| <= tol · max |expected|. */
+  static void assertClose(float[] expected, float[] actual, double tol, String what) {
+    assertEquals(expected.length, actual.length, what + ": size");
     double maxRef = 0;
     double maxDiff = 0;
     for (int i = 0; i < expected.length; i++) {
       maxRef = Math.max(maxRef, Math.abs(expected[i]));
       maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
     }
-    assertTrue(maxDiff <= 1e-5 * maxRef, what + ": max |diff| " + maxDiff + " vs max |logit| " + maxRef);
+    assertTrue(maxDiff <= tol * maxRef, what + ": max |diff| " + maxDiff + " vs max |logit| " + maxRef);
   }
 
   @Test
@@ -60,6 +69,20 @@ class Gpt2LoraTest {
     assertArrayEquals(base, logits(model), "B = 0: the adapter changes nothing yet");
     long trainable = model.namedParameters().values().stream().filter(Parameter::requiresGrad).count();
     assertEquals(4, trainable, "only the two A/B pairs train");
+  }
+
+  @Test
+  void aPeftAdapterForGpt2GivesTheLogitsPeftComputes() throws Exception {
+    Path gpt2 = Path.of(Gpt2LoraTest.class.getResource("/gpt2/tiny/config.json").toURI()).getParent().getParent();
+    Gpt2 model = tiny();
+    LoraModel lm = PeftAdapters.fromPretrained(model, gpt2.resolve("peft_c_attn"));
+    assertTrue(lm.config("default").fanInFanOut(), "read from adapter_config.json");
+    float[] expected = SafeTensors.readAll(gpt2.resolve("logits.safetensors")).get("lora_logits").toArray();
+    model.eval();
+    float[] actual = logits(model);
+    assertClose(expected, actual, 1e-4, "Java LoRA vs PEFT");
+    Gpt2 merged = (Gpt2) lm.mergeAndUnload();
+    assertClose(expected, logits(merged), 1e-4, "merged Java LoRA vs PEFT");
   }
 
   @Test
