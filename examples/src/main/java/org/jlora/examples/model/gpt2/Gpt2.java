@@ -14,6 +14,7 @@ import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.model.KvCache;
 import org.jlora.examples.model.LanguageModel;
+import org.jlora.lora.io.AtomicFiles;
 import org.jlora.lora.io.SafeTensors;
 
 /**
@@ -91,6 +92,18 @@ public final class Gpt2 extends LanguageModel {
       throw new IllegalArgumentException(weights + " does not fit " + CONFIG + ": " + e.getMessage(), e);
     }
     return model;
+  }
+
+  /**
+   * Writes a Hugging Face GPT-2 directory that {@link #load} and transformers'
+   * {@code GPT2LMHeadModel.from_pretrained} read back: {@code config.json} ({@link
+   * Gpt2Config#toHfConfig}) and {@code model.safetensors} (F32, Hugging Face's keys, no lm_head).
+   */
+  public void save(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    AtomicFiles.writeString(dir.resolve(CONFIG),
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(config.toHfConfig()) + "\n");
+    SafeTensors.write(dir.resolve(WEIGHTS), stateDict(), Map.of("format", "pt"));
   }
 
   /**

@@ -96,15 +96,28 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
     if (nInner == 4 * nEmbd) o.putNull("n_inner");
     else o.put("n_inner", nInner);
     o.put("activation_function", "gelu_new");
-    o.put("layer_norm_epsilon", layerNormEpsilon);
-    o.put("resid_pdrop", dropout);
-    o.put("embd_pdrop", dropout);
-    o.put("attn_pdrop", dropout);
+    o.put("layer_norm_epsilon", decimal(layerNormEpsilon));
+    o.put("resid_pdrop", decimal(dropout));
+    o.put("embd_pdrop", decimal(dropout));
+    o.put("attn_pdrop", decimal(dropout));
     o.put("scale_attn_weights", true);
     o.put("scale_attn_by_inverse_layer_idx", false);
     o.put("reorder_and_upcast_attn", false);
     o.put("tie_word_embeddings", true);
+    // GPT-2's <|endoftext|> (50256) when the vocabulary has it; transformers' default otherwise points past a small vocab
+    if (vocabSize > 50256) {
+      o.put("bos_token_id", 50256);
+      o.put("eos_token_id", 50256);
+    } else {
+      o.putNull("bos_token_id");
+      o.putNull("eos_token_id");
+    }
     return o;
+  }
+
+  /** The float's shortest decimal as a double (1e-5f -> 1.0E-5, not 9.99999974737875E-6). */
+  private static double decimal(float v) {
+    return Double.parseDouble(Float.toString(v));
   }
 
   private static void refuseIf(JsonNode o, String key, boolean refused, String why, String f) {

@@ -2,6 +2,7 @@ package org.jlora.examples.model.gpt2;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import org.jlora.examples.model.KvCache;
 import org.jlora.lora.io.SafeTensors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * GPT-2 against Hugging Face transformers: a tiny random GPT2LMHeadModel (2 layers, 32 dims, 4
@@ -96,6 +98,23 @@ class Gpt2ParityTest {
     Gpt2 m = new Gpt2(model.config(), 9L);
     m.loadHfStateDict(old);
     assertTrue(relativeError(m) <= TOL);
+  }
+
+  @Test
+  void saveWritesADirectoryThatLoadsBackToTheSameModel(@TempDir Path tmp) throws Exception {
+    model.save(tmp.resolve("copy"));
+    Gpt2 copy = Gpt2.load(tmp.resolve("copy"));
+    assertEquals(model.config(), copy.config());
+    assertEquals(new TreeSet<>(SafeTensors.readAll(dir.resolve("model.safetensors")).keySet()),
+        new TreeSet<>(SafeTensors.readAll(tmp.resolve("copy/model.safetensors")).keySet()));
+    assertTrue(relativeError(copy) <= TOL);
+  }
+
+  @Test
+  void aDirectoryWithoutWeightsIsNamedInTheError(@TempDir Path tmp) throws Exception {
+    java.nio.file.Files.copy(dir.resolve("config.json"), tmp.resolve("config.json"));
+    java.nio.file.NoSuchFileException e = assertThrows(java.nio.file.NoSuchFileException.class, () -> Gpt2.load(tmp));
+    assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
   }
 
   @Test
