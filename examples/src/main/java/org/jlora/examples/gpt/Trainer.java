@@ -25,8 +25,8 @@ import org.jlora.examples.ui.Median;
 
 /**
  * The training loop for any {@link LanguageModel}: AdamW with two parameter groups (weight decay
- * on matrices, none on biases, LayerNorms and embeddings), linear warm-up then cosine decay, global grad-norm clipping,
- * optional gradient accumulation, periodic validation loss, and timings.
+ * on matrices, none on biases, LayerNorms and embeddings), linear warm-up then cosine decay,
+ * global grad-norm clipping, optional gradient accumulation, periodic validation loss, and timings.
  *
  * <p>Reproducible: the batch of step s (micro-batch m) is drawn from a generator seeded by
  * (seed, s, m) alone, so a run resumed from a checkpoint at step s sees the very batches the
