@@ -8,10 +8,10 @@ import org.jlora.autograd.nn.Linear;
 import org.jlora.autograd.nn.Module;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Tensor;
-import org.jlora.examples.gpt.Block;
 import org.jlora.examples.gpt.DeviceTrainStep;
 import org.jlora.examples.gpt.Gpt;
 import org.jlora.examples.gpt.GptConfig;
+import org.jlora.examples.model.gpt2.Gpt2Block;
 import org.jlora.lora.LoraAdapter;
 import org.jlora.lora.MergedLinear;
 import uk.ac.manchester.tornado.api.GridScheduler;
@@ -90,7 +90,7 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
     if (cfg.dropout() != 0f) return "the model has dropout " + cfg.dropout() + " (the device step has none)";
     int expected = 0;
     for (int l = 0; l < cfg.nLayer(); l++) {
-      Block block = model.transformer().block(l);
+      Gpt2Block block = model.transformer().block(l);
       Module attn = block.attn().child("c_attn");
       if (!(attn instanceof MergedLinear ml)) return "block " + l + "'s c_attn has no MergedLinear LoRA";
       LoraAdapter ad = ml.lora().forwardAdapter();
@@ -319,7 +319,7 @@ public final class GptLoraDeviceStep implements DeviceTrainStep {
         + "loss comes back each step";
   }
 
-  private Layer layer(Block block, FloatArray xIn) {
+  private Layer layer(Gpt2Block block, FloatArray xIn) {
     int c = cfg.nEmbd();
     MergedLinear attn = (MergedLinear) block.attn().child("c_attn");
     Linear cProj = (Linear) block.attn().child("c_proj");

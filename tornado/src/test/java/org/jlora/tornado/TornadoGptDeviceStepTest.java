@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
+import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.optim.GradClip;
 import org.jlora.autograd.optim.ParamGroup;
 import org.jlora.engine.Backend;
@@ -106,7 +107,8 @@ class TornadoGptDeviceStepTest {
   @Test
   void trainerRunsTheDeviceStepOnTheTornadoBackend() {
     TornadoRuntime.assumePresent();
-    TrainConfig tc = new TrainConfig(4, BATCH, 16, 1e-2f, 1e-3f, 1, WD, 1f, 1, 0, 1, 5L);
+    TrainConfig tc = TrainConfig.builder().steps(4).batchSize(BATCH).contextLength(16).lr(1e-2f).minLr(1e-3f)
+        .warmup(1).weightDecay(WD).gradClip(1f).eval(0, 1).seed(5L).build();
     Trainer.BatchSource source = (rng, rows, len) -> randomBatch(rng, rows, len);
     Map<String, float[]> expected;
     Backend previous = Backends.use("vector");
@@ -192,9 +194,9 @@ class TornadoGptDeviceStepTest {
     return new Batch(x, y, rows, len);
   }
 
-  private static Map<String, Parameter> trainable(Gpt gpt) {
+  private static Map<String, Parameter> trainable(Module model) {
     Map<String, Parameter> out = new LinkedHashMap<>();
-    gpt.namedParameters().forEach((name, p) -> {
+    model.namedParameters().forEach((name, p) -> {
       if (p.requiresGrad()) out.put(name, p);
     });
     return out;

@@ -5,10 +5,10 @@ import java.util.Map;
 import org.jlora.engine.Backends;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
-import org.jlora.examples.gpt.Generator;
+import org.jlora.examples.generate.Generator;
 import org.jlora.examples.gpt.Gpt;
 import org.jlora.examples.gpt.GptConfig;
-import org.jlora.examples.gpt.Sampling;
+import org.jlora.examples.generate.Sampling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -67,7 +67,7 @@ public final class BenchGenerateCommand implements Runnable {
     double[] tps = new double[iters];
     for (int i = 0; i < iters; i++) {
       long t0 = System.nanoTime();
-      int n = gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache)[0].length;
+      int n = gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache).tokens(0).length;
       double s = (System.nanoTime() - t0) / 1e9;
       tps[i] = n / s;
     }

@@ -63,7 +63,8 @@ public final class BenchTrainCommand implements Runnable {
     if (method.equals("lora")) LoraModel.inject(gpt, GptLora.queryValue(8, 16f, 0f, 1L));
     Trainer.BatchSource random = (rng, rows, len) -> randomBatch(rng, rows, len);
     // lr is irrelevant to the timing; constant after step 0 keeps the schedule cheap
-    TrainConfig tc = new TrainConfig(warmup + steps, b, t, 1e-4f, 1e-4f, 0, 0.1f, 1f, 1, 0, 1, 1L);
+    TrainConfig tc = TrainConfig.builder().steps(warmup + steps).batchSize(b).contextLength(t).lr(1e-4f)
+        .minLr(1e-4f).warmup(0).weightDecay(0.1f).gradClip(1f).eval(0, 1).seed(1L).build();
     Trainer trainer = new Trainer(gpt, tc, random, null);
     trainer.run(warmup);
     trainer.resetTimings();

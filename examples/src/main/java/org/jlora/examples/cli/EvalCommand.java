@@ -53,7 +53,8 @@ public final class EvalCommand implements Runnable {
         throw new IllegalArgumentException(data + " has characters the model's tokenizer does not know");
       }
       int t = Math.min(128, loaded.model().config().blockSize());
-      TrainConfig tc = new TrainConfig(1, 16, t, 1e-3f, 1e-3f, 0, 0f, 0f, 1, 0, Math.max(1, n / 16), seed);
+      TrainConfig tc = TrainConfig.builder().steps(1).batchSize(16).contextLength(t).lr(1e-3f)
+          .warmup(0).weightDecay(0f).gradClip(0f).eval(0, Math.max(1, n / 16)).seed(seed).build();
       double loss = new Trainer(loaded.model(), tc, d.train(), d.validation()).validationLoss();
       m.put("data", data.toString());
       m.put("val_loss", loss);

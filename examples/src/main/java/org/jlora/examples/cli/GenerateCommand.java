@@ -5,9 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jlora.engine.Rng;
 import org.jlora.examples.data.CharTokenizer;
+import org.jlora.examples.generate.Generation;
+import org.jlora.examples.generate.Generator;
+import org.jlora.examples.generate.Sampling;
 import org.jlora.examples.gpt.Checkpoint;
-import org.jlora.examples.gpt.Generator;
-import org.jlora.examples.gpt.Sampling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,7 +55,9 @@ public final class GenerateCommand implements Runnable {
     if (prompt.isEmpty()) throw new IllegalArgumentException("--prompt is empty");
     int stop = !noStop && tok.contains('\n') ? tok.id('\n') : -1;
     long t0 = System.nanoTime();
-    int[] ids = new Generator(loaded.model()).generate(tok.encode(prompt), maxTokens, sampling, new Rng(seed), stop);
+    Generation g = new Generator(loaded.model()).generate(tok.encode(prompt), maxTokens, sampling, new Rng(seed), stop);
+    int[] ids = g.tokens(0);
+    boolean cut = g.stop(0) == Generation.Stop.CONTEXT_FULL;
     double s = (System.nanoTime() - t0) / 1e9;
     String text = tok.decode(ids);
     if (output.json()) {
@@ -63,9 +66,14 @@ public final class GenerateCommand implements Runnable {
       m.put("completion", text);
       m.put("tokens", ids.length);
       m.put("tokens_per_s", ids.length / s);
+      m.put("stopped_at", cut ? "context_length" : g.stop(0) == Generation.Stop.STOP_TOKEN ? "stop_token" : "max_tokens");
       System.out.println(OutputOptions.line(m));
     } else {
       System.out.println(prompt + text);
+    }
+    if (cut) {
+      System.err.println("jlora: generate: stopped after " + ids.length + " of --max-tokens " + maxTokens
+          + " tokens: the model's context length is " + loaded.model().contextLength() + "; use a shorter prompt");
     }
   }
 }

@@ -72,9 +72,9 @@ public final class TrainOptions {
   TrainConfig config(int dSteps, int dBatch, int dContext, float dLr, float weightDecay) {
     int s = DemoCommand.pos(steps, dSteps, "--steps");
     int defaultContext = data == null ? Math.min(dContext, Tasks.MAX_LINE_LENGTH) : dContext;
-    TrainConfig base = TrainConfig.defaults(s, DemoCommand.pos(batch, dBatch, "--batch"),
-        DemoCommand.pos(context, defaultContext, "--context"), lr != null ? checkLr(lr) : dLr, seed);
-    return base.withWeightDecay(weightDecay).withGradAccum(gradAccum);
+    return TrainConfig.builder().steps(s).batchSize(DemoCommand.pos(batch, dBatch, "--batch"))
+        .contextLength(DemoCommand.pos(context, defaultContext, "--context")).lr(lr != null ? checkLr(lr) : dLr)
+        .seed(seed).weightDecay(weightDecay).gradAccum(gradAccum).build();
   }
 
   private static float checkLr(float v) {

@@ -99,7 +99,7 @@ public final class Checkpoint {
     }
     JsonNode o = JSON.readTree(Files.readString(state));
     JsonNode savedNode = o.get("train_config");
-    TrainConfig saved = savedNode == null ? null : JSON.treeToValue(savedNode, TrainConfig.class);
+    TrainConfig saved = savedNode == null ? null : TrainConfig.fromJson(savedNode, state.toString());
     if (!trainer.config().equals(saved)) {
       throw new IllegalArgumentException(state + ": the checkpoint was trained with " + saved + " but this run uses "
           + trainer.config() + "; resume with the same settings");
@@ -112,7 +112,7 @@ public final class Checkpoint {
   private static String trainerJson(Trainer trainer) throws IOException {
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("step", trainer.stepsDone());
-    o.put("train_config", trainer.config());
+    o.put("train_config", trainer.config().toJson());
     Map<String, double[][]> curves = trainer.curves();
     o.put("train_curve", curves.get("train"));
     o.put("val_curve", curves.get("val"));

@@ -5,6 +5,9 @@ import org.jlora.engine.Rng;
 import org.jlora.examples.data.CharTokenizer;
 import org.jlora.examples.data.Task;
 import org.jlora.examples.data.TaskBatches;
+import org.jlora.examples.generate.Generator;
+import org.jlora.examples.generate.Sampling;
+import org.jlora.examples.model.LanguageModel;
 
 /** Glue between the model and the task data: text completion, and batch sources from a task. */
 public final class Completions {
@@ -14,11 +17,12 @@ public final class Completions {
    * The model's greedy continuation of a prompt, with the KV cache, stopping after the first '\n'
    * (kept) or after {@code maxNewTokens}: what exact-match evaluation calls.
    */
-  public static Function<String, String> greedy(Gpt model, CharTokenizer tokenizer, int maxNewTokens) {
+  public static Function<String, String> greedy(LanguageModel model, CharTokenizer tokenizer, int maxNewTokens) {
     Generator gen = new Generator(model);
     int newline = tokenizer.contains('\n') ? tokenizer.id('\n') : -1;
     Rng unused = new Rng(0);
-    return prompt -> tokenizer.decode(gen.generate(tokenizer.encode(prompt), maxNewTokens, Sampling.GREEDY, unused, newline));
+    return prompt -> tokenizer.decode(gen.generate(tokenizer.encode(prompt), maxNewTokens, Sampling.GREEDY, unused, newline)
+        .tokens(0));
   }
 
   /** Training batches of {@code task}, examples packed back to back. */

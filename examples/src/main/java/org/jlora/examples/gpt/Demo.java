@@ -93,8 +93,8 @@ public final class Demo {
     } else {
       log.println("demo: pretraining the base on copy/reverse (" + o.model() + ", " + o.pretrainSteps() + " steps)");
       pretrained = new Gpt(o.model(), o.seed());
-      TrainConfig tc = TrainConfig.defaults(o.pretrainSteps(), o.batch(), o.context(), o.pretrainLr(), o.seed())
-          .withEval(0, 4);
+      TrainConfig tc = TrainConfig.builder().steps(o.pretrainSteps()).batchSize(o.batch()).contextLength(o.context())
+          .lr(o.pretrainLr()).seed(o.seed()).eval(0, 4).build();
       new Trainer(pretrained, tc, training(base), validation(base)).progress("pretrain", o.mode()).run();
       Checkpoint.save(baseDir, pretrained, tok, null);
     }
@@ -153,8 +153,8 @@ public final class Demo {
   }
 
   private static Arm adapt(String name, Gpt model, float lr, float weightDecay, Options o, Task adapt, Task base) {
-    TrainConfig tc = TrainConfig.defaults(o.adaptSteps(), o.batch(), o.context(), lr, o.seed() + 1)
-        .withWeightDecay(weightDecay).withEval(Math.max(1, o.adaptSteps() / 20), 2);
+    TrainConfig tc = TrainConfig.builder().steps(o.adaptSteps()).batchSize(o.batch()).contextLength(o.context()).lr(lr)
+        .seed(o.seed() + 1).weightDecay(weightDecay).eval(Math.max(1, o.adaptSteps() / 20), 2).build();
     Trainer trainer = new Trainer(model, tc, training(adapt), validation(adapt)).progress(name, o.mode());
     TrainResult r = trainer.run();
     long live = LiveHeap.bytes();

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.jlora.examples.model.gpt2.Gpt2Config;
 import org.jlora.lora.io.AtomicFiles;
 
 /**
@@ -53,6 +54,11 @@ public record GptConfig(int vocabSize, int blockSize, int nLayer, int nHead, int
 
   public GptConfig withBlockSize(int t) {
     return new GptConfig(vocabSize, t, nLayer, nHead, nEmbd, dropout);
+  }
+
+  /** The same shape as a GPT-2 config: n_positions = block size, MLP 4x wide, LayerNorm eps 1e-5. */
+  public Gpt2Config toGpt2Config() {
+    return new Gpt2Config(vocabSize, blockSize, nEmbd, nLayer, nHead, 4 * nEmbd, 1e-5f, dropout);
   }
 
   /** The width of one attention head. */

@@ -1,26 +1,32 @@
 package org.jlora.examples.gpt;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.jlora.autograd.F;
 import org.jlora.autograd.NoGrad;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
+import org.jlora.autograd.nn.Embedding;
+import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.optim.GradClip;
 import org.jlora.autograd.optim.LrSchedule;
 import org.jlora.autograd.optim.ParamGroup;
 import org.jlora.engine.Rng;
 import org.jlora.examples.data.Batch;
+import org.jlora.examples.model.LanguageModel;
 import org.jlora.examples.ui.Progress;
 import org.jlora.examples.ui.Median;
 
 /**
- * The training loop: AdamW with two parameter groups (weight decay on matrices, none on biases,
- * LayerNorms and embeddings), linear warm-up then cosine decay, global grad-norm clipping,
- * optional gradient accumulation, periodic validation loss, and timings.
+ * The training loop for any {@link LanguageModel}: AdamW with two parameter groups (weight decay
+ * on matrices, none on biases, LayerNorms and embeddings), linear warm-up then cosine decay,
+ * global grad-norm clipping, optional gradient accumulation, periodic validation loss, and timings.
  *
  * <p>Reproducible: the batch of step s (micro-batch m) is drawn from a generator seeded by
  * (seed, s, m) alone, so a run resumed from a checkpoint at step s sees the very batches the
@@ -39,7 +45,7 @@ public final class Trainer {
   /** AdamW's betas (nanoGPT's) and epsilon, for the host optimizer and a device step alike. */
   private static final float BETA1 = 0.9f, BETA2 = 0.95f, ADAM_EPS = 1e-8f;
 
-  private final Gpt model;
+  private final LanguageModel model;
   private final TrainConfig cfg;
   private final BatchSource train;
   private final BatchSource validation;
@@ -61,10 +67,10 @@ public final class Trainer {
   /**
    * @param validation null for no validation loss
    */
-  public Trainer(Gpt model, TrainConfig cfg, BatchSource train, BatchSource validation) {
-    if (cfg.contextLength() > model.config().blockSize()) {
-      throw new IllegalArgumentException("Trainer: context length " + cfg.contextLength() + " exceeds the model's block size "
-          + model.config().blockSize());
+  public Trainer(LanguageModel model, TrainConfig cfg, BatchSource train, BatchSource validation) {
+    if (cfg.contextLength() > model.contextLength()) {
+      throw new IllegalArgumentException("Trainer: context length " + cfg.contextLength() + " exceeds the model's "
+          + model.contextLength() + "; pass a shorter context");
     }
     this.model = model;
     this.cfg = cfg;
@@ -72,17 +78,44 @@ public final class Trainer {
     this.validation = validation;
     List<Parameter> decay = new ArrayList<>();
     List<Parameter> noDecay = new ArrayList<>();
+    Set<Parameter> embeddings = embeddingParameters(model);
     for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
       Parameter p = e.getValue();
       if (!p.requiresGrad()) continue;
       trainable.add(p);
-      boolean embedding = e.getKey().startsWith("transformer.wte.") || e.getKey().startsWith("transformer.wpe.");
+      boolean embedding = embeddings.contains(p) || isEmbeddingName(e.getKey());
       (p.value().rank() >= 2 && !embedding ? decay : noDecay).add(p);
     }
     if (trainable.isEmpty()) throw new IllegalArgumentException("Trainer: the model has no trainable parameter");
     this.optimizer = new ResumableAdamW(List.of(new ParamGroup(decay, cfg.lr(), cfg.weightDecay()),
         new ParamGroup(noDecay, cfg.lr(), 0f)), BETA1, BETA2, ADAM_EPS);
     this.schedule = LrSchedule.warmupCosine(cfg.warmup(), cfg.steps(), cfg.minLr());
+  }
+
+  /**
+   * The parameters of every Embedding module and of whatever sits below one (a LoRA embedding's
+   * A and B), for any architecture: an embedding is a lookup table, and decaying it pulls the rows
+   * of rare tokens to zero, so no weight decay applies to it.
+   */
+  private static Set<Parameter> embeddingParameters(Module model) {
+    Set<Parameter> out = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Module m : model.namedModules().values()) {
+      if (m instanceof Embedding) out.addAll(m.parameters());
+    }
+    return out;
+  }
+
+  /**
+   * The embeddings' names in the zoo's architectures ({@code transformer.wte}/{@code wpe} of GPT-2,
+   * {@code model.embed_tokens} of Llama), for tables held outside an Embedding module.
+   */
+  static boolean isEmbeddingName(String name) {
+    for (String part : name.split("\\.")) {
+      if (part.equals("wte") || part.equals("wpe") || part.equals("embed_tokens") || part.equals("embed_positions")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Shows a progress bar labelled {@code label} in {@code mode} while running. */
@@ -98,7 +131,7 @@ public final class Trainer {
     return this;
   }
 
-  public Gpt model() { return model; }
+  public LanguageModel model() { return model; }
 
   public TrainConfig config() { return cfg; }
 
@@ -184,13 +217,14 @@ public final class Trainer {
     String why = !Boolean.parseBoolean(System.getProperty("jlora.deviceStep", "true")) ? "-Djlora.deviceStep=false"
         : cfg.gradAccum() != 1 ? "gradient accumulation over " + cfg.gradAccum() + " micro-batches"
         : optimizer.stateBytes() > 0 || step > 0 ? "resuming with optimizer state on the host"
-        : provider.unsupportedReason(model);
+        : !(model instanceof Gpt gpt) ? "the device step covers the small GPT only, not " + model.architecture()
+        : provider.unsupportedReason(gpt);
     if (why != null) {
       System.err.println("jlora: " + provider.backend() + " backend: training kernel by kernel (each kernel's operands "
           + "copied to the device and back), not as one device step: " + why);
       return;
     }
-    deviceStep = provider.create(model, cfg.batchSize(), cfg.contextLength(),
+    deviceStep = provider.create((Gpt) model, cfg.batchSize(), cfg.contextLength(),
         new DeviceTrainStep.Settings(BETA1, BETA2, ADAM_EPS, cfg.weightDecay(), cfg.gradClip()));
     System.err.println("jlora: " + provider.backend() + " backend: " + deviceStep.describe());
   }

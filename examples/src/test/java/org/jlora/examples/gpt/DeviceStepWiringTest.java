@@ -68,7 +68,8 @@ class DeviceStepWiringTest {
   }
 
   private static TrainConfig config(int steps, int gradAccum) {
-    return new TrainConfig(steps, 2, 16, 1e-2f, 1e-3f, 1, 0f, 1f, gradAccum, 2, 1, 3L);
+    return TrainConfig.builder().steps(steps).batchSize(2).contextLength(16).lr(1e-2f).minLr(1e-3f).warmup(1)
+        .weightDecay(0f).gradClip(1f).gradAccum(gradAccum).eval(2, 1).seed(3L).build();
   }
 
   @Test

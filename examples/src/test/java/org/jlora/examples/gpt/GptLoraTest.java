@@ -15,6 +15,8 @@ import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.data.TaskBatches;
 import org.jlora.examples.data.Tasks;
+import org.jlora.examples.generate.Generator;
+import org.jlora.examples.generate.Sampling;
 import org.jlora.lora.LoraModel;
 import org.jlora.lora.MergedLinear;
 import org.jlora.lora.PeftAdapters;
@@ -34,8 +36,13 @@ class GptLoraTest {
   static void pretrain() {
     Gpt model = new Gpt(NANO, 11L);
     TaskBatches data = new TaskBatches(Tasks.family("base"), false);
-    new Trainer(model, TrainConfig.defaults(30, 8, 32, 1e-2f, 1L), data::next, null).run();
+    new Trainer(model, train(30, 1L).build(), data::next, null).run();
     base = copy(model.stateDict());
+  }
+
+  /** The tests' runs: batches of 8 rows of 32 tokens at lr 1e-2, the other settings at their defaults. */
+  static TrainConfig.Builder train(int steps, long seed) {
+    return TrainConfig.builder().steps(steps).batchSize(8).contextLength(32).lr(1e-2f).seed(seed);
   }
 
   static Gpt freshBase() {
@@ -72,7 +79,7 @@ class GptLoraTest {
     assertEquals(2 * (2 * 4 * 32 + 2 * 32 * 4), trainable, "per layer: A [2r, C] and B [2C, r] (q and v slices of C rows each)");
 
     TaskBatches adapt = new TaskBatches(Tasks.family("adapt"), false);
-    TrainResult r = new Trainer(model, TrainConfig.defaults(40, 8, 32, 1e-2f, 2L).withWeightDecay(0f), adapt::next, null).run();
+    TrainResult r = new Trainer(model, train(40, 2L).weightDecay(0f).build(), adapt::next, null).run();
     double[] loss = r.trainCurve()[1];
     assertTrue(r.finalTrainLoss() < (loss[0] + loss[1] + loss[2]) / 3 - 0.05, "loss " + loss[0] + " -> " + r.finalTrainLoss());
     assertEquals(4L * (2 * trainable + 4), r.optimizerStateBytes(), "state only for the four adapter tensors");
@@ -98,13 +105,13 @@ class GptLoraTest {
     Gpt model = freshBase();
     LoraModel lm = LoraModel.inject(model, GptLora.queryValue(4, 8f, 0f, 6L));
     TaskBatches adapt = new TaskBatches(Tasks.family("adapt"), false);
-    new Trainer(model, TrainConfig.defaults(20, 8, 32, 1e-2f, 3L).withWeightDecay(0f), adapt::next, null).run();
+    new Trainer(model, train(20, 3L).weightDecay(0f).build(), adapt::next, null).run();
     int[] prompt = Tasks.tokenizer().encode("rot:hello=");
     int nl = Tasks.tokenizer().id('\n');
-    int[] unmerged = new Generator(model).generate(prompt, 12, Sampling.GREEDY, new Rng(1), nl);
+    int[] unmerged = new Generator(model).generate(prompt, 12, Sampling.GREEDY, new Rng(1), nl).tokens(0);
     Module merged = lm.mergeAndUnload();
     assertFalse(((Gpt) merged).transformer().block(0).attn().child("c_attn") instanceof org.jlora.lora.LoraLayer);
-    int[] fromMerged = new Generator((Gpt) merged).generate(prompt, 12, Sampling.GREEDY, new Rng(1), nl);
+    int[] fromMerged = new Generator((Gpt) merged).generate(prompt, 12, Sampling.GREEDY, new Rng(1), nl).tokens(0);
     assertArrayEquals(unmerged, fromMerged);
   }
 }

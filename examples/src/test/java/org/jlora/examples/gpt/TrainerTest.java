@@ -2,15 +2,20 @@ package org.jlora.examples.gpt;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import org.jlora.autograd.Parameter;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.data.TaskBatches;
 import org.jlora.examples.data.Tasks;
+import org.jlora.examples.model.gpt2.Gpt2;
+import org.jlora.examples.model.gpt2.Gpt2Config;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +25,7 @@ class TrainerTest {
   static final TaskBatches BASE = new TaskBatches(Tasks.family("base"), false);   // every position scored: the format is learnt in a few steps
 
   static TrainConfig config(int steps) {
-    return TrainConfig.defaults(steps, 8, 32, 1e-2f, 7L).withEval(5, 2);
+    return TrainConfig.builder().steps(steps).batchSize(8).contextLength(32).lr(1e-2f).seed(7L).eval(5, 2).build();
   }
 
   static Trainer trainer(Gpt model, int steps) {
@@ -90,6 +95,44 @@ class TrainerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.resume(ckpt, other));
     assertTrue(e.getMessage().contains("same settings"), e.getMessage());
     assertThrows(java.nio.file.NoSuchFileException.class, () -> Checkpoint.load(dir.resolve("nothing")));
+  }
+
+  @Test
+  void anyLanguageModelTrainsAndNoEmbeddingIsDecayed() {
+    Gpt2 model = new Gpt2(new Gpt2Config(Tasks.tokenizer().vocabSize(), 32, 32, 2, 2, 128, 1e-5f, 0f), 1L);
+    Trainer t = new Trainer(model, config(30), BASE::next, null);
+    Map<String, Parameter> named = model.namedParameters();
+    List<Parameter> decayed = t.optimizer().groups().get(0).params();
+    assertEquals(0.1f, t.optimizer().groups().get(0).weightDecay());
+    assertTrue(decayed.contains(named.get("transformer.h.0.attn.c_attn.weight")));
+    assertTrue(decayed.contains(named.get("transformer.h.1.mlp.c_proj.weight")));
+    assertFalse(decayed.contains(named.get("transformer.wte.weight")), "token embedding (and tied head)");
+    assertFalse(decayed.contains(named.get("transformer.wpe.weight")), "position embedding");
+    assertFalse(decayed.contains(named.get("transformer.h.0.ln_1.weight")));
+    assertTrue(Trainer.isEmbeddingName("model.embed_tokens.weight"), "Llama's name");
+    assertFalse(Trainer.isEmbeddingName("model.layers.0.self_attn.q_proj.weight"));
+    double[] loss = t.run().trainCurve()[1];
+    assertTrue(loss[loss.length - 1] < 0.8 * loss[0], "loss " + loss[0] + " -> " + loss[loss.length - 1]);
+    assertThrows(IllegalArgumentException.class, () -> new Trainer(model, config(30).toBuilder().contextLength(33).build(),
+        BASE::next, null), "longer than the model's context");
+  }
+
+  @Test
+  void theConfigIsBuiltByNameAndRoundTripsThroughJson() {
+    TrainConfig c = TrainConfig.builder().steps(100).batchSize(4).contextLength(16).lr(1e-3f).seed(9L).build();
+    assertEquals(1e-3f / 10, c.minLr(), "default: lr / 10");
+    assertEquals(10, c.warmup(), "default: 10% of the steps");
+    assertEquals(10, c.evalEvery());
+    assertEquals(c, TrainConfig.fromJson(c.toJson(), "trainer.json"));
+    assertEquals(c, c.toBuilder().build());
+    TrainConfig other = c.toBuilder().minLr(0f).build();
+    assertEquals(0f, other.minLr());
+    assertFalse(c.equals(other));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> c.toBuilder().lr(1e-4f).minLr(1e-3f).build());
+    assertTrue(e.getMessage().contains("min lr"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> TrainConfig.builder().steps(10).batchSize(1).contextLength(1).build(),
+        "lr has no default");
   }
 
   static void assertWeightsIdentical(Gpt expected, Gpt actual) {

@@ -1,4 +1,4 @@
-package org.jlora.examples.gpt;
+package org.jlora.examples.generate;
 
 import org.jlora.engine.Rng;
 

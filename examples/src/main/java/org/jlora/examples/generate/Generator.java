@@ -1,0 +1,112 @@
+package org.jlora.examples.generate;
+
+import java.util.Arrays;
+import org.jlora.autograd.F;
+import org.jlora.autograd.NoGrad;
+import org.jlora.autograd.Variable;
+import org.jlora.engine.Rng;
+import org.jlora.examples.model.KvCache;
+import org.jlora.examples.model.LanguageModel;
+
+/**
+ * Text continuation for any {@link LanguageModel}. With a {@link KvCache} the prompt runs through
+ * the model once (prefill), then each new token costs one position; without one the whole prefix
+ * is recomputed for every token (the reference the cached path is tested against). Both go through
+ * the model's one forward, so LoRA layers injected into it apply, merged or unmerged. Runs under
+ * {@link NoGrad} in eval mode (the model's mode is restored after).
+ */
+public final class Generator {
+  private final LanguageModel model;
+
+  public Generator(LanguageModel model) {
+    this.model = model;
+  }
+
+  /**
+   * Continues {@code prompts} (B rows of equal length). Each row ends after {@code stopToken}
+   * (kept in its output; -1 = never), after {@code maxNewTokens}, or when the context is full
+   * (every new token but the last needs a position, and the model has {@code contextLength()});
+   * {@link Generation#stops} says which.
+   *
+   * @param useCache false recomputes the whole prefix for every token
+   */
+  public Generation generate(int[][] prompts, int maxNewTokens, Sampling sampling, Rng rng, int stopToken,
+                             boolean useCache) {
+    int b = prompts.length;
+    if (b == 0) throw new IllegalArgumentException("generate: no prompts");
+    int t0 = prompts[0].length;
+    for (int[] p : prompts) {
+      if (p.length != t0) throw new IllegalArgumentException("generate: prompts must have equal lengths, got "
+          + t0 + " and " + p.length);
+    }
+    int tMax = model.contextLength();
+    if (t0 < 1 || t0 > tMax) {
+      throw new IllegalArgumentException("generate: prompt length " + t0 + " must be in [1, the context length "
+          + tMax + "]; shorten the prompt");
+    }
+    // every new token keeps a position, so a prompt of t0 leaves room for tMax - t0 of them
+    int steps = Math.max(0, Math.min(maxNewTokens, tMax - t0));
+    boolean cut = maxNewTokens > steps;
+    int[] seq = new int[b * tMax];   // [B, Tmax]: prompt then continuation
+    for (int r = 0; r < b; r++) System.arraycopy(prompts[r], 0, seq, r * tMax, t0);
+    int[] produced = new int[b];
+    boolean[] stopped = new boolean[b];
+    boolean wasTraining = model.isTraining();
+    model.eval();
+    try (NoGrad g = NoGrad.enter()) {
+      KvCache cache = useCache ? model.newCache(b) : null;
+      int len = t0;
+      float[] logits = useCache ? lastLogits(model.forward(window(seq, b, 0, len), b, len, cache))
+          : lastLogits(model.forward(window(seq, b, 0, len), b, len));
+      int v = model.vocabSize();
+      for (int s = 0; s < steps; s++) {
+        int[] next = new int[b];
+        boolean allStopped = true;
+        for (int r = 0; r < b; r++) {
+          next[r] = sampling.pick(logits, r * v, v, rng);
+          if (!stopped[r]) {
+            produced[r]++;
+            stopped[r] = next[r] == stopToken;
+          }
+          allStopped &= stopped[r];
+          seq[r * tMax + len] = next[r];
+        }
+        if (allStopped) break;
+        len++;
+        if (s + 1 < steps) {
+          logits = useCache ? lastLogits(model.forward(next, b, 1, cache))
+              : lastLogits(model.forward(window(seq, b, 0, len), b, len));
+        }
+      }
+    } finally {
+      if (wasTraining) model.train();
+    }
+    int[][] out = new int[b][];
+    Generation.Stop[] why = new Generation.Stop[b];
+    for (int r = 0; r < b; r++) {
+      out[r] = Arrays.copyOfRange(seq, r * tMax + t0, r * tMax + t0 + produced[r]);
+      why[r] = stopped[r] ? Generation.Stop.STOP_TOKEN : cut ? Generation.Stop.CONTEXT_FULL
+          : Generation.Stop.MAX_NEW_TOKENS;
+    }
+    return new Generation(out, why);
+  }
+
+  /** One prompt, with the cache. */
+  public Generation generate(int[] prompt, int maxNewTokens, Sampling sampling, Rng rng, int stopToken) {
+    return generate(new int[][] {prompt}, maxNewTokens, sampling, rng, stopToken, true);
+  }
+
+  /** Positions {@code [from, from+len)} of every row of {@code seq} [B, Tmax], packed as [B, len]. */
+  private int[] window(int[] seq, int b, int from, int len) {
+    int tMax = model.contextLength();
+    int[] ids = new int[b * len];
+    for (int r = 0; r < b; r++) System.arraycopy(seq, r * tMax + from, ids, r * len, len);
+    return ids;
+  }
+
+  /** logits [B, T, V] -> the last position's [B, V], flat. */
+  private static float[] lastLogits(Variable logits) {
+    int t = logits.shape()[1];
+    return F.slice(logits, 1, t - 1, t).value().toArray();
+  }
+}

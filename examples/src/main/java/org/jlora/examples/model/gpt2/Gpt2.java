@@ -1,0 +1,125 @@
+package org.jlora.examples.model.gpt2;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jlora.autograd.F;
+import org.jlora.autograd.Variable;
+import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
+import org.jlora.examples.model.KvCache;
+import org.jlora.examples.model.LanguageModel;
+import org.jlora.lora.io.AtomicFiles;
+import org.jlora.lora.io.SafeTensors;
+
+/**
+ * GPT-2 as Hugging Face's {@code GPT2LMHeadModel} lays it out: the {@link Gpt2Transformer} body
+ * ({@code transformer.wte}, {@code transformer.wpe}, {@code transformer.h.N.{ln_1, attn.c_attn,
+ * attn.c_proj, ln_2, mlp.c_fc, mlp.c_proj}}, {@code transformer.ln_f}) with Conv1D weights stored
+ * [in, out], and a head tied to the token embedding: {@code logits = h · wteᵀ}. There is no
+ * {@code lm_head.weight} parameter; the state dict has exactly the keys of a Hugging Face
+ * {@code model.safetensors}.
+ *
+ * <p>Load a Hugging Face directory with {@link #load(Path)}.
+ */
+public final class Gpt2 extends LanguageModel {
+  public static final String CONFIG = "config.json";
+  public static final String WEIGHTS = "model.safetensors";
+
+  private final Gpt2Config config;
+  private final Child<Gpt2Transformer> transformer;
+
+  /** A freshly initialised model (GPT-2's init, reproducible for {@code seed}). */
+  public Gpt2(Gpt2Config config, long seed) {
+    this.config = config;
+    Rng rng = new Rng(seed);
+    this.transformer = registerModule("transformer", new Gpt2Transformer(config, true, rng));
+    Gpt2Transformer.initWeights(this, config.nLayer(), rng);
+  }
+
+  public Gpt2Config config() { return config; }
+
+  public Gpt2Transformer transformer() { return transformer.get(); }
+
+  @Override
+  public int vocabSize() { return config.vocabSize(); }
+
+  @Override
+  public int contextLength() { return config.nPositions(); }
+
+  @Override
+  public String architecture() { return "gpt2"; }
+
+  @Override
+  public KvCache newCache(int batch) {
+    return new KvCache(config.nLayer(), batch, config.nHead(), config.nPositions(), config.headSize());
+  }
+
+  /** ids [B, T] -> logits [B, T, V]; the head is the token embedding, transposed: h [B, T, C] · wteᵀ [C, V]. */
+  @Override
+  public Variable forward(int[] ids, int b, int t, KvCache cacheOrNull) {
+    checkIds(ids, b, t, cacheOrNull == null ? 0 : cacheOrNull.length());
+    Variable h = transformer.get().forward(ids, b, t, cacheOrNull);        // [B, T, C]
+    return F.linear(h, transformer.get().wte().weight(), null);             // [B, T, V]
+  }
+
+  /**
+   * Reads a Hugging Face GPT-2 directory: {@code config.json} and {@code model.safetensors}
+   * (F32, F16 or BF16, read as float32). Errors name the file and what to do.
+   */
+  public static Gpt2 load(Path dir) throws IOException {
+    Path configFile = dir.resolve(CONFIG);
+    Path weights = dir.resolve(WEIGHTS);
+    if (!Files.exists(configFile)) {
+      throw new NoSuchFileException(configFile + " (no model config here: is this a Hugging Face model directory?)");
+    }
+    if (!Files.exists(weights)) {
+      String why = Files.exists(dir.resolve(WEIGHTS + ".index.json"))
+          ? "sharded checkpoints are not supported yet; merge the shards into one model.safetensors"
+          : "the directory has no weights; only safetensors files are read, not pytorch_model.bin";
+      throw new NoSuchFileException(weights + " (" + why + ")");
+    }
+    JsonNode json = new ObjectMapper().readTree(Files.readString(configFile));
+    Gpt2 model = new Gpt2(Gpt2Config.fromHfConfig(json, configFile.toString()), 0L);
+    try {
+      model.loadHfStateDict(SafeTensors.readAll(weights));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(weights + " does not fit " + CONFIG + ": " + e.getMessage(), e);
+    }
+    return model;
+  }
+
+  /**
+   * Writes a Hugging Face GPT-2 directory that {@link #load} and transformers'
+   * {@code GPT2LMHeadModel.from_pretrained} read back: {@code config.json} ({@link
+   * Gpt2Config#toHfConfig}) and {@code model.safetensors} (F32, Hugging Face's keys, no lm_head).
+   */
+  public void save(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    AtomicFiles.writeString(dir.resolve(CONFIG),
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(config.toHfConfig()) + "\n");
+    SafeTensors.write(dir.resolve(WEIGHTS), stateDict(), Map.of("format", "pt"));
+  }
+
+  /**
+   * Loads Hugging Face weights strictly (every parameter present, nothing unknown), accepting the
+   * two namings found in GPT-2 files: {@code transformer.h.0...} (GPT2LMHeadModel) and
+   * {@code h.0...} (GPT2Model, the original hub files). Dropped on the way: {@code lm_head.weight}
+   * (tied: it is wte) and the causal-mask buffers {@code attn.bias} / {@code attn.masked_bias}
+   * that old files carry.
+   */
+  public void loadHfStateDict(Map<String, Tensor> hf) {
+    Map<String, Tensor> state = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : hf.entrySet()) {
+      String key = e.getKey();
+      if (key.equals("lm_head.weight") || key.endsWith(".attn.bias") || key.endsWith(".attn.masked_bias")) continue;
+      state.put(key.startsWith("transformer.") ? key : "transformer." + key, e.getValue());
+    }
+    loadStateDict(state, true);
+  }
+}
