@@ -101,6 +101,7 @@ public final class LoraModel {
     }
     cfg = expandAllLinear(model, cfg);
     List<Match> matches = dryRun(model, cfg);
+    cfg = fanInFanOutOfTheLayers(model, cfg, matches);
     Rng rng = new Rng(cfg.seed());
     for (Match m : matches) {
       Module current = model.namedModules().get(m.module());
@@ -133,6 +134,17 @@ public final class LoraModel {
         if (n.equals(keep) || n.endsWith("." + keep)) mod.parameters().forEach(p -> p.setRequiresGrad(true));
       });
     }
+  }
+
+  /**
+   * A layer's weight storage is a fact of the model, not a choice of the config: a LoRA layer
+   * follows its base layer's layout ([in, out] for GPT-2's Conv1D), and the saved config says so,
+   * as PEFT sets fan_in_fan_out when it meets a Conv1D.
+   */
+  private static LoraConfig fanInFanOutOfTheLayers(Module model, LoraConfig cfg, List<Match> matches) {
+    boolean transposed = matches.stream().map(m -> model.namedModules().get(m.module()))
+        .anyMatch(mod -> mod instanceof Linear lin && lin.fanInFanOut());
+    return transposed == cfg.fanInFanOut() ? cfg : cfg.toBuilder().fanInFanOut(transposed).build();
   }
 
   /** PEFT's shorthand for "every linear layer but the output head". */
@@ -171,9 +183,9 @@ public final class LoraModel {
       if (cfg.enableLora() != null) {
         boolean[] mask = new boolean[cfg.enableLora().size()];
         for (int i = 0; i < mask.length; i++) mask[i] = cfg.enableLora().get(i);
-        return MergedLinear.wrap(lin, mask, cfg.fanInFanOut(), cfg.mergeWeights());
+        return MergedLinear.wrap(lin, mask, lin.fanInFanOut(), cfg.mergeWeights());
       }
-      return LoraLinear.wrap(lin, cfg.fanInFanOut(), cfg.mergeWeights());
+      return LoraLinear.wrap(lin, lin.fanInFanOut(), cfg.mergeWeights());
     }
     if (m instanceof Embedding emb) return LoraEmbedding.wrap(emb, cfg.mergeWeights());
     if (m instanceof Conv2d conv) return LoraConv2d.factorized(conv, cfg.mergeWeights());

@@ -47,6 +47,31 @@ class LoraModelTest {
     assertEquals(List.of("c_attn", "c_proj", "fc1"), lm.config("default").targetModules());
   }
 
+  /** A layer whose weight is stored [in, out], as GPT-2's Conv1D. */
+  private static final class Conv1DLike extends Linear {
+    Conv1DLike(Tensor wInOut) {
+      super(new Parameter(wInOut), null, true);
+    }
+  }
+
+  @Test
+  void aLoraLayerFollowsItsBaseLayersStorageWhateverTheConfigSays() {
+    Tensor w = Tensor.randn(new org.jlora.engine.Rng(3), 6, 6);   // square: a wrong layout would not fail on shapes
+    Module m = new org.jlora.autograd.nn.Sequential(new Conv1DLike(w));
+    LoraModel lm = LoraModel.inject(m, cfg("0").fanInFanOut(false).initLoraWeights(InitLoraWeights.RANDOM).build());
+    assertTrue(lm.config("default").fanInFanOut(), "the saved config says the layer is [in, out], as PEFT writes it");
+    Tensor x = Tensor.randn(new org.jlora.engine.Rng(4), 2, 6);
+    Tensor unmerged = m.forward(org.jlora.autograd.Variable.of(x, false)).value();
+    LoraLayer layer = lm.loraLayers().get("0");
+    // expected: x·W + scaling · x·Aᵀ·Bᵀ with W used as stored ([in, out])
+    Tensor expected = org.jlora.engine.MatMul.matmul(x, false, w, false);
+    LoraAdapter ad = layer.adapter("default");
+    Tensor low = org.jlora.engine.MatMul.matmul(org.jlora.engine.MatMul.matmul(x, false, ad.a().value(), true), false,
+        ad.b().value(), true);
+    for (int i = 0; i < expected.size(); i++) expected.data()[i] += ad.scaling() * low.data()[i];
+    assertClose(expected, unmerged, 1e-5, "LoRA over an [in, out] weight");
+  }
+
   @Test
   void everyListedTargetMustMatchSomething() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
