@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
 import java.util.Map;
 import org.jlora.autograd.ops.RopeLayout;
 import org.jlora.engine.Tensor;
@@ -81,22 +80,25 @@ public final class Llama2cCheckpoint {
       if (size != expected) {
         throw bad(file, "has " + size + " bytes but its " + hdr + " needs exactly " + expected);
       }
-      ByteBuffer body = ch.map(FileChannel.MapMode.READ_ONLY, HEADER_BYTES, size - HEADER_BYTES)
-          .order(ByteOrder.LITTLE_ENDIAN);
+      // read array by array through one small buffer: files beyond 2 GB cannot be mapped whole
+      ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+      long at = HEADER_BYTES;
       Llama model = new Llama(cfg, 0);
-      Map<String, Tensor> state = new HashMap<>();
+      Map<String, Tensor> params = model.stateDict();   // the live tensors: filled in place, one array at a time
       for (Entry e : layout(cfg)) {
         if (e.name == null) {
-          body.position(body.position() + e.floats() * 4);   // the obsolete RoPE tables
+          at += e.floats() * 4;   // the obsolete RoPE tables
           continue;
         }
-        float[] data = new float[e.floats()];
-        body.asFloatBuffer().get(data);
-        body.position(body.position() + data.length * 4);
+        if (e.floats() > Integer.MAX_VALUE - 8) {
+          throw bad(file, "holds " + e.name + " of " + e.floats() + " floats, more than one Java array can");
+        }
+        float[] data = new float[(int) e.floats()];
+        readFloats(ch, at, data, chunk);
+        at += e.floats() * 4;
         if (e.permute && layout == RopeLayout.HALVES) data = toHalves(data, e.rows / cfg.headDim(), cfg.headDim(), e.cols);
-        state.put(e.name, Tensor.of(data, e.rows, e.cols).reshape(e.shape));
+        params.get(e.name).copyFrom(Tensor.of(data, e.shape));
       }
-      model.loadStateDict(state, true);
       return model;
     }
   }
@@ -129,7 +131,7 @@ public final class Llama2cCheckpoint {
       for (Entry e : layout(cfg)) {
         float[] data;
         if (e.name == null) {
-          data = new float[e.floats()];
+          data = new float[(int) e.floats()];
         } else {
           Tensor t = state.get(e.name);
           if (t == null) throw new IllegalArgumentException("Llama2cCheckpoint.write: the model has no '" + e.name + "'");
@@ -154,6 +156,22 @@ public final class Llama2cCheckpoint {
     return HEADER_BYTES + 4 * n;
   }
 
+  /** Fills {@code dst} with the little-endian floats at byte {@code at} of {@code ch}. */
+  private static void readFloats(FileChannel ch, long at, float[] dst, ByteBuffer chunk) throws IOException {
+    int done = 0;
+    while (done < dst.length) {
+      chunk.clear();
+      chunk.limit(Math.min(chunk.capacity(), (dst.length - done) * 4));
+      while (chunk.hasRemaining()) {
+        if (ch.read(chunk, at + (long) done * 4 + chunk.position()) < 0) throw new IOException("unexpected end of file");
+      }
+      chunk.flip();
+      int n = chunk.remaining() / 4;
+      chunk.asFloatBuffer().get(dst, done, n);
+      done += n;
+    }
+  }
+
   private static void flush(ByteBuffer buf, OutputStream out) throws IOException {
     out.write(buf.array(), 0, buf.position());
     buf.clear();
@@ -161,8 +179,8 @@ public final class Llama2cCheckpoint {
 
   /** One array of the file: its HF name (null for the RoPE tables), rows × cols, and the model's shape. */
   private record Entry(String name, int rows, int cols, int[] shape, boolean permute) {
-    int floats() {
-      return rows * cols;
+    long floats() {
+      return (long) rows * cols;   // long: a corrupt header must not wrap around
     }
   }
 

@@ -239,7 +239,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
     }
     if (bosTokenId >= 0) o.put("bos_token_id", bosTokenId);
     if (eosTokenId >= 0) o.put("eos_token_id", eosTokenId);
-    o.put("torch_dtype", "float32");
+    o.put("dtype", "float32");   // transformers 5's key (4 read torch_dtype)
     return o;
   }
 
