@@ -11,6 +11,10 @@ Writes under examples/src/test/resources/llama/ (run from anywhere, no network, 
             the shared llama2.c stories260K.bin converted to a Hugging Face Llama (q/k rows permuted as
             convert_llama_weights_to_hf.py does): "input_ids" [1, 12] and "logits" [1, 12, 512].
             Only these logits are committed, never the converted weights.
+  stories260K-peft-adapter/ + stories260K-peft-logits.safetensors
+            a PEFT LoRA adapter (r 4 on q_proj, k_proj, v_proj, o_proj, random A and B: small, not
+            derived from the shared weights) on the converted model and the logits with it applied:
+            an adapter on the HF model must mean the same on the .bin read with the permutation.
 
 Weights are random but larger than Hugging Face's init (std 0.02 gives near-uniform attention and
 logits, which would test little): matrices N(0, (1.5/sqrt(fan_in))²), norms 1 + N(0, 0.1²), biases N(0, 0.1²).
@@ -150,6 +154,25 @@ def stories_logits():
     save_file({"input_ids": ids.float().contiguous(), "logits": logits.contiguous()},
               os.path.join(OUT, "stories260K-hf-logits.safetensors"))
     print("stories260K: max |logit|", logits.abs().max().item())
+    peft_goldens(model, ids)
+
+
+def peft_goldens(model, ids):
+    from peft import LoraConfig as PeftLoraConfig, get_peft_model
+    cfg = PeftLoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"],
+                         lora_dropout=0.0)
+    peft_model = get_peft_model(model, cfg).eval()
+    g = torch.Generator().manual_seed(11)
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if "lora_" in name:
+                p.copy_(0.3 * torch.randn(p.shape, generator=g))
+        logits = peft_model(input_ids=ids).logits.float()
+    adapter_dir = os.path.join(OUT, "stories260K-peft-adapter")
+    peft_model.save_pretrained(adapter_dir)
+    os.remove(os.path.join(adapter_dir, "README.md"))   # PEFT's model-card template, not needed
+    save_file({"input_ids": ids.float().contiguous(), "logits": logits.contiguous()},
+              os.path.join(OUT, "stories260K-peft-logits.safetensors"))
 
 
 if __name__ == "__main__":

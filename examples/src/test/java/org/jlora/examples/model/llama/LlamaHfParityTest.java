@@ -13,6 +13,8 @@ import org.jlora.autograd.NoGrad;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.checkpoint.Llama2cCheckpoint;
 import org.jlora.examples.model.KvCache;
+import org.jlora.lora.LoraModel;
+import org.jlora.lora.PeftAdapters;
 import org.jlora.lora.io.SafeTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +122,22 @@ class LlamaHfParityTest {
     Llama m = Llama2cCheckpoint.read(bin);
     double err = parity(m, DIR.resolve("stories260K-hf-logits.safetensors"));
     System.out.printf("stories260K vs transformers: relative error %.3g%n", err);
+    assertTrue(err < 1e-4, "relative error " + err);
+  }
+
+  /**
+   * A PEFT adapter made on the converted HF model (q, k, v, o projections) loads onto the model
+   * read from the .bin and gives PEFT's logits: the row permutation makes adapter rows mean the same.
+   */
+  @Test
+  void aPeftAdapterForTheConvertedModelAppliesToTheBinModel() throws IOException {
+    Path bin = Path.of("../../shared/models/stories260K.bin");
+    assumeTrue(Files.isRegularFile(bin), "stories260K.bin is not at " + bin.toAbsolutePath());
+    Llama m = Llama2cCheckpoint.read(bin);
+    LoraModel lm = PeftAdapters.fromPretrained(m, DIR.resolve("stories260K-peft-adapter"));
+    assertEquals(20, lm.loraLayers().size());
+    double err = parity(m, DIR.resolve("stories260K-peft-logits.safetensors"));
+    System.out.printf("stories260K + PEFT adapter vs transformers/PEFT: relative error %.3g%n", err);
     assertTrue(err < 1e-4, "relative error " + err);
   }
 
