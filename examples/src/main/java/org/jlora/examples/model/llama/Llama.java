@@ -103,6 +103,10 @@ public final class Llama extends LanguageModel {
           + cacheOrNull.batch + ", " + cacheOrNull.kvHeads + " heads of " + cacheOrNull.headSize
           + "] does not fit this model and a batch of " + b + "; make it with newCache(" + b + ")");
     }
+    if (cacheOrNull != null && pos + t > cacheOrNull.maxLength) {
+      throw new IllegalArgumentException(architecture() + ": positions " + pos + ".." + (pos + t - 1)
+          + " do not fit the cache's " + cacheOrNull.maxLength + " positions");
+    }
     Variable x = model.get().forward(ids, b, t, cacheOrNull);                 // [B, T, C]
     if (cacheOrNull != null) cacheOrNull.advance(t);
     // x: [B, T, C] -> logits [B, T, V]

@@ -146,6 +146,25 @@ class LlamaModelTest {
     assertEquals(8, keys.size());
   }
 
+  /** End to end: the whole model's gradient (biases, norms, the tied table) by finite differences. */
+  @Test
+  void wholeModelGradientMatchesFiniteDifferences() {
+    LlamaConfig small = LlamaConfig.builder().modelType("qwen2").vocabSize(11).hiddenSize(8).intermediateSize(12)
+        .numLayers(1).numHeads(2).numKvHeads(1).maxPositions(8).attentionBias(true).tieEmbeddings(true).build();
+    Llama m = new Llama(small, 7);
+    Rng rng = new Rng(8);
+    for (Parameter p : m.parameters()) {   // unit-scale weights, so every path carries a visible gradient
+      p.value().copyFrom(Tensor.randn(rng, 0f, 0.5f, p.shape()));
+    }
+    Map<String, Parameter> ps = m.namedParameters();
+    int[] ids = {1, 4, 9, 2, 2, 10};
+    int[] targets = {4, 9, 2, 2, 10, 3};
+    org.jlora.autograd.GradCheck.check("llama loss", () -> m.loss(ids, targets, 2, 3),
+        ps.get("model.embed_tokens.weight"), ps.get("model.layers.0.self_attn.q_proj.bias"),
+        ps.get("model.layers.0.self_attn.k_proj.weight"), ps.get("model.layers.0.input_layernorm.weight"),
+        ps.get("model.layers.0.mlp.down_proj.weight"), ps.get("model.norm.weight"));
+  }
+
   @Test
   void loadErrorsNameTheTensorAndBothShapes() {
     Llama m = new Llama(CFG, 6);
