@@ -157,6 +157,45 @@ class LlamaOpsTest {
     assertThrows(ShapeException.class, () -> GqaAttentionOps.cached(q, k, v, kc, vc, tmax, 4));
   }
 
+  /** Every op parallelises by output with no atomics: values and gradients are bitwise the same for 1 and 3 threads. */
+  @Test
+  void resultsDoNotDependOnTheThreadCount() {
+    Tensor q = Tensor.randn(rng, 2, 64, 4, 16);
+    Tensor k = Tensor.randn(rng, 2, 64, 2, 16);
+    Tensor v = Tensor.randn(rng, 2, 64, 2, 16);
+    Tensor w = Tensor.randn(rng, 64);
+    Tensor seed = Tensor.randn(rng, 2, 64, 64);
+    float[][] results = new float[2][];
+    int before = org.jlora.engine.Parallel.threads();
+    try {
+      for (int run = 0; run < 2; run++) {
+        org.jlora.engine.Parallel.setThreads(run == 0 ? 1 : 3);
+        Variable qv = Variable.of(q.copy(), true);
+        Variable kv = Variable.of(k.copy(), true);
+        Variable vv = Variable.of(v.copy(), true);
+        Variable wv = Variable.of(w.copy(), true);
+        Variable qr = F.rope(qv, 2, 10000f, RopeLayout.HALVES);
+        Variable kr = F.rope(kv, 2, 10000f, RopeLayout.HALVES);
+        Variable y = F.rmsNorm(F.groupedQueryAttention(qr, kr, vv), wv, 1e-5f);          // [2, 64, 64]
+        Variable z = F.swiglu(y, y);
+        z.backward(seed);
+        Tensor[] parts = {z.value(), qv.grad(), kv.grad(), vv.grad(), wv.grad()};
+        int n = 0;
+        for (Tensor p : parts) n += p.size();
+        float[] all = new float[n];
+        int at = 0;
+        for (Tensor p : parts) {
+          System.arraycopy(p.toArray(), 0, all, at, p.size());
+          at += p.size();
+        }
+        results[run] = all;
+      }
+    } finally {
+      org.jlora.engine.Parallel.setThreads(before);
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(results[0], results[1]);
+  }
+
   @Test
   void badShapesNameTheOp() {
     var e = assertThrows(ShapeException.class, () -> F.groupedQueryAttention(

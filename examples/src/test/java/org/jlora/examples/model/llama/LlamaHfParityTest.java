@@ -141,6 +141,31 @@ class LlamaHfParityTest {
     assertTrue(err < 1e-4, "relative error " + err);
   }
 
+  /** A sharded checkpoint (model.safetensors.index.json naming two shards) loads like a single file. */
+  @Test
+  void shardedDirectoriesLoad() throws IOException {
+    Path src = DIR.resolve("tiny-llama");
+    Path dir = tmp.resolve("sharded");
+    Files.createDirectories(dir);
+    Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+    Map<String, Tensor> all = SafeTensors.readAll(src.resolve("model.safetensors"));
+    Map<String, Tensor> a = new java.util.LinkedHashMap<>();
+    Map<String, Tensor> b = new java.util.LinkedHashMap<>();
+    StringBuilder index = new StringBuilder("{\"metadata\": {}, \"weight_map\": {");
+    for (var e : all.entrySet()) {
+      boolean first = e.getKey().startsWith("model.layers.0") || e.getKey().startsWith("model.embed");
+      (first ? a : b).put(e.getKey(), e.getValue());
+      if (index.charAt(index.length() - 1) != '{') index.append(", ");
+      index.append('"').append(e.getKey()).append("\": \"").append(first ? "model-00001-of-00002.safetensors"
+          : "model-00002-of-00002.safetensors").append('"');
+    }
+    Files.writeString(dir.resolve("model.safetensors.index.json"), index.append("}}").toString());
+    SafeTensors.write(dir.resolve("model-00001-of-00002.safetensors"), a);
+    SafeTensors.write(dir.resolve("model-00002-of-00002.safetensors"), b);
+    Llama m = HfLlama.load(dir);
+    assertTrue(parity(m, src.resolve("goldens.safetensors")) < 1e-4);
+  }
+
   /** save then load: the same tensors and a config.json that reads back to the same config. */
   @Test
   void saveAndLoadRoundTrip() throws IOException {
