@@ -5,12 +5,17 @@ import org.jlora.autograd.ops.ConvOps;
 import org.jlora.autograd.ops.DropoutOps;
 import org.jlora.autograd.ops.ElementwiseOps;
 import org.jlora.autograd.ops.EmbeddingOps;
+import org.jlora.autograd.ops.GqaAttentionOps;
 import org.jlora.autograd.ops.LossOps;
 import org.jlora.autograd.ops.MatmulOps;
 import org.jlora.autograd.ops.NormOps;
 import org.jlora.autograd.ops.ReduceOps;
+import org.jlora.autograd.ops.RmsNormOps;
+import org.jlora.autograd.ops.RopeLayout;
+import org.jlora.autograd.ops.RopeOps;
 import org.jlora.autograd.ops.ShapeOps;
 import org.jlora.autograd.ops.SoftmaxOps;
+import org.jlora.autograd.ops.SwiGluOps;
 import org.jlora.engine.Rng;
 import org.jlora.engine.UnaryOp;
 
@@ -142,6 +147,27 @@ public final class F {
   /** LayerNorm over the last axis; gamma and beta [C] may be null. */
   public static Variable layerNorm(Variable x, Variable gamma, Variable beta, float eps) {
     return NormOps.layerNorm(x, gamma, beta, eps);
+  }
+
+  /** RMSNorm over the last axis (Llama's): {@code x / sqrt(mean(x²) + eps) · weight}, weight [C]. */
+  public static Variable rmsNorm(Variable x, Variable weight, float eps) {
+    return RmsNormOps.rmsNorm(x, weight, eps);
+  }
+
+  /** SwiGLU's gate, fused: {@code silu(gate) ∘ up}, both [..., F]. */
+  public static Variable swiglu(Variable gate, Variable up) { return SwiGluOps.swiglu(gate, up); }
+
+  /** Rotary position embedding of x [B, T, H, D] at positions startPos.. in the given pair layout. */
+  public static Variable rope(Variable x, int startPos, float theta, RopeLayout layout) {
+    return RopeOps.rope(x, startPos, theta, layout);
+  }
+
+  /**
+   * Causal grouped-query attention (no dropout): q [B, T, H, D], k and v [B, T, Hkv, D] with H a
+   * multiple of Hkv -> {@code softmax(mask(q·kᵀ / sqrt(D)))·v} with heads merged, [B, T, H·D].
+   */
+  public static Variable groupedQueryAttention(Variable q, Variable k, Variable v) {
+    return GqaAttentionOps.attention(q, k, v);
   }
 
   /** Rows of {@code table [vocab, dim]} for ids of shape idsShape -> [idsShape..., dim]. */

@@ -1,0 +1,31 @@
+package org.jlora.examples.model.llama;
+
+import org.jlora.autograd.F;
+import org.jlora.autograd.Variable;
+import org.jlora.autograd.nn.Linear;
+import org.jlora.autograd.nn.Module;
+import org.jlora.engine.Rng;
+
+/**
+ * Llama's SwiGLU MLP: {@code down_proj(silu(gate_proj(x)) ∘ up_proj(x))}, no biases. Position-wise,
+ * so it needs no cache. The projections are {@link Linear} children named as in Hugging Face.
+ */
+public final class LlamaMlp extends Module {
+  private final Child<Linear> gateProj;
+  private final Child<Linear> upProj;
+  private final Child<Linear> downProj;
+
+  public LlamaMlp(LlamaConfig cfg, Rng rng) {
+    int c = cfg.hiddenSize();
+    int f = cfg.intermediateSize();
+    this.gateProj = registerModule("gate_proj", Linear.class, new Linear(c, f, false, rng));
+    this.upProj = registerModule("up_proj", Linear.class, new Linear(c, f, false, rng));
+    this.downProj = registerModule("down_proj", Linear.class, new Linear(f, c, false, rng));
+  }
+
+  /** x [B, T, C] -> gate, up [B, T, F] -> [B, T, C]. */
+  @Override
+  public Variable forward(Variable x) {
+    return downProj.get().forward(F.swiglu(gateProj.get().forward(x), upProj.get().forward(x)));
+  }
+}
