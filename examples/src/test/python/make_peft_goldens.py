@@ -11,11 +11,14 @@ What it writes (the ids are the same [2, 9] rows for every model):
   llama-tiny-lora/                 PeftModel.save_pretrained: adapter_config.json, adapter_model.safetensors
                                    (r 4, alpha 8, q_proj + v_proj, lora_B random, not zero)
   llama-tiny-lora-logits.json      {"input_ids" [2,9], "base_logits", "peft_logits", "merged_logits" [2,9,128]}
+  llama-tiny-lora-merged.safetensors  the adapted weights after merge_and_unload, by their model names
+                                   (model.layers.N.self_attn.q_proj.weight [32, 32], v_proj.weight [16, 32])
   llama-tiny-lora-all-linear/      the same with target_modules="all-linear", r 2, alpha 4
   llama-tiny-lora-all-linear-logits.json
   gpt2-tiny/                       GPT2LMHeadModel (n_embd 32, 2 layers, 4 heads, vocab 128, 64 positions, tied head)
   gpt2-tiny-lora/                  LoRA r 4, alpha 8 on c_attn (PEFT sets fan_in_fan_out for GPT-2's Conv1D)
   gpt2-tiny-lora-logits.json
+  gpt2-tiny-lora-merged.safetensors   transformer.h.N.attn.c_attn.weight [32, 96] (Conv1D: [in, out]) after merging
 Every logits file also has "versions" (library versions) and "adapter" (the adapter dir it belongs to).
 
 Weights are drawn wider than the Hugging Face init (std 0.02 would make every logit nearly equal):
@@ -37,6 +40,7 @@ import safetensors
 import torch
 import transformers
 from peft import LoraConfig, get_peft_model
+from safetensors.torch import save_file
 from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -101,8 +105,9 @@ def save_model(model, name):
     return path
 
 
-def save_adapter(base, base_name, lora_config, name, seed):
-    """Wraps a copy of base, makes lora_B non-zero, saves the adapter and its three sets of logits."""
+def save_adapter(base, base_name, lora_config, name, seed, save_merged_weights):
+    """Wraps a copy of base, makes lora_B non-zero, saves the adapter and its three sets of logits
+    (and, if asked, the merged weights of the adapted modules)."""
     base_logits = logits_of(base)
     peft_model = get_peft_model(copy.deepcopy(base), lora_config)
     randomize_lora_b(peft_model, seed)
@@ -114,7 +119,14 @@ def save_adapter(base, base_name, lora_config, name, seed):
     readme = os.path.join(path, "README.md")
     if os.path.exists(readme):
         os.remove(readme)
-    merged_logits = logits_of(peft_model.merge_and_unload())
+    adapted = sorted(n[len("base_model.model."):] for n, m in peft_model.named_modules()
+                     if hasattr(m, "lora_A") and "default" in m.lora_A)
+    merged = peft_model.merge_and_unload()
+    merged_logits = logits_of(merged)
+    if save_merged_weights:
+        state = merged.state_dict()
+        save_file({m + ".weight": state[m + ".weight"].contiguous() for m in adapted},
+                  os.path.join(OUT, name + "-merged.safetensors"), metadata={"format": "pt"})
     assert (peft_logits - base_logits).abs().max() > 1e-3, name + ": the adapter changes nothing"
     assert torch.allclose(peft_logits, merged_logits, atol=1e-4), name + ": merged differs from unmerged"
     write_json(os.path.join(OUT, name + "-logits.json"), {
@@ -153,10 +165,10 @@ def llama():
     save_model(model, "llama-tiny")
     _, qv = save_adapter(model, "llama-tiny",
                          LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], lora_dropout=0.0),
-                         "llama-tiny-lora", 2)
+                         "llama-tiny-lora", 2, True)
     _, all_linear = save_adapter(model, "llama-tiny",
                                  LoraConfig(r=2, lora_alpha=4, target_modules="all-linear", lora_dropout=0.0),
-                                 "llama-tiny-lora-all-linear", 3)
+                                 "llama-tiny-lora-all-linear", 3, False)
     return qv, all_linear
 
 
@@ -170,7 +182,7 @@ def gpt2():
     save_model(model, "gpt2-tiny")
     _, logits = save_adapter(model, "gpt2-tiny",
                              LoraConfig(r=4, lora_alpha=8, target_modules=["c_attn"], lora_dropout=0.0),
-                             "gpt2-tiny-lora", 5)
+                             "gpt2-tiny-lora", 5, True)
     return logits
 
 
