@@ -7,11 +7,13 @@ ADAPTER_DIR adapter_config.json + adapter_model.safetensors, e.g. an adapter jlo
 IDS_JSON    a JSON object with "input_ids": [[..], ..] (rows of equal length), e.g. a *-logits.json golden
 OUT_JSON    written: {"versions", "model", "adapter", "input_ids", "logits" [B, T, V]} (float32, 9 digits)
 
-Loading is strict in the way that matters: PEFT warns about adapter keys that match no module, and
-this script turns that warning into an error, so an adapter whose names are off cannot pass silently.
+Loading is strict: PEFT only warns about adapter keys the model expects but the file lacks, and says
+nothing about keys in the file that match no module; this script fails on both, so an adapter whose
+names are off cannot pass silently.
 No network is used; the model is read from disk only.
 """
 import json
+import os
 import sys
 import warnings
 
@@ -19,7 +21,11 @@ import peft
 import torch
 import transformers
 from peft import PeftModel
+from peft.utils import set_peft_model_state_dict
+from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
+
+WEIGHTS = "adapter_model.safetensors"
 
 
 def main(argv):
@@ -33,6 +39,10 @@ def main(argv):
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*(missing adapter keys|unexpected keys|Found missing).*")
         model = PeftModel.from_pretrained(base, adapter_dir, local_files_only=True)
+    # loading the same tensors again is a no-op that reports the keys no module took
+    unexpected = set_peft_model_state_dict(model, load_file(os.path.join(adapter_dir, WEIGHTS))).unexpected_keys
+    if unexpected:
+        sys.exit("%s: %d keys match no module of the model, e.g. %s" % (adapter_dir, len(unexpected), unexpected[:3]))
     model.eval()
     with torch.no_grad():
         logits = model(input_ids=torch.tensor(input_ids)).logits.to(torch.float32)
