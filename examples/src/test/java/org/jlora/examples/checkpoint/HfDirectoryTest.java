@@ -85,6 +85,7 @@ class HfDirectoryTest {
         assertArrayEquals(w.get(name).data(), sharded.tensor(name).data(), name);
         assertArrayEquals(single.tensor(name).data(), sharded.tensor(name).data(), name);
       }
+      assertTrue(sharded.toString().endsWith("4 tensors in 2 files)"), "each shard is opened once: " + sharded);
       Map<String, Tensor> all = sharded.readAll();
       assertEquals(List.copyOf(w.keySet()), List.copyOf(all.keySet()));
     }
