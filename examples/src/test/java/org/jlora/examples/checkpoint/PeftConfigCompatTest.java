@@ -26,6 +26,7 @@ import org.jlora.lora.LoraModel;
 import org.jlora.lora.PeftAdapters;
 import org.jlora.lora.io.SafeTensors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * jlora's PEFT reader against adapters PEFT 0.21 itself wrote (resources/peft, made by
@@ -128,6 +129,26 @@ class PeftConfigCompatTest {
       LoraModel lm = PeftAdapters.fromPretrained(Skeleton.of(base, false), resource("llama-tiny-lora-all-linear"));
       assertEquals(14, lm.loraLayers().size());
       assertFalse(lm.loraLayers().containsKey("lm_head"));
+    }
+  }
+
+  /** PEFT -> jlora -> disk writes the tensors PEFT wrote, under the same keys; check_jlora_adapter.py gave PEFT's logits exactly for such re-saved adapters. */
+  @Test
+  void resavingAPeftAdapterWritesTheSameTensors(@TempDir Path tmp) throws Exception {
+    String[][] cases = {{"llama-tiny", "llama-tiny-lora", "false"}, {"llama-tiny", "llama-tiny-lora-all-linear", "false"},
+        {"gpt2-tiny", "gpt2-tiny-lora", "true"}};
+    for (String[] c : cases) {
+      try (HfDirectory base = HfDirectory.open(resource(c[0]))) {
+        LoraModel lm = PeftAdapters.fromPretrained(Skeleton.of(base, Boolean.parseBoolean(c[2])), resource(c[1]));
+        Path out = tmp.resolve(c[1]);
+        PeftAdapters.save(lm, "default", out);
+        Map<String, Tensor> peft = SafeTensors.readAll(resource(c[1]).resolve(PeftAdapters.WEIGHTS_FILE));
+        Map<String, Tensor> jlora = SafeTensors.readAll(out.resolve(PeftAdapters.WEIGHTS_FILE));
+        assertEquals(new TreeSet<>(peft.keySet()), new TreeSet<>(jlora.keySet()), c[1]);
+        peft.forEach((k, t) -> assertArrayEquals(t.data(), jlora.get(k).data(), k));
+        LoraConfig again = PeftAdapters.readConfig(out);
+        assertEquals(Set.copyOf(PeftAdapters.readConfig(resource(c[1])).targetModules()), Set.copyOf(again.targetModules()));
+      }
     }
   }
 
