@@ -132,7 +132,10 @@ class PeftConfigCompatTest {
     }
   }
 
-  /** PEFT -> jlora -> disk writes the tensors PEFT wrote, under the same keys; check_jlora_adapter.py gave PEFT's logits exactly for such re-saved adapters. */
+  /**
+   * PEFT -> jlora -> disk writes the tensors PEFT wrote, under the same keys (check_jlora_adapter.py
+   * gave PEFT's own logits exactly for adapters re-saved this way).
+   */
   @Test
   void resavingAPeftAdapterWritesTheSameTensors(@TempDir Path tmp) throws Exception {
     String[][] cases = {{"llama-tiny", "llama-tiny-lora", "false"}, {"llama-tiny", "llama-tiny-lora-all-linear", "false"},
