@@ -1,0 +1,93 @@
+package org.jlora.examples.checkpoint;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Reads and writes the small JSON files of a Hugging Face directory ({@code config.json}, the
+ * shard index), with errors a user can act on: a malformed file is reported in one line with its
+ * path, line and column, never as a parser stack trace.
+ */
+final class JsonFiles {
+  /**
+   * The largest JSON file we read. A config is a few KB; the index of a 400B-parameter model is
+   * about 1 MB. The cap keeps a wrong or hostile file from being read whole into memory.
+   */
+  static final long MAX_JSON_BYTES = 16L << 20;
+
+  /** Duplicate keys are an error: a map would silently keep the last one. */
+  static final ObjectMapper JSON = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private JsonFiles() {}
+
+  /**
+   * The JSON object in {@code file}.
+   *
+   * @throws NoSuchFileException if it is missing
+   * @throws IOException naming the file (and line and column) if it is too large, not JSON, or not an object
+   */
+  static JsonNode readObject(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "missing");
+    long size = Files.size(file);
+    if (size > MAX_JSON_BYTES) {
+      throw new IOException(file + ": " + size + " bytes, more than the " + MAX_JSON_BYTES
+          + " a JSON file of a model directory may have; is it the right file?");
+    }
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    JsonNode root;
+    try {
+      root = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      throw new IOException(file + ": not valid JSON" + where + ": " + problem(e.getOriginalMessage()), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new IOException(file + ": expected a JSON object {...}, found " + describe(root));
+    }
+    return root;
+  }
+
+  /** {@code node} as indented JSON text ending in a newline, as Hugging Face writes its files. */
+  static String toText(JsonNode node) throws IOException {
+    return JSON.writeValueAsString(node) + "\n";
+  }
+
+  /** "an array", "a number", "nothing": what a JSON value is, in words. */
+  static String describe(JsonNode node) {
+    if (node == null || node.isMissingNode()) return "nothing";
+    return switch (node.getNodeType()) {
+      case ARRAY -> "an array";
+      case OBJECT -> "an object";
+      case STRING -> "the string " + node;
+      case NUMBER -> "the number " + node;
+      case BOOLEAN -> "the value " + node;
+      case NULL -> "null";
+      default -> node.toString();
+    };
+  }
+
+  /** The parser's complaint in one line, without the parser's own class names. */
+  private static String problem(String message) {
+    if (message == null) return "";
+    if (message.startsWith(DUPLICATE)) {
+      int end = message.indexOf('\'', DUPLICATE.length());
+      if (end > 0) return "key '" + message.substring(DUPLICATE.length(), end) + "' appears twice";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  private static final String DUPLICATE = "Duplicate field '";
+}
