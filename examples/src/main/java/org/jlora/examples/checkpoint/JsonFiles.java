@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * shard index), with errors a user can act on: a malformed file is reported in one line with its
  * path, line and column, never as a parser stack trace.
  */
-final class JsonFiles {
+public final class JsonFiles {
   /**
    * The largest JSON file we read. A config is a few KB; the index of a 400B-parameter model is
    * about 1 MB. The cap keeps a wrong or hostile file from being read whole into memory.
@@ -37,7 +37,7 @@ final class JsonFiles {
    * @throws NoSuchFileException if it is missing
    * @throws IOException naming the file (and line and column) if it is too large, not JSON, or not an object
    */
-  static JsonNode readObject(Path file) throws IOException {
+  public static JsonNode readObject(Path file) throws IOException {
     if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "missing");
     long size = Files.size(file);
     if (size > MAX_JSON_BYTES) {

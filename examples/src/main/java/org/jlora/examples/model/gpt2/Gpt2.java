@@ -1,21 +1,17 @@
 package org.jlora.examples.model.gpt2;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jlora.autograd.F;
 import org.jlora.autograd.Variable;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.HfDirectory;
 import org.jlora.examples.model.KvCache;
 import org.jlora.examples.model.LanguageModel;
-import org.jlora.lora.io.AtomicFiles;
-import org.jlora.lora.io.SafeTensors;
 
 /**
  * GPT-2 as Hugging Face's {@code GPT2LMHeadModel} lays it out: the {@link Gpt2Transformer} body
@@ -69,27 +65,23 @@ public final class Gpt2 extends LanguageModel {
   }
 
   /**
-   * Reads a Hugging Face GPT-2 directory: {@code config.json} and {@code model.safetensors}
-   * (F32, F16 or BF16, read as float32). Errors name the file and what to do.
+   * Reads a Hugging Face GPT-2 directory: {@code config.json} and {@code model.safetensors} or its
+   * shards (F32, F16 or BF16, read as float32). Errors name the file and what to do.
    */
   public static Gpt2 load(Path dir) throws IOException {
-    Path configFile = dir.resolve(CONFIG);
-    Path weights = dir.resolve(WEIGHTS);
-    if (!Files.exists(configFile)) {
-      throw new NoSuchFileException(configFile + " (no model config here: is this a Hugging Face model directory?)");
+    try (HfDirectory hf = HfDirectory.open(dir)) {
+      return fromDirectory(hf);
     }
-    if (!Files.exists(weights)) {
-      String why = Files.exists(dir.resolve(WEIGHTS + ".index.json"))
-          ? "sharded checkpoints are not supported yet; merge the shards into one model.safetensors"
-          : "the directory has no weights; only safetensors files are read, not pytorch_model.bin";
-      throw new NoSuchFileException(weights + " (" + why + ")");
-    }
-    JsonNode json = new ObjectMapper().readTree(Files.readString(configFile));
-    Gpt2 model = new Gpt2(Gpt2Config.fromHfConfig(json, configFile.toString()), 0L);
+  }
+
+  /** The model of an opened Hugging Face directory. */
+  public static Gpt2 fromDirectory(HfDirectory hf) throws IOException {
+    Path configFile = hf.dir().resolve(CONFIG);
+    Gpt2 model = new Gpt2(Gpt2Config.fromHfConfig(hf.config(), configFile.toString()), 0L);
     try {
-      model.loadHfStateDict(SafeTensors.readAll(weights));
+      model.loadHfStateDict(hf.readAll());
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(weights + " does not fit " + CONFIG + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(hf.dir() + ": the weights do not fit " + CONFIG + ": " + e.getMessage(), e);
     }
     return model;
   }
@@ -97,13 +89,16 @@ public final class Gpt2 extends LanguageModel {
   /**
    * Writes a Hugging Face GPT-2 directory that {@link #load} and transformers'
    * {@code GPT2LMHeadModel.from_pretrained} read back: {@code config.json} ({@link
-   * Gpt2Config#toHfConfig}) and {@code model.safetensors} (F32, Hugging Face's keys, no lm_head).
+   * Gpt2Config#toHfConfig}) and {@code model.safetensors} (F32, Hugging Face's keys, no lm_head),
+   * written as a whole, never over a directory jlora did not write.
    */
   public void save(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    AtomicFiles.writeString(dir.resolve(CONFIG),
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(config.toHfConfig()) + "\n");
-    SafeTensors.write(dir.resolve(WEIGHTS), stateDict(), Map.of("format", "pt"));
+    save(dir, List.of());
+  }
+
+  /** {@link #save(Path)} with the tokenizer's files copied beside the weights. */
+  public void save(Path dir, List<Path> tokenizerFiles) throws IOException {
+    HfDirectory.write(dir, config.toHfConfig(), stateDict(), tokenizerFiles);
   }
 
   /**

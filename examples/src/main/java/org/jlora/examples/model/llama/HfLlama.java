@@ -1,18 +1,14 @@
 package org.jlora.examples.model.llama;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.jlora.engine.Tensor;
-import org.jlora.lora.io.AtomicFiles;
-import org.jlora.lora.io.SafeTensors;
+import org.jlora.examples.checkpoint.HfDirectory;
+import org.jlora.examples.checkpoint.JsonFiles;
 
 /**
  * Hugging Face directories of Llama-family models: {@code config.json} plus {@code model.safetensors}
@@ -24,24 +20,30 @@ import org.jlora.lora.io.SafeTensors;
  * }</pre>
  */
 public final class HfLlama {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private HfLlama() {}
 
   /** The config.json of {@code dir}. */
   public static LlamaConfig readConfig(Path dir) throws IOException {
-    Path file = dir.resolve("config.json");
+    Path file = dir.resolve(HfDirectory.CONFIG);
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(file.toString(), null, "a Hugging Face model directory needs a config.json");
     }
-    return LlamaConfig.fromHfConfig(JSON.readTree(file.toFile()), file.toString());
+    return LlamaConfig.fromHfConfig(JsonFiles.readObject(file), file.toString());
   }
 
   /** The model of {@code dir}; every parameter must be present with its shape (strict load). */
   public static Llama load(Path dir) throws IOException {
-    LlamaConfig cfg = readConfig(dir);
+    try (HfDirectory hf = HfDirectory.open(dir)) {
+      return fromDirectory(hf);
+    }
+  }
+
+  /** The model of an opened directory (single file or shards, F32/F16/BF16 read as float32). */
+  public static Llama fromDirectory(HfDirectory hf) throws IOException {
+    Path configFile = hf.dir().resolve(HfDirectory.CONFIG);
+    LlamaConfig cfg = LlamaConfig.fromHfConfig(hf.config(), configFile.toString());
     Llama model = new Llama(cfg, 0);
-    Map<String, Tensor> state = readWeights(dir);
+    Map<String, Tensor> state = hf.readAll();
     if (cfg.tieEmbeddings()) {
       state.remove("lm_head.weight");   // some tied checkpoints store the shared table twice
     }
@@ -49,33 +51,16 @@ public final class HfLlama {
     return model;
   }
 
-  /** Every tensor of model.safetensors, or of the shards a model.safetensors.index.json names. */
-  public static Map<String, Tensor> readWeights(Path dir) throws IOException {
-    Path single = dir.resolve("model.safetensors");
-    if (Files.isRegularFile(single)) return new LinkedHashMap<>(SafeTensors.readAll(single));
-    Path index = dir.resolve("model.safetensors.index.json");
-    if (!Files.isRegularFile(index)) {
-      throw new NoSuchFileException(single.toString(), null, "neither model.safetensors nor "
-          + "model.safetensors.index.json is in " + dir + " (pytorch_model.bin is not supported)");
-    }
-    JsonNode map = JSON.readTree(index.toFile()).get("weight_map");
-    if (map == null || !map.isObject()) throw new IOException(index + ": no \"weight_map\" object");
-    TreeSet<String> shards = new TreeSet<>();
-    for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
-      String shard = it.next().asText();
-      if (shard.contains("/") || shard.contains("\\")) throw new IOException(index + ": shard '" + shard + "' is not a file name");
-      shards.add(shard);
-    }
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    for (String shard : shards) out.putAll(SafeTensors.readAll(dir.resolve(shard)));
-    return out;
-  }
-
   /** Writes {@code model} as a Hugging Face directory (config.json, model.safetensors in F32). */
   public static void save(Llama model, Path dir) throws IOException {
-    Files.createDirectories(dir);
-    byte[] config = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(model.config().toHfConfig());
-    AtomicFiles.write(dir.resolve("config.json"), out -> out.write(config));
-    SafeTensors.write(dir.resolve("model.safetensors"), model.stateDict(), Map.of("format", "pt"));
+    save(model, dir, List.of());
+  }
+
+  /**
+   * Writes {@code model} as a Hugging Face directory with {@code tokenizerFiles} copied beside it,
+   * as a whole (never over a directory jlora did not write).
+   */
+  public static void save(Llama model, Path dir, List<Path> tokenizerFiles) throws IOException {
+    HfDirectory.write(dir, model.config().toHfConfig(), model.stateDict(), tokenizerFiles);
   }
 }
