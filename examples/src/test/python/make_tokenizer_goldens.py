@@ -13,9 +13,12 @@ Writes under examples/src/test/resources/tokenize/:
                special tokens, a non-special added token, a ChatML chat template
   llama/       SentencePiece-style BPE as Llama 2 / TinyLlama have it (byte fallback, <0xNN>
                pieces, Prepend/Replace normalizer, add_bos_token), a Llama-2 chat template
-  llama2c/     ids that `tokenizers` gives for the tokenizer.json that jlora converts from
-               llama2.c's tok512.bin (checked only when jlora's converted file is present:
-               run the Java tests once, then this script again)
+  llama2c/     golden.json: ids that the real `tokenizers` gives for tokenizer.json, which is jlora's
+               conversion of llama2.c's tok512.bin (Llama2cTokenizer.writeHfTokenizerJson), written
+               beforehand from the built classes, e.g.
+                 java -cp <examples, lora classes + jackson jars> Conv.java ../shared/models/tok512.bin \
+                   examples/src/test/resources/tokenize/llama2c
+               (Llama2cTokenizerTest checks the committed conversion equals what the code writes)
   */golden.json  {"cases": [{"text", "ids", "ids_special", "decoded", "decoded_skip"}], ...}
   chat_goldens.json  apply_chat_template(tokenize=False) for both templates
 Needs: tokenizers 0.23, transformers 5 (no network, no model hub).
@@ -260,7 +263,7 @@ def llama2c_golden():
     """Ids of the real `tokenizers` for jlora's conversion of tok512.bin (written by the Java test)."""
     converted = os.path.join(OUT, "llama2c", "tokenizer.json")
     if not os.path.exists(converted):
-        print("skip llama2c: run LlamaTwoCTokenizerTest once so it writes", converted)
+        print("skip llama2c: write", converted, "with Llama2cTokenizer.writeHfTokenizerJson first")
         return
     tok = Tokenizer.from_file(converted)
     cases = [{"text": s, "ids": tok.encode(s, add_special_tokens=False).ids,
