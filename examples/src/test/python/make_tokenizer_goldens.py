@@ -20,6 +20,8 @@ Writes under examples/src/test/resources/tokenize/:
                    examples/src/test/resources/tokenize/llama2c
                (Llama2cTokenizerTest checks the committed conversion equals what the code writes)
   */golden.json  {"cases": [{"text", "ids", "ids_special", "decoded", "decoded_skip"}], ...}
+  variants/    Lowercase, Digits + ByteLevel(add_prefix_space), ignore_merges, added tokens with
+               lstrip / rstrip / single_word / normalized: true
   chat_goldens.json  apply_chat_template(tokenize=False) for both templates
 Needs: tokenizers 0.23, transformers 5 (no network, no model hub).
 """
@@ -80,6 +82,13 @@ CASES = [
     "   ",
     "\n",
     "End.",
+    # for the "variants" tokenizer's added tokens (lstrip, rstrip, single_word, normalized) and Lowercase
+    "a   <mask>b and <mask>",
+    "[END]   next [END]",
+    "hello world, ahello hellob (hello)",
+    "HELLO World WORLDS",
+    "\u039f\u0394\u039f\u03a3 \u0130stanbul",
+    "year 2024: 1,000,000",
 ]
 
 
@@ -142,6 +151,29 @@ def chatml_style(dst):
                    "eos_token": "<|im_end|>", "pad_token": "<|im_end|>", "unk_token": "<|endoftext|>",
                    "add_bos_token": False, "clean_up_tokenization_spaces": False,
                    "chat_template": template}, f, indent=2, ensure_ascii=False)
+    return AutoTokenizer.from_pretrained(dst)
+
+
+def variants_style(dst):
+    """Less common switches in one tokenizer: Lowercase, SmolLM2's Digits + ByteLevel with a prefix
+    space, ignore_merges, and added tokens with lstrip / rstrip / single_word / normalized."""
+    tok = Tokenizer(models.BPE(ignore_merges=True))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                                 pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=True)])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=500, special_tokens=["<|endoftext|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train(train_files(), trainer)
+    tok.add_special_tokens([AddedToken("<mask>", lstrip=True, special=True, normalized=False),
+                            AddedToken("[END]", rstrip=True, special=True, normalized=False)])
+    tok.add_tokens([AddedToken("hello", single_word=True, normalized=False),
+                    AddedToken("world", normalized=True)])
+    os.makedirs(dst, exist_ok=True)
+    tok.save(os.path.join(dst, "tokenizer.json"))
+    with open(os.path.join(dst, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "eos_token": "<|endoftext|>",
+                   "clean_up_tokenization_spaces": False}, f, indent=2)
     return AutoTokenizer.from_pretrained(dst)
 
 
@@ -274,10 +306,11 @@ def llama2c_golden():
 
 def main():
     dirs = {"gpt2": os.path.join(OUT, "gpt2"), "chatml": os.path.join(OUT, "chatml"),
-            "llama": os.path.join(OUT, "llama")}
+            "llama": os.path.join(OUT, "llama"), "variants": os.path.join(OUT, "variants")}
     golden(gpt2_style(dirs["gpt2"]), dirs["gpt2"])
     golden(chatml_style(dirs["chatml"]), dirs["chatml"])
     golden(llama_style(dirs["llama"]), dirs["llama"])
+    golden(variants_style(dirs["variants"]), dirs["variants"])
     chat_goldens({"chatml": dirs["chatml"], "llama": dirs["llama"]})
     llama2c_golden()
 

@@ -41,9 +41,19 @@ interface Normalizer {
       case "NFD" -> text -> java.text.Normalizer.normalize(text, Form.NFD);
       case "NFKC" -> text -> java.text.Normalizer.normalize(text, Form.NFKC);
       case "NFKD" -> text -> java.text.Normalizer.normalize(text, Form.NFKD);
-      case "Lowercase" -> text -> text.toLowerCase(Locale.ROOT);
+      case "Lowercase" -> Normalizer::lowercase;
       default -> throw spec.get("type").unsupported("normalizer", type, SUPPORTED);
     };
+  }
+
+  /**
+   * Each code point lowercased on its own, as {@code tokenizers} does: full mappings apply (İ becomes
+   * i + U+0307) but no context does (a final Σ becomes σ, not the ς that {@code String.toLowerCase} gives).
+   */
+  static String lowercase(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    text.codePoints().forEach(cp -> out.append(Character.toString(cp).toLowerCase(Locale.ROOT)));
+    return out.toString();
   }
 
   /** {@code Replace}: its {@code pattern} is {"String": literal} or {"Regex": pattern}; shared with the decoder of that name. */
