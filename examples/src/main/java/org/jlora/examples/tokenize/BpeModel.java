@@ -38,7 +38,7 @@ final class BpeModel {
 
   /**
    * @param merges pairs in rank order (rank 0 merges first); both halves and their concatenation must be in {@code vocab}
-   * @throws IllegalArgumentException naming the first merge whose tokens are not in the vocabulary
+   * @throws UnknownMergeToken for the first merge whose tokens are not in the vocabulary
    */
   BpeModel(Map<String, Integer> vocab, List<String[]> merges, String unkToken, boolean byteFallback,
       boolean fuseUnk, boolean ignoreMerges) {
@@ -51,8 +51,8 @@ final class BpeModel {
       Integer merged = vocab.get(pair[0] + pair[1]);
       String missing = left == null ? pair[0] : right == null ? pair[1] : merged == null ? pair[0] + pair[1] : null;
       if (missing != null) {
-        throw new IllegalArgumentException("merge " + rank + " [\"" + pair[0] + "\", \"" + pair[1]
-            + "\"] names the token \"" + missing + "\", which is not in the vocabulary");
+        throw new UnknownMergeToken(rank, "[\"" + pair[0] + "\", \"" + pair[1] + "\"] names the token \""
+            + missing + "\", which is not in the vocabulary");
       }
       this.merges.putIfAbsent(key(left, right), new int[] {rank, merged});
     }
@@ -155,6 +155,16 @@ final class BpeModel {
   private void offer(PriorityQueue<int[]> queue, int position, int left, int right) {
     int[] merge = merges.get(key(left, right));
     if (merge != null) queue.add(new int[] {merge[0], position, merge[1]});
+  }
+
+  /** A merge (by its rank, its position in the list) that names a token missing from the vocabulary. */
+  static final class UnknownMergeToken extends IllegalArgumentException {
+    final int rank;
+
+    UnknownMergeToken(int rank, String message) {
+      super(message);
+      this.rank = rank;
+    }
   }
 
   private static long key(int left, int right) {

@@ -102,8 +102,10 @@ public final class HfTokenizer implements Tokenizer {
     try {
       model = new BpeModel(vocab, merges, modelSpec.text("unk_token", null), modelSpec.bool("byte_fallback", false),
           modelSpec.bool("fuse_unk", false), modelSpec.bool("ignore_merges", false));
+    } catch (BpeModel.UnknownMergeToken e) {
+      throw modelSpec.get("merges").at(e.rank).fail(e.getMessage());
     } catch (IllegalArgumentException e) {
-      throw modelSpec.get("merges").fail(e.getMessage());
+      throw modelSpec.get("unk_token").fail(e.getMessage());
     }
 
     List<AddedTokens.AddedToken> added = new ArrayList<>();
@@ -161,8 +163,8 @@ public final class HfTokenizer implements Tokenizer {
     BpeModel model;
     try {
       model = new BpeModel(vocab, merges, null, false, false, false);
-    } catch (IllegalArgumentException e) {
-      throw new TokenizerFileException(mergesTxt, e.getMessage());
+    } catch (BpeModel.UnknownMergeToken e) {
+      throw new TokenizerFileException(mergesTxt, "merge " + (e.rank + 1) + " " + e.getMessage());
     }
     String eot = "<|endoftext|>";
     List<AddedTokens.AddedToken> added = new ArrayList<>();
