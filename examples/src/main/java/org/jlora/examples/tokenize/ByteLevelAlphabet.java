@@ -27,6 +27,11 @@ final class ByteLevelAlphabet {
 
   private ByteLevelAlphabet() {}
 
+  /** The character that byte {@code b} (0..255) stands for. */
+  static char charOf(int b) {
+    return CHAR_OF_BYTE[b];
+  }
+
   /** The UTF-8 bytes of {@code text}, each written as its stand-in character. */
   static String encode(String text) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
