@@ -20,6 +20,7 @@ Writes under examples/src/test/resources/tokenize/:
                    examples/src/test/resources/tokenize/llama2c
                (Llama2cTokenizerTest checks the committed conversion equals what the code writes)
   */golden.json  {"cases": [{"text", "ids", "ids_special", "decoded", "decoded_skip"}], ...}
+  llama-metaspace/  the same vocabulary in the older form: Metaspace pre-tokenizer and decoder
   variants/    Lowercase, Digits + ByteLevel(add_prefix_space), ignore_merges, added tokens with
                lstrip / rstrip / single_word / normalized: true
   chat_goldens.json  apply_chat_template(tokenize=False) for both templates
@@ -243,6 +244,22 @@ def llama_style(dst):
     return AutoTokenizer.from_pretrained(dst)
 
 
+def llama_metaspace_style(llama_dir, dst):
+    """The older Llama tokenizer.json form: no normalizer, a Metaspace pre-tokenizer and decoder."""
+    with open(os.path.join(llama_dir, "tokenizer.json")) as f:
+        spec = json.load(f)
+    spec["normalizer"] = None
+    spec["pre_tokenizer"] = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": True}
+    spec["decoder"] = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": True}
+    os.makedirs(dst, exist_ok=True)
+    with open(os.path.join(dst, "tokenizer.json"), "w") as f:
+        json.dump(spec, f, ensure_ascii=False)
+    with open(os.path.join(dst, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
+                   "unk_token": "<unk>", "clean_up_tokenization_spaces": False}, f, indent=2)
+    return AutoTokenizer.from_pretrained(dst)
+
+
 def golden(tok, dst):
     cases = []
     for s in CASES:
@@ -311,6 +328,8 @@ def main():
     golden(chatml_style(dirs["chatml"]), dirs["chatml"])
     golden(llama_style(dirs["llama"]), dirs["llama"])
     golden(variants_style(dirs["variants"]), dirs["variants"])
+    metaspace = os.path.join(OUT, "llama-metaspace")
+    golden(llama_metaspace_style(dirs["llama"], metaspace), metaspace)
     chat_goldens({"chatml": dirs["chatml"], "llama": dirs["llama"]})
     llama2c_golden()
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code tokenizers}/{@code transformers}: the same ids with and without special tokens, and the same
  * decoded text with and without them, for a GPT-2-style byte-level BPE (read from tokenizer.json and
  * from vocab.json + merges.txt), a SmolLM2/Qwen2-style one with ChatML tokens, and a Llama-style
- * SentencePiece BPE with byte fallback, and one with the rarer switches (Lowercase, Digits, a ByteLevel
+ * SentencePiece BPE with byte fallback (also in the older Metaspace form), and one with the rarer switches (Lowercase, Digits, a ByteLevel
  * prefix space, ignore_merges, added tokens with lstrip, rstrip, single_word and normalized).
  */
 class TokenizerGoldenTest {
@@ -39,6 +39,7 @@ class TokenizerGoldenTest {
         {"gpt2 vocab.json+merges.txt", "gpt2/vocab.json", "gpt2"},
         {"chatml", "chatml", "chatml"},
         {"llama", "llama", "llama"},
+        {"llama-metaspace", "llama-metaspace", "llama-metaspace"},
         {"variants", "variants", "variants"}}) {
       Tokenizer tokenizer = Tokenizers.load(resource(kind[1]));
       JsonNode golden = JSON.readTree(Files.readString(resource(kind[2] + "/golden.json")));
@@ -63,7 +64,7 @@ class TokenizerGoldenTest {
 
   @Test
   void vocabularySizesMatchHuggingFace() throws Exception {
-    for (String kind : List.of("gpt2", "chatml", "llama", "variants")) {
+    for (String kind : List.of("gpt2", "chatml", "llama", "llama-metaspace", "variants")) {
       JsonNode golden = JSON.readTree(Files.readString(resource(kind + "/golden.json")));
       assertEquals(golden.get("vocab_size").intValue(), Tokenizers.load(resource(kind)).vocabSize(), kind);
     }
