@@ -27,7 +27,7 @@ interface Decoder {
     String type = spec.type();
     return switch (type) {
       case "Sequence" -> {
-        JsonSpec items = spec.get("decoders");
+        JsonSpec items = spec.array("decoders");
         List<Decoder> steps = new ArrayList<>();
         for (int i = 0; i < items.node().size(); i++) steps.add(fromJson(items.at(i)));
         yield tokens -> {
@@ -104,16 +104,13 @@ interface Decoder {
     if (content.codePointCount(0, content.length()) != 1) throw spec.get("content").fail("expected one character");
     int start = spec.integer("start", 0);
     int stop = spec.integer("stop", 0);
+    int width = content.length();
     return tokens -> tokens.stream().map(token -> {
-      int from = 0;
-      while (from < start && token.startsWith(content, from * content.length())) from++;
-      int to = 0;
+      int begin = 0;
+      for (int n = 0; n < start && token.startsWith(content, begin); n++) begin += width;
       int end = token.length();
-      while (to < stop && end - content.length() >= from * content.length() && token.startsWith(content, end - content.length())) {
-        end -= content.length();
-        to++;
-      }
-      return token.substring(from * content.length(), end);
+      for (int n = 0; n < stop && end - width >= begin && token.startsWith(content, end - width); n++) end -= width;
+      return token.substring(begin, end);
     }).toList();
   }
 

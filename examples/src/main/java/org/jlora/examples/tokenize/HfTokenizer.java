@@ -6,7 +6,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +26,8 @@ import java.util.Set;
  * </ol>
  *
  * Decoding maps ids to token strings (added tokens by their content), drops special ones if asked,
- * and runs the {@link Decoder} chain. {@code tokenizer_config.json}, when present beside the file,
+ * and runs the {@link Decoder} chain. The file's {@code truncation} and {@code padding} are not
+ * applied, as transformers does not apply them unless a call asks for them. {@code tokenizer_config.json}, when present beside the file,
  * names the BOS/EOS tokens, says whether to add BOS/EOS when there is no post-processor
  * ({@code add_bos_token}), and whether to apply transformers' {@code clean_up_tokenization_spaces}.
  */
@@ -110,6 +110,7 @@ public final class HfTokenizer implements Tokenizer {
 
     List<AddedTokens.AddedToken> added = new ArrayList<>();
     JsonSpec addedSpec = root.get("added_tokens");
+    if (!addedSpec.isMissing()) addedSpec.requireArray();
     for (int i = 0; i < addedSpec.node().size(); i++) {
       JsonSpec t = addedSpec.at(i);
       int id = t.integer("id", -1);
@@ -180,8 +181,7 @@ public final class HfTokenizer implements Tokenizer {
   private static Map<String, Integer> readVocab(JsonSpec spec) throws TokenizerFileException {
     if (!spec.node().isObject()) throw spec.fail("expected an object of token -> id, found " + JsonSpec.describe(spec.node()));
     Map<String, Integer> vocab = new LinkedHashMap<>(spec.node().size() * 2);
-    for (var it = spec.node().fields(); it.hasNext(); ) {
-      var entry = it.next();
+    for (var entry : spec.node().properties()) {
       if (!entry.getValue().isInt() || entry.getValue().intValue() < 0) {
         throw spec.get(entry.getKey()).fail("expected a non-negative integer id, found " + entry.getValue());
       }
@@ -193,6 +193,7 @@ public final class HfTokenizer implements Tokenizer {
   /** Merges as "left right" strings (older files) or [left, right] arrays (tokens may hold spaces). */
   private static List<String[]> readMerges(JsonSpec spec) throws TokenizerFileException {
     List<String[]> merges = new ArrayList<>();
+    spec.requireArray();
     for (int i = 0; i < spec.node().size(); i++) {
       JsonSpec merge = spec.at(i);
       var node = merge.node();

@@ -44,6 +44,17 @@ record JsonSpec(Path file, String key, JsonNode node) {
     return new JsonSpec(file, key + "[" + i + "]", node.path(i));
   }
 
+  /** This node, which must be a JSON array (a missing one is an error too). */
+  JsonSpec requireArray() throws TokenizerFileException {
+    if (!node.isArray()) throw fail("expected a list, found " + describe(node));
+    return this;
+  }
+
+  /** The array child {@code name}; its absence is an error. */
+  JsonSpec array(String name) throws TokenizerFileException {
+    return get(name).requireArray();
+  }
+
   /** Absent or JSON null. */
   boolean isMissing() {
     return node.isMissingNode() || node.isNull();

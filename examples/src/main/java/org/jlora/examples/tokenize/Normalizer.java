@@ -24,7 +24,7 @@ interface Normalizer {
     String type = spec.type();
     return switch (type) {
       case "Sequence" -> {
-        JsonSpec items = spec.get("normalizers");
+        JsonSpec items = spec.array("normalizers");
         List<Normalizer> steps = new ArrayList<>();
         for (int i = 0; i < items.node().size(); i++) steps.add(fromJson(items.at(i)));
         yield text -> {

@@ -22,7 +22,7 @@ record PostProcessor(int[] before, int[] after) {
       case "ByteLevel" -> NONE;
       case "TemplateProcessing" -> template(spec);
       case "Sequence" -> {
-        JsonSpec items = spec.get("processors");
+        JsonSpec items = spec.array("processors");
         List<Integer> before = new ArrayList<>();
         List<Integer> after = new ArrayList<>();
         for (int i = 0; i < items.node().size(); i++) {
@@ -42,7 +42,7 @@ record PostProcessor(int[] before, int[] after) {
 
   /** {@code single}: SpecialToken items around exactly one {@code Sequence: {"id": "A"}}. */
   private static PostProcessor template(JsonSpec spec) throws TokenizerFileException {
-    JsonSpec single = spec.get("single");
+    JsonSpec single = spec.array("single");
     JsonSpec specials = spec.get("special_tokens");
     List<Integer> before = new ArrayList<>();
     List<Integer> after = new ArrayList<>();

@@ -31,7 +31,7 @@ interface PreTokenizer {
     String type = spec.type();
     return switch (type) {
       case "Sequence" -> {
-        JsonSpec items = spec.get("pretokenizers");
+        JsonSpec items = spec.array("pretokenizers");
         List<PreTokenizer> steps = new ArrayList<>();
         for (int i = 0; i < items.node().size(); i++) steps.add(fromJson(items.at(i)));
         yield sequence(steps);
