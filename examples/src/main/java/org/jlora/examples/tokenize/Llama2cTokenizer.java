@@ -13,11 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jlora.lora.io.AtomicFiles;
 
 /**
@@ -30,8 +33,12 @@ import org.jlora.lora.io.AtomicFiles;
  *
  * <p>Encoding: a dummy-prefix space before non-empty text, each code point looked up (its UTF-8
  * bytes as byte pieces, id = byte + 3, when it is not a piece), then, while any adjacent pair
- * concatenates to a piece, merge the pair whose piece scores highest (the leftmost on ties). The
- * rescan is O(n²) per text, as in run.c; these are short prompts and training lines.
+ * concatenates to a piece, merge the pair whose piece scores highest (the leftmost on ties).
+ *
+ * <p>run.c rescans all pairs after each merge, O(n²) for n characters: hours for a book-length
+ * training text. This class keeps the candidate pairs in a priority queue ordered as run.c chooses
+ * (highest score, then leftmost), so it makes the same merges in the same order in O(n log n); the
+ * test compares it with a literal transcription of run.c's loop.
  */
 public final class Llama2cTokenizer implements Tokenizer {
   static final int UNK = 0;
@@ -42,6 +49,8 @@ public final class Llama2cTokenizer implements Tokenizer {
   private final String[] pieces;
   private final float[] scores;
   private final Map<String, Integer> idOfPiece = new HashMap<>();
+  /** (left id, right id) packed in a long -> the id of their concatenation, or -1. */
+  private final Map<Long, Integer> mergeCache = new ConcurrentHashMap<>();
 
   private Llama2cTokenizer(String[] pieces, float[] scores) {
     this.pieces = pieces;
@@ -90,36 +99,75 @@ public final class Llama2cTokenizer implements Tokenizer {
 
   @Override
   public int[] encode(String text, boolean addSpecialTokens) {
-    List<Integer> ids = new ArrayList<>();
-    if (!text.isEmpty()) {
-      ids.add(idOfPiece.get(" ")); // the dummy prefix: " Once" is a piece, "Once" at the start is not
-      for (int i = 0; i < text.length(); ) {
-        int cp = text.codePointAt(i);
-        String ch = text.substring(i, i + Character.charCount(cp));
-        i += ch.length();
-        Integer id = idOfPiece.get(ch);
-        if (id != null) ids.add(id);
-        else for (byte b : ch.getBytes(StandardCharsets.UTF_8)) ids.add((b & 0xFF) + BYTE_OFFSET);
-      }
+    int[] symbols = initialSymbols(text);
+    int n = symbols.length;
+    // The symbols still alive form a linked list; candidate merges wait in a queue, best first.
+    int[] prev = new int[n];
+    int[] next = new int[n];
+    boolean[] alive = new boolean[n];
+    for (int s = 0; s < n; s++) {
+      prev[s] = s - 1;
+      next[s] = s + 1 < n ? s + 1 : -1;
+      alive[s] = true;
     }
-    while (true) {
-      float bestScore = -1e10f;
-      int bestId = -1;
-      int bestIndex = -1;
-      for (int i = 0; i + 1 < ids.size(); i++) {
-        Integer merged = idOfPiece.get(pieces[ids.get(i)] + pieces[ids.get(i + 1)]);
-        if (merged != null && scores[merged] > bestScore) {
-          bestScore = scores[merged];
-          bestId = merged;
-          bestIndex = i;
-        }
-      }
-      if (bestIndex < 0) break;
-      ids.set(bestIndex, bestId);
-      ids.remove(bestIndex + 1);
+    // Entries {position of the left symbol, merged id}: the highest-scoring piece first, then the leftmost.
+    PriorityQueue<int[]> queue = new PriorityQueue<>((a, b) -> scores[a[1]] != scores[b[1]]
+        ? Float.compare(scores[b[1]], scores[a[1]]) : Integer.compare(a[0], b[0]));
+    for (int s = 0; s + 1 < n; s++) offer(queue, s, symbols[s], symbols[s + 1]);
+    while (!queue.isEmpty()) {
+      int[] top = queue.poll();
+      int pos = top[0];
+      if (!alive[pos] || next[pos] < 0 || mergedId(symbols[pos], symbols[next[pos]]) != top[1]) continue; // stale
+      int right = next[pos];
+      symbols[pos] = top[1];
+      alive[right] = false;
+      next[pos] = next[right];
+      if (next[pos] >= 0) prev[next[pos]] = pos;
+      if (prev[pos] >= 0) offer(queue, prev[pos], symbols[prev[pos]], symbols[pos]);
+      if (next[pos] >= 0) offer(queue, pos, symbols[pos], symbols[next[pos]]);
     }
-    if (addSpecialTokens) ids.addFirst(BOS);
-    return ids.stream().mapToInt(Integer::intValue).toArray();
+    int count = addSpecialTokens ? 1 : 0;
+    for (int s = 0; s < n; s++) if (alive[s]) count++;
+    int[] ids = new int[count];
+    int o = 0;
+    if (addSpecialTokens) ids[o++] = BOS;
+    for (int s = 0; s < n; s++) if (alive[s]) ids[o++] = symbols[s];
+    return ids;
+  }
+
+  /**
+   * run.c's starting point: the dummy-prefix space (for non-empty text), then one id per code point,
+   * or the code point's UTF-8 bytes as byte pieces when it is not a piece.
+   */
+  int[] initialSymbols(String text) {
+    if (text.isEmpty()) return new int[0];
+    int[] ids = new int[1 + 4 * text.length()];
+    int n = 0;
+    ids[n++] = idOfPiece.get(" "); // " Once" is a piece; "Once" at the start of the text is not
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      String ch = text.substring(i, i + Character.charCount(cp));
+      i += ch.length();
+      Integer id = idOfPiece.get(ch);
+      if (id != null) ids[n++] = id;
+      else for (byte b : ch.getBytes(StandardCharsets.UTF_8)) ids[n++] = (b & 0xFF) + BYTE_OFFSET;
+    }
+    return Arrays.copyOf(ids, n);
+  }
+
+  /** The id of the piece spelled by {@code left}'s and {@code right}'s pieces together, or -1. */
+  int mergedId(int left, int right) {
+    long key = ((long) left << 32) | right;
+    Integer cached = mergeCache.get(key);
+    if (cached != null) return cached;
+    int merged = idOfPiece.getOrDefault(pieces[left] + pieces[right], -1);
+    mergeCache.put(key, merged);
+    return merged;
+  }
+
+  private void offer(PriorityQueue<int[]> queue, int position, int left, int right) {
+    int merged = mergedId(left, right);
+    if (merged >= 0) queue.add(new int[] {position, merged});
   }
 
   /** As run.c: byte pieces become their byte, and a piece's leading space is dropped right after BOS. */

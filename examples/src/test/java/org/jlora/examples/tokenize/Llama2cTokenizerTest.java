@@ -54,6 +54,46 @@ class Llama2cTokenizerTest {
     assertEquals(" time", tokenizer.token(378));
   }
 
+  /** run.c's encode loop, transcribed: rescan every pair, merge the best (leftmost on ties), repeat. */
+  static int[] runC(Llama2cTokenizer t, String text) {
+    java.util.List<Integer> ids = new java.util.ArrayList<>();
+    for (int id : t.initialSymbols(text)) ids.add(id);
+    while (true) {
+      float bestScore = -1e10f;
+      int bestId = -1;
+      int bestIndex = -1;
+      for (int i = 0; i + 1 < ids.size(); i++) {
+        int merged = t.mergedId(ids.get(i), ids.get(i + 1));
+        if (merged >= 0 && t.score(merged) > bestScore) {
+          bestScore = t.score(merged);
+          bestId = merged;
+          bestIndex = i;
+        }
+      }
+      if (bestIndex < 0) break;
+      ids.set(bestIndex, bestId);
+      ids.remove(bestIndex + 1);
+    }
+    return ids.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @Test
+  void theQueueMergesExactlyAsRunCsRescanningLoop() throws Exception {
+    java.util.Random random = new java.util.Random(7);
+    String alphabet = "  etaoinshrdlucmwfgypbvk.,!'\n\u00e9\u4e2d";
+    for (int n = 0; n < 2000; n++) {
+      StringBuilder s = new StringBuilder();
+      int length = random.nextInt(60);
+      for (int i = 0; i < length; i++) s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      assertArrayEquals(runC(tokenizer, s.toString()), tokenizer.encode(s.toString(), false), s.toString());
+    }
+    Path text = Path.of("..", "..", "shared", "data", "devils-dictionary.txt");
+    if (Files.isRegularFile(text)) {
+      String chunk = Files.readString(text).substring(10_000, 14_000);
+      assertArrayEquals(runC(tokenizer, chunk), tokenizer.encode(chunk, false));
+    }
+  }
+
   @Test
   void emptyTextHasNoDummyPrefix() {
     assertArrayEquals(new int[0], tokenizer.encode("", false));
