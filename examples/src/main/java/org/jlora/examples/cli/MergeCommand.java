@@ -14,9 +14,10 @@ import picocli.CommandLine.Option;
  * directory (safetensors, config.json, tokenizer files) or a llama2.c .bin that llama2.c's run.c reads.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Merge an adapter into its base model and save the result.",
+    description = {"Merge an adapter into its base model and save the result (without --adapter: convert the model).",
         "  jlora merge --model stories260K.bin --adapter my-adapter --out merged.bin",
-        "  jlora merge --model SmolLM2-135M --adapter my-adapter --out SmolLM2-135M-merged"})
+        "  jlora merge --model SmolLM2-135M --adapter my-adapter --out SmolLM2-135M-merged",
+        "  jlora merge --model stories260K.bin --out stories260K-hf      (a llama2.c model as a Hugging Face directory)"})
 public final class MergeCommand implements Runnable {
   @Option(names = "--model", required = true,
       description = "the base model: a Hugging Face directory, a llama2.c .bin, or a jlora checkpoint")
@@ -25,7 +26,7 @@ public final class MergeCommand implements Runnable {
   @Option(names = "--tokenizer", description = "tokenizer file or directory, if not the one found with the model")
   Path tokenizer;
 
-  @Option(names = "--adapter", required = true, description = "the PEFT adapter directory to merge")
+  @Option(names = "--adapter", description = "the PEFT adapter directory to merge (none: only convert the model)")
   Path adapter;
 
   @Option(names = "--out", required = true, description = "where to write: a name ending in .bin writes a llama2.c"
@@ -52,7 +53,8 @@ public final class MergeCommand implements Runnable {
     if (output.json()) {
       System.out.println(OutputOptions.line(java.util.Map.of("saved", out.toString(), "format", format.name().toLowerCase())));
     } else {
-      System.out.println("merged " + adapter + " into " + model + " -> " + out + " (" + what + ")");
+      System.out.println((adapter != null ? "merged " + adapter + " into " + model : "converted " + model) + " -> " + out
+          + " (" + what + ")");
     }
   }
 }
