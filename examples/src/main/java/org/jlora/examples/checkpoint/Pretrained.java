@@ -130,8 +130,23 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
    * {@code out} in {@code as}, with tokenizer files, as a whole and never over a user's files.
    */
   public void save(LanguageModel merged, Path out, Format as) throws IOException {
+    save(merged, out, as, false);
+  }
+
+  /**
+   * {@link #save(LanguageModel, Path, Format)}; a llama2.c file carries no mark of who wrote it, so
+   * an existing file at {@code out} is replaced only with {@code replaceFile} (the user's --force).
+   */
+  public void save(LanguageModel merged, Path out, Format as, boolean replaceFile) throws IOException {
     switch (as) {
       case LLAMA2C -> {
+        if (Files.isDirectory(out)) {
+          throw new IllegalArgumentException(out + " is a directory; a llama2.c checkpoint is one file: give a new file name");
+        }
+        if (Files.exists(out) && !replaceFile) {
+          throw new IllegalArgumentException(out + " exists; jlora cannot tell whether it wrote it, so it will not"
+              + " replace it: give a new name, or --force to replace it");
+        }
         if (!(merged instanceof Llama llama)) {
           throw new IllegalArgumentException("--out " + out + ": a llama2.c .bin holds Llama models only, not "
               + merged.architecture() + "; give a directory name to write a Hugging Face directory");

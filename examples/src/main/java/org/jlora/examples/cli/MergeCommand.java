@@ -33,6 +33,10 @@ public final class MergeCommand implements Runnable {
       + " checkpoint, anything else a Hugging Face directory (a jlora checkpoint for the toy model)")
   Path out;
 
+  @Option(names = "--force", description = "replace an existing .bin file at --out (directories are replaced only"
+      + " when jlora wrote them, never with files of yours)")
+  boolean force;
+
   @Mixin OutputOptions output;
 
   @Override
@@ -41,7 +45,7 @@ public final class MergeCommand implements Runnable {
     Pretrained p = merged.pretrained();
     Pretrained.Format format = p.formatFor(out);
     try {
-      p.save(merged.model(), out, format);
+      p.save(merged.model(), out, format, force);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -129,7 +129,7 @@ public final class FinetuneDemo {
     lm.mergeAndUnload();
     double mergedVsUnmerged = maxRelDiff(unmerged, lastLogits(forLora.model(), base, o));
     Path merged = o.workDir().resolve(mergedName(o));
-    forLora.save(forLora.model(), merged, forLora.formatFor(merged));
+    forLora.save(forLora.model(), merged, forLora.formatFor(merged), true);   // the demo's own output, in its work dir
 
     // full fine-tuning: every weight trains, from the same base, on the same batches
     Pretrained forFull = Pretrained.load(o.model(), o.tokenizer());
