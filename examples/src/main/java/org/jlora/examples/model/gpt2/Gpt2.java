@@ -12,6 +12,7 @@ import org.jlora.autograd.F;
 import org.jlora.autograd.Variable;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.FiniteWeights;
 import org.jlora.examples.model.KvCache;
 import org.jlora.examples.model.LanguageModel;
 import org.jlora.lora.io.AtomicFiles;
@@ -86,8 +87,10 @@ public final class Gpt2 extends LanguageModel {
     }
     JsonNode json = new ObjectMapper().readTree(Files.readString(configFile));
     Gpt2 model = new Gpt2(Gpt2Config.fromHfConfig(json, configFile.toString()), 0L);
+    Map<String, Tensor> state = SafeTensors.readAll(weights);
+    FiniteWeights.require(state, weights.toString());
     try {
-      model.loadHfStateDict(SafeTensors.readAll(weights));
+      model.loadHfStateDict(state);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(weights + " does not fit " + CONFIG + ": " + e.getMessage(), e);
     }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.FiniteWeights;
 import org.jlora.lora.io.AtomicFiles;
 import org.jlora.lora.io.SafeTensors;
 
@@ -42,6 +43,7 @@ public final class HfLlama {
     LlamaConfig cfg = readConfig(dir);
     Llama model = new Llama(cfg, 0);
     Map<String, Tensor> state = readWeights(dir);
+    FiniteWeights.require(state, dir.toString());
     if (cfg.tieEmbeddings()) {
       state.remove("lm_head.weight");   // some tied checkpoints store the shared table twice
     }
