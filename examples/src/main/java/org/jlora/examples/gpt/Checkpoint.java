@@ -50,8 +50,9 @@ public final class Checkpoint {
     AtomicDirectories.checkReplaceable(dir, dir.toAbsolutePath().normalize(), WHAT, FILES);
   }
 
-  /** Whether {@code dir} holds a checkpoint's weights. */
-  public static boolean exists(Path dir) {
+  /** Whether {@code dir} holds a checkpoint's weights (after putting back one a killed save had set aside). */
+  public static boolean exists(Path dir) throws IOException {
+    AtomicDirectories.recover(dir);
     return Files.isRegularFile(dir.resolve(MODEL));
   }
 
@@ -85,6 +86,7 @@ public final class Checkpoint {
 
   /** Loads config, weights and tokenizer; errors name the directory and what is wrong or missing. */
   public static Loaded load(Path dir) throws IOException {
+    AtomicDirectories.recover(dir);   // a save killed between its two renames left the old checkpoint aside
     if (!Files.isDirectory(dir)) {
       throw new NoSuchFileException(dir.toString(), null, "no checkpoint directory here; make one with `jlora pretrain "
           + "--out " + dir + "`");

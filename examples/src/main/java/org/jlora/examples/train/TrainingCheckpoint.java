@@ -49,8 +49,9 @@ public final class TrainingCheckpoint {
 
   private TrainingCheckpoint() {}
 
-  /** Whether {@code dir} holds a training checkpoint (its trainer state and trainable weights). */
-  public static boolean exists(Path dir) {
+  /** Whether {@code dir} holds a training checkpoint (after putting back one a killed save had set aside). */
+  public static boolean exists(Path dir) throws IOException {
+    AtomicDirectories.recover(dir);
     return Files.isRegularFile(dir.resolve(TrainerState.FILE)) && Files.isRegularFile(dir.resolve(TRAINABLE));
   }
 
@@ -96,6 +97,7 @@ public final class TrainingCheckpoint {
    */
   public static void resume(Path dir, LanguageModel model, Trainer trainer, JsonNode run) throws IOException {
     checkSameModel(model, trainer);
+    AtomicDirectories.recover(dir);
     if (!Files.isDirectory(dir)) {
       throw new NoSuchFileException(dir.toString(), null, "no training checkpoint here; start a new run, or give the "
           + "directory a run saved with periodic checkpoints");

@@ -175,6 +175,26 @@ class TrainingCheckpointTest {
   }
 
   @Test
+  void aCheckpointSetAsideByASaveKilledBetweenItsRenamesIsFoundAgain(@TempDir Path dir) throws Exception {
+    Path ckpt = dir.resolve("ckpt");
+    LanguageModel m = loraLlama(2, "q_proj");
+    Trainer t = trainer(m, config(STEPS));
+    t.run(2);
+    TrainingCheckpoint.save(ckpt, m, t);
+    Files.move(ckpt, dir.resolve(".ckpt.5eed.jlora-old"));   // what a kill between the renames leaves
+    Files.createDirectories(dir.resolve(".ckpt.f00d.jlora-tmp"));
+    LanguageModel again = loraLlama(2, "q_proj");
+    Trainer resumed = trainer(again, config(STEPS));
+    TrainingCheckpoint.resume(ckpt, again, resumed);
+    assertEquals(2, resumed.stepsDone());
+
+    Path base = dir.resolve("base");
+    Checkpoint.save(base, new Gpt(TrainerSafetyTest.NANO, 1L), Tasks.tokenizer(), null);
+    Files.move(base, dir.resolve(".base.5eed.jlora-old"));
+    Checkpoint.load(base);
+  }
+
+  @Test
   void theSmallGptsCheckpointCleansTemporariesOfEarlierVersionsButNotAUsersDirectory(@TempDir Path dir) throws Exception {
     Gpt gpt = new Gpt(TrainerSafetyTest.NANO, 1L);
     Path legacy = Files.createDirectories(dir.resolve("base.tmp-123456"));
