@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.jlora.examples.gpt.Checkpoint;
 import org.jlora.examples.gpt.Gpt;
@@ -92,7 +90,7 @@ public final class PretrainCommand implements Runnable {
         trainer.progress("pretrain", output.mode()).onStep(TrainOptions.jsonLines(output))
             .checkpointing(dest, saveEvery, Duration.ofMillis((long) (saveMinutes * 60_000)),
                 (dir, t) -> Checkpoint.save(dir, gpt, data.tokenizer(), t))
-            .stopOn(stop::requested).resumeCommand(resumeCommand(dest));
+            .stopOn(stop::requested).resumeCommand(ResumeCommand.of(spec, dest));
         TrainResult r = trainer.run();
         if (r.interrupted()) return;   // saved, and the trainer said how to resume
         Checkpoint.save(dest, gpt, data.tokenizer(), trainer);
@@ -120,26 +118,6 @@ public final class PretrainCommand implements Runnable {
           + "; resume with the same --data or --task");
     }
     return loaded.model();
-  }
-
-  /** The command line of this run with {@code --resume DIR} instead of any --resume given, quoted for a shell. */
-  String resumeCommand(Path dir) {
-    List<String> args = new ArrayList<>(List.of("jlora", "pretrain"));
-    List<String> original = spec.commandLine().getParseResult().originalArgs();
-    for (int i = original.indexOf(spec.name()) + 1; i < original.size(); i++) {   // what follows "pretrain"
-      String a = original.get(i);
-      if (a.startsWith("--resume=")) continue;
-      if (a.equals("--resume")) {
-        if (i + 1 < original.size() && !original.get(i + 1).startsWith("-")) i++;   // its DIR
-        continue;
-      }
-      args.add(a);
-    }
-    args.add("--resume");
-    args.add(dir.toString());
-    StringBuilder s = new StringBuilder();
-    for (String a : args) s.append(s.isEmpty() ? "" : " ").append(a.matches("[\\w./=:,@%+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
-    return s.toString();
   }
 
   private static boolean sameDirectory(Path a, Path b) {

@@ -99,8 +99,8 @@ public final class Trainer {
    */
   public Trainer(LanguageModel model, TrainConfig cfg, BatchSource train, BatchSource validation) {
     if (cfg.contextLength() > model.contextLength()) {
-      throw new IllegalArgumentException("Trainer: context length " + cfg.contextLength() + " exceeds the model's "
-          + model.contextLength() + "; pass a shorter context");
+      throw new IllegalArgumentException("a context of " + cfg.contextLength() + " tokens exceeds the model's context "
+          + "length " + model.contextLength() + "; pass a shorter --context");
     }
     this.model = model;
     this.cfg = cfg;
@@ -116,7 +116,7 @@ public final class Trainer {
       boolean embedding = embeddings.contains(p) || isEmbeddingName(e.getKey());
       (p.value().rank() >= 2 && !embedding ? decay : noDecay).add(p);
     }
-    if (trainable.isEmpty()) throw new IllegalArgumentException("Trainer: the model has no trainable parameter");
+    if (trainable.isEmpty()) throw new IllegalArgumentException("the model has no trainable parameter: nothing to train");
     this.optimizer = new AdamW(List.of(new ParamGroup(decay, cfg.lr(), cfg.weightDecay()),
         new ParamGroup(noDecay, cfg.lr(), 0f)), BETA1, BETA2, ADAM_EPS);
     this.schedule = LrSchedule.warmupCosine(cfg.warmup(), cfg.steps(), cfg.minLr());
