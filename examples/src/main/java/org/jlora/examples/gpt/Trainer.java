@@ -263,7 +263,10 @@ public final class Trainer {
         listener.accept(new StepReport(step, loss, val, lr, ms));
         progress.step(step, String.format("loss %.3f | %.1fk tok/s", loss, cfg.tokensPerStep() / ms));
         String warning = lossWatch.observe(step, loss, lr);
-        if (warning != null) message(warning);
+        if (warning != null) {
+          if (mode == Progress.Mode.BAR) System.err.println();   // below the bar, not on it
+          messages.accept(warning);
+        }
         boolean stopping = step < end && stopRequested.getAsBoolean();
         if (checkpointing != null && (stopping || checkpointing.due(step, cfg.steps(), System.nanoTime()))) {
           saveCheckpoint();
@@ -283,7 +286,7 @@ public final class Trainer {
   private void saveCheckpoint() {
     if (deviceStep != null) {
       if (!deviceSaveNoticed) {
-        message("no checkpoints on the way: the device step keeps the optimizer moments on the device");
+        messages.accept("no checkpoints on the way: the device step keeps the optimizer moments on the device");
         deviceSaveNoticed = true;
       }
       return;
@@ -294,18 +297,13 @@ public final class Trainer {
   /** Where the run stopped, where it is saved, and the command that resumes it. */
   private void announceStop() {
     if (checkpointing != null && checkpointing.savedStep() == step) {
-      message("stopped after step " + step + " of " + cfg.steps() + "; saved a checkpoint in " + checkpointing.dir());
-      if (resumeCommand != null) message("resume with: " + resumeCommand);
+      messages.accept("stopped after step " + step + " of " + cfg.steps() + "; saved a checkpoint in "
+          + checkpointing.dir());
+      if (resumeCommand != null) messages.accept("resume with: " + resumeCommand);
     } else {
-      message("stopped after step " + step + " of " + cfg.steps() + "; nothing was saved"
+      messages.accept("stopped after step " + step + " of " + cfg.steps() + "; nothing was saved"
           + (checkpointing == null ? " (no checkpoint directory was set)" : ""));
     }
-  }
-
-  /** A warning or notice, on its own line (below a progress bar). */
-  private void message(String line) {
-    if (mode == Progress.Mode.BAR) System.err.println();
-    messages.accept(line);
   }
 
   /**
@@ -319,8 +317,9 @@ public final class Trainer {
       Batch b = train.next(batchRng(cfg.seed(), step, 0), cfg.batchSize(), cfg.contextLength());
       deviceAhead = true;
       double loss = deviceStep.step(b.inputs(), b.targets(), lr);
-      // the device has applied this update already; stop here, and checkpoints refuse non-finite weights
-      if (!Double.isFinite(loss)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss);
+      // the device step updates in the same pass, so only the loss can be checked, after the fact;
+      // checkpoints and adapters refuse the non-finite weights that may result
+      if (!Double.isFinite(loss)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, true);
       return loss;
     }
     schedule.apply(optimizer, step);
@@ -330,7 +329,7 @@ public final class Trainer {
       Batch b = train.next(batchRng(cfg.seed(), step, m), cfg.batchSize(), cfg.contextLength());
       Variable loss = model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize());
       double value = loss.value().item();
-      if (!Double.isFinite(value)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, value);
+      if (!Double.isFinite(value)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, value, false);
       total += value;
       if (probeHeap && m == cfg.gradAccum() - 1) peakHeapBytes = Math.max(peakHeapBytes, LiveHeap.bytes());
       (cfg.gradAccum() == 1 ? loss : F.scale(loss, 1f / cfg.gradAccum())).backward();

@@ -17,10 +17,15 @@ public final class NonFiniteTrainingException extends ArithmeticException {
     this.lr = lr;
   }
 
-  /** The loss of step {@code step} (1-based) of {@code total} came out as {@code loss}. */
-  public static NonFiniteTrainingException loss(int step, int total, float lr, double loss) {
+  /**
+   * The loss of step {@code step} (1-based) of {@code total} came out as {@code loss};
+   * {@code updateApplied} when a device step has already applied that step's update.
+   */
+  public static NonFiniteTrainingException loss(int step, int total, float lr, double loss, boolean updateApplied) {
+    String weights = updateApplied ? "; the device step has applied its update, nothing non-finite will be saved"
+        : unchanged(step);
     return new NonFiniteTrainingException(where(step, total) + "the loss is " + loss + " (learning rate " + lr + ")"
-        + unchanged(step) + "\n" + advice(lr) + "; a batch whose targets are all ignored gives a NaN loss)", step, lr);
+        + weights + "\n" + advice(lr) + "; a batch whose targets are all ignored gives a NaN loss)", step, lr);
   }
 
   /** The gradient of parameter {@code name} holds {@code value} at flat index {@code index}. */
