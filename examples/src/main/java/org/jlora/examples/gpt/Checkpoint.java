@@ -79,7 +79,7 @@ public final class Checkpoint {
       tokenizer.save(tmp.resolve(TOKENIZER));
       if (trainer != null) {
         SafeTensors.write(tmp.resolve(OPTIMIZER), trainer.optimizer().stateDict(model.namedParameters()));
-        TrainerState.of(trainer, null).write(tmp);
+        TrainerState.of(trainer, null, null).write(tmp);   // every weight is saved: nothing frozen to check
       }
     });
   }
@@ -116,7 +116,7 @@ public final class Checkpoint {
    */
   public static void resume(Path dir, Trainer trainer) throws IOException {
     TrainerState state = TrainerState.read(dir);
-    state.checkMatches(trainer, null, dir);
+    state.checkMatches(trainer, null, null, dir);
     Path optimizer = dir.resolve(OPTIMIZER);
     if (!Files.isRegularFile(optimizer)) {
       throw new NoSuchFileException(optimizer.toString(), null, "the checkpoint has no optimizer state; it cannot be "

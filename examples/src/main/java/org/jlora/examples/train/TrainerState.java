@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.jlora.autograd.Parameter;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.Trainer;
@@ -23,8 +24,9 @@ import org.jlora.lora.io.AtomicFiles;
  * {@code trainer.json}: where a run stands, beside the weights and optimizer moments of a resumable
  * checkpoint. It holds the steps done, the run's {@link TrainConfig} (a resume must use the same
  * one, or it would not retrace the uninterrupted run), the loss curves, the training time so far,
- * the architecture, and optional {@code run} settings the caller adds (a LoRA config, the base
- * model's path) that must also match.
+ * the architecture, a fingerprint of the frozen weights (for LoRA: the base model, which is not
+ * saved, so resuming on another base is refused), and optional {@code run} settings the caller
+ * adds (a LoRA config, the base model's path) that must also match.
  *
  * <pre>
  *   {"step": 400, "train_config": {...}, "architecture": "gpt", "train_seconds": 12.5,
@@ -32,16 +34,37 @@ import org.jlora.lora.io.AtomicFiles;
  * </pre>
  */
 public record TrainerState(int step, TrainConfig config, String architecture, double trainSeconds,
-                           double[][] trainCurve, double[][] valCurve, JsonNode run) {
+                           double[][] trainCurve, double[][] valCurve, String frozenWeights, JsonNode run) {
   public static final String FILE = "trainer.json";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Where {@code trainer} stands now; {@code run} may be null. */
-  public static TrainerState of(Trainer trainer, JsonNode run) {
+  /** Where {@code trainer} stands now; {@code frozenWeights} ({@link #fingerprint}) and {@code run} may be null. */
+  public static TrainerState of(Trainer trainer, String frozenWeights, JsonNode run) {
     Map<String, double[][]> curves = trainer.curves();
     return new TrainerState(trainer.stepsDone(), trainer.config(), trainer.model().architecture(),
-        trainer.trainSeconds(), curves.get("train"), curves.get("val"), run);
+        trainer.trainSeconds(), curves.get("train"), curves.get("val"), frozenWeights, run);
+  }
+
+  /**
+   * A 64-bit fingerprint (hex) of the names, shapes and exact values of the model's parameters that
+   * do not train: equal for the same base weights, different (but for a 2^-64 chance) otherwise.
+   */
+  public static String fingerprint(Map<String, Parameter> all, Map<String, Parameter> trainable) {
+    long h = 0x9E3779B97F4A7C15L;
+    for (Map.Entry<String, Parameter> e : all.entrySet()) {
+      if (trainable.containsKey(e.getKey())) continue;
+      h = mix(h, e.getKey().hashCode());
+      Tensor t = e.getValue().value();
+      for (int d : t.shape()) h = mix(h, d);
+      float[] data = t.data();
+      for (int i = t.offset(), end = t.offset() + t.size(); i < end; i++) h = mix(h, Float.floatToRawIntBits(data[i]));
+    }
+    return Long.toHexString(h);
+  }
+
+  private static long mix(long h, int v) {
+    return (h ^ v) * 0x100000001B3L + (h >>> 29);
   }
 
   /** Writes {@code dir/trainer.json} (atomically). */
@@ -53,6 +76,7 @@ public record TrainerState(int step, TrainConfig config, String architecture, do
     o.put("train_seconds", trainSeconds);
     o.set("train_curve", curveJson(trainCurve));
     o.set("val_curve", curveJson(valCurve));
+    if (frozenWeights != null) o.put("frozen_weights", frozenWeights);
     if (run != null) o.set("run", run);
     AtomicFiles.writeString(dir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
   }
@@ -84,17 +108,23 @@ public record TrainerState(int step, TrainConfig config, String architecture, do
     }
     JsonNode arch = o.get("architecture");
     JsonNode seconds = o.get("train_seconds");
+    JsonNode frozen = o.get("frozen_weights");
     return new TrainerState(step.asInt(), config, arch == null ? null : arch.asText(),
         seconds == null ? 0 : seconds.asDouble(), curve(o.get("train_curve"), file), curve(o.get("val_curve"), file),
-        o.get("run"));
+        frozen == null ? null : frozen.asText(), o.get("run"));
   }
 
   /**
-   * Refuses to resume {@code trainer} (with the caller's {@code run} settings) from this state when
-   * anything that shapes the run differs; the message lists what differs.
+   * Refuses to resume {@code trainer} (with the caller's {@code run} settings and the fingerprint of
+   * its frozen weights, or null) from this state when anything that shapes the run differs; the
+   * message lists what differs.
    */
-  public void checkMatches(Trainer trainer, JsonNode run, Path dir) {
+  public void checkMatches(Trainer trainer, String frozenWeights, JsonNode run, Path dir) {
     Path file = dir.resolve(FILE);
+    if (this.frozenWeights != null && frozenWeights != null && !this.frozenWeights.equals(frozenWeights)) {
+      throw new IllegalArgumentException(file + ": the frozen (base) weights differ from those this checkpoint was "
+          + "trained on; resume on the same base model");
+    }
     if (architecture != null && !architecture.equals(trainer.model().architecture())) {
       throw new IllegalArgumentException(file + ": this checkpoint trained a " + architecture + " model, not a "
           + trainer.model().architecture() + "; resume it with the model it was made with");

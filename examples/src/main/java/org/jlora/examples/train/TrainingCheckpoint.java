@@ -25,7 +25,7 @@ import org.jlora.lora.io.SafeTensors;
  * changes: the parameters that train ({@code trainable.safetensors}, by name: a LoRA adapter's A
  * and B, or every weight in full fine-tuning), AdamW's moments ({@code optimizer.safetensors}) and
  * where the run stands ({@code trainer.json}, a {@link TrainerState}). The frozen weights are the
- * base model's, loaded again on resume.
+ * base model's, loaded again on resume; their fingerprint, saved, makes sure they are the same.
  *
  * <pre>{@code
  * TrainingCheckpoint.save(dir, model, trainer);      // after some steps
@@ -78,7 +78,7 @@ public final class TrainingCheckpoint {
           + "check the data");
     }
     Map<String, Tensor> moments = trainer.optimizer().stateDict(trainer.trainableParameters());
-    TrainerState state = TrainerState.of(trainer, run);
+    TrainerState state = TrainerState.of(trainer, frozenFingerprint(trainer), run);
     AtomicDirectories.replace(dir, WHAT, FILES, tmp -> {
       SafeTensors.write(tmp.resolve(TRAINABLE), weights, Map.of("format", "pt"));
       SafeTensors.write(tmp.resolve(OPTIMIZER), moments);
@@ -103,7 +103,7 @@ public final class TrainingCheckpoint {
           + "directory a run saved with periodic checkpoints");
     }
     TrainerState state = TrainerState.read(dir);
-    state.checkMatches(trainer, run, dir);
+    state.checkMatches(trainer, frozenFingerprint(trainer), run, dir);
     Path weightsFile = require(dir.resolve(TRAINABLE));
     Path momentsFile = require(dir.resolve(OPTIMIZER));
     Map<String, Tensor> saved = SafeTensors.readAll(weightsFile);
@@ -115,6 +115,11 @@ public final class TrainingCheckpoint {
     for (Map.Entry<String, Parameter> e : trainer.trainableParameters().entrySet()) {
       e.getValue().value().copyFrom(saved.get(e.getKey()));
     }
+  }
+
+  /** The frozen weights' fingerprint: they are not saved, so a resume must find the very same ones. */
+  private static String frozenFingerprint(Trainer trainer) {
+    return TrainerState.fingerprint(trainer.model().namedParameters(), trainer.trainableParameters());
   }
 
   /** The trainable parameters' current values, by name. */

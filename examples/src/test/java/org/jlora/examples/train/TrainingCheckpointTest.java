@@ -126,6 +126,12 @@ class TrainingCheckpointTest {
         other, trainer(other, config(STEPS)), JsonNodeFactory.instance.objectNode().put("base", "other")));
     assertTrue(base.getMessage().contains("base \"tiny-llama\" (now \"other\")"), base.getMessage());
 
+    LanguageModel otherBase = loraLlama(4, "q_proj", "v_proj");
+    otherBase.namedParameters().get("model.norm.weight").value().set(0, 1.5f);
+    IllegalArgumentException frozen = assertThrows(IllegalArgumentException.class,
+        () -> TrainingCheckpoint.resume(ckpt, otherBase, trainer(otherBase, config(STEPS)), run));
+    assertTrue(frozen.getMessage().contains("the frozen (base) weights differ"), frozen.getMessage());
+
     LanguageModel rank2 = loraLlama(2, "q_proj", "v_proj");
     IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
         () -> TrainingCheckpoint.resume(ckpt, rank2, trainer(rank2, config(STEPS)), run));
