@@ -24,8 +24,7 @@ public final class Lora {
       Module m = e.getValue();
       if (m instanceof LoraLayer layer) {
         for (LoraAdapter ad : layer.lora().adapters().values()) {
-          ad.a().setRequiresGrad(true);
-          ad.b().setRequiresGrad(true);
+          ad.parameters().forEach(p -> p.setRequiresGrad(true));
         }
         if (bias == Bias.LORA_ONLY && layer.baseBias() != null) layer.baseBias().setRequiresGrad(true);
       }
@@ -45,6 +44,7 @@ public final class Lora {
         for (LoraAdapter ad : layer.lora().adapters().values()) {
           out.put(prefix + LoraState.aName(ad.name()), ad.a().value());
           out.put(prefix + LoraState.bName(ad.name()), ad.b().value());
+          if (ad.isDora()) out.put(prefix + LoraLinear.DORA_MAGNITUDE + "." + ad.name(), ad.magnitude().value());
         }
         if (bias == Bias.LORA_ONLY && layer.baseBias() != null) out.put(prefix + "bias", layer.baseBias().value());
       }

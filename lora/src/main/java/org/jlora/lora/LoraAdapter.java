@@ -1,5 +1,6 @@
 package org.jlora.lora;
 
+import java.util.List;
 import org.jlora.autograd.Parameter;
 import org.jlora.engine.Rng;
 
@@ -10,17 +11,31 @@ import org.jlora.engine.Rng;
  *
  * @param dropout    probability for loralib's {@code lora_dropout} on the adapter's input (0 = none)
  * @param dropoutRng the stream dropout masks are drawn from (reproducible for a seed)
+ * @param magnitude  DoRA's magnitude per output feature ({@link Dora}), or null for plain LoRA
  */
 public record LoraAdapter(String name, int r, float alpha, float scaling, float dropout,
-                          Parameter a, Parameter b, Rng dropoutRng) {
+                          Parameter a, Parameter b, Rng dropoutRng, Parameter magnitude) {
 
-  /** The parameters A and B, in that order. */
-  public java.util.List<Parameter> parameters() {
-    return java.util.List.of(a, b);
+  /** A plain (non-DoRA) adapter. */
+  public LoraAdapter(String name, int r, float alpha, float scaling, float dropout, Parameter a, Parameter b,
+                     Rng dropoutRng) {
+    this(name, r, alpha, scaling, dropout, a, b, dropoutRng, null);
   }
 
-  /** Trainable parameter count of this adapter: |A| + |B|. */
+  /** Whether this is a DoRA adapter. */
+  public boolean isDora() {
+    return magnitude != null;
+  }
+
+  /** The trainable parameters: A, B and, for DoRA, the magnitude. */
+  public List<Parameter> parameters() {
+    return magnitude == null ? List.of(a, b) : List.of(a, b, magnitude);
+  }
+
+  /** Trainable parameter count of this adapter: |A| + |B| (+ |m|). */
   public long parameterCount() {
-    return (long) a.value().size() + b.value().size();
+    long n = 0;
+    for (Parameter p : parameters()) n += p.value().size();
+    return n;
   }
 }

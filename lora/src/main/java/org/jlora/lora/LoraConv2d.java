@@ -60,6 +60,13 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
     return new LoraConv2d(base, Form.FACTORIZED, mergeWeights);
   }
 
+  /** loralib's A [r·k, in·k] has no PEFT equivalent: say so, so no one mistakes it for PEFT's conv. */
+  @Override
+  public java.util.Map<String, String> peftMetadata(String path) {
+    return form == Form.LORALIB
+        ? java.util.Map.of(PeftAdapters.CONV_FORM_KEY + path, "loralib (not loadable by PEFT)") : java.util.Map.of();
+  }
+
   /** Which factorisation this layer's adapters use. */
   public Form form() {
     return form;
@@ -71,6 +78,7 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
 
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
+    spec.requireNotDora("LoraConv2d");
     int r = spec.r();
     int in = inChannels(), out = outChannels(), g = groups(), kh = kernelH(), kw = kernelW();
     Parameter a;

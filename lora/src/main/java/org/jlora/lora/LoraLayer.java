@@ -96,6 +96,14 @@ public interface LoraLayer {
     copyChecked(bySuffix.get("lora_B.weight"), ad.b().value(), keyPrefix + "lora_B.weight");
   }
 
+  /**
+   * Entries this layer adds to the safetensors metadata when saved at {@code path} (what PEFT's
+   * format cannot say, e.g. MergedLinear's mask); none by default.
+   */
+  default Map<String, String> peftMetadata(String path) {
+    return Map.of();
+  }
+
   /** The rank PEFT sees for this adapter (MergedLinear exports a wider one). */
   default int peftRank(LoraAdapter ad) {
     return ad.r();

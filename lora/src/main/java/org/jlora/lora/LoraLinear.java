@@ -21,7 +21,7 @@ import org.jlora.engine.Tensor;
  * cost {@code 2·N·r·(in + out)} flops against the base's {@code 2·N·in·out}. With
  * {@code fanInFanOut} the base weight is stored {@code [in, out]} (GPT-2's Conv1D layout) and
  * {@code y = x·W + b}. Parameter names: {@code weight}, {@code bias}, {@code lora_A.<adapter>},
- * {@code lora_B.<adapter>}.
+ * {@code lora_B.<adapter>}, and for a DoRA adapter ({@link Dora}) {@code lora_magnitude_vector.<adapter>}.
  */
 public class LoraLinear extends Linear implements LoraLayer {
   private final LoraState lora;
@@ -35,7 +35,8 @@ public class LoraLinear extends Linear implements LoraLayer {
   public LoraLinear(Parameter weight, Parameter bias, boolean fanInFanOut, boolean mergeWeights) {
     super(weight, bias, fanInFanOut);
     this.lora = new LoraState(registerModule("lora_A", new AdapterParams()).get(),
-        registerModule("lora_B", new AdapterParams()).get(), mergeWeights);
+        registerModule("lora_B", new AdapterParams()).get(),
+        registerModule("lora_magnitude_vector", new AdapterParams()).get(), mergeWeights);
   }
 
   /** loralib's constructor: a fresh base layer (PyTorch init) with one adapter "default" of rank r (r = 0: none). */
@@ -71,9 +72,14 @@ public class LoraLinear extends Linear implements LoraLayer {
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
     // A: [r, in] (fan-in = in), B: [out, r] (fan-in = r)
-    LoraAdapter a = new LoraAdapter(spec.name(), spec.r(), spec.alpha(), spec.scaling(), spec.dropout(),
-        LoraInit.downA(spec, inFeatures(), spec.r(), inFeatures()), LoraInit.upB(spec, spec.r(), outFeatures(), spec.r()),
-        spec.rng().split());
+    Parameter down = LoraInit.downA(spec, inFeatures(), spec.r(), inFeatures());
+    Parameter up = LoraInit.upB(spec, spec.r(), outFeatures(), spec.r());
+    LoraAdapter plain = new LoraAdapter(spec.name(), spec.r(), spec.alpha(), spec.scaling(), spec.dropout(),
+        down, up, spec.rng().split());
+    LoraAdapter a = spec.dora()
+        ? new LoraAdapter(plain.name(), plain.r(), plain.alpha(), plain.scaling(), plain.dropout(), down, up,
+            plain.dropoutRng(), Dora.initialMagnitude(weight().value(), loraDelta(plain), fanInFanOut()))
+        : plain;
     lora.add(a);
     return a;
   }
@@ -83,7 +89,32 @@ public class LoraLinear extends Linear implements LoraLayer {
     // x: [..., in] -> base: [..., out]
     Variable y = super.forward(x);
     LoraAdapter ad = lora.forwardAdapter();
-    return ad == null ? y : addLowRank(x, y, ad, ad.b(), isTraining());
+    if (ad == null) return y;
+    return ad.isDora() ? addDora(x, y, ad) : addLowRank(x, y, ad, ad.b(), isTraining());
+  }
+
+  /**
+   * DoRA's forward ({@link Dora#addDora}). x·Wᵀ without the bias is {@code y - b} when the adapter
+   * sees the same input as the base layer, and is recomputed on the dropped-out input otherwise (PEFT does both).
+   */
+  private Variable addDora(Variable x, Variable y, LoraAdapter ad) {
+    int[] outShape = y.shape();
+    int in = inFeatures();
+    int out = outFeatures();
+    boolean dropping = ad.dropout() > 0 && isTraining();
+    Variable x2 = F.reshape(x, -1, in);
+    Variable xd = F.dropout(x2, ad.dropout(), ad.dropoutRng(), isTraining());
+    Variable y2 = F.reshape(y, -1, out);
+    Variable baseNoBias;
+    if (dropping) {
+      baseNoBias = F.matmul(xd, false, weight(), !fanInFanOut());
+    } else {
+      baseNoBias = bias() == null ? y2 : F.sub(y2, bias());
+    }
+    Variable lowRank = F.scale(F.matmul(F.matmul(xd, false, ad.a(), true), false, ad.b(), true), ad.scaling());
+    // the norm is detached: a plain tensor, recomputed from the current A and B at every forward
+    Tensor norm = Dora.weightNorm(weight().value(), loraDelta(ad), fanInFanOut());
+    return F.reshape(Dora.addDora(y2, baseNoBias, lowRank, ad.magnitude(), norm), outShape);
   }
 
   /**
@@ -102,14 +133,40 @@ public class LoraLinear extends Linear implements LoraLayer {
     return F.reshape(F.addmm(F.reshape(y, -1, out), h, false, b, true), outShape);
   }
 
+  /**
+   * The change merging {@code ad} makes to W: {@code scaling · B·A}, or for DoRA
+   * {@code (m/‖W + s·B·A‖) ⊙ (W + s·B·A) - W} (which needs W unmerged, as when merging).
+   */
   @Override
   public Tensor deltaWeight(LoraAdapter ad) {
-    // ΔW = scaling · B·A: [out, r]·[r, in] -> [out, in]; stored [in, out] with fanInFanOut: Aᵀ·Bᵀ
+    Tensor lowRank = loraDelta(ad);
+    return ad.isDora() ? Dora.mergeDelta(weight().value(), lowRank, ad.magnitude().value(), fanInFanOut()) : lowRank;
+  }
+
+  /** {@code scaling · B·A}: [out, r]·[r, in] -> [out, in]; stored [in, out] with fanInFanOut: Aᵀ·Bᵀ. */
+  private Tensor loraDelta(LoraAdapter ad) {
     Tensor d = fanInFanOut()
         ? MatMul.matmul(ad.a().value(), true, ad.b().value(), true)
         : MatMul.matmul(ad.b().value(), false, ad.a().value(), false);
     return LoraTensors.scaleInPlace(d, ad.scaling());
   }
+
+  /** PEFT's names, plus {@code lora_magnitude_vector} ([out]) for a DoRA adapter. */
+  @Override
+  public java.util.Map<String, Tensor> exportPeft(LoraAdapter ad) {
+    java.util.Map<String, Tensor> out = LoraLayer.super.exportPeft(ad);
+    if (ad.isDora()) out.put(DORA_MAGNITUDE, ad.magnitude().value());
+    return out;
+  }
+
+  @Override
+  public void importPeft(LoraAdapter ad, java.util.Map<String, Tensor> bySuffix, String keyPrefix) {
+    LoraLayer.super.importPeft(ad, bySuffix, keyPrefix);
+    if (ad.isDora()) LoraLayer.copyChecked(bySuffix.get(DORA_MAGNITUDE), ad.magnitude().value(), keyPrefix + DORA_MAGNITUDE);
+  }
+
+  /** PEFT's key suffix for DoRA's magnitude ({@code base_model.model.<path>.lora_magnitude_vector}). */
+  static final String DORA_MAGNITUDE = "lora_magnitude_vector";
 
   @Override
   public Module toBaseLayer() {

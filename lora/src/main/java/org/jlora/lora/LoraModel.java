@@ -7,8 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jlora.autograd.Parameter;
-import org.jlora.autograd.nn.Conv2d;
-import org.jlora.autograd.nn.Embedding;
 import org.jlora.autograd.nn.Linear;
 import org.jlora.autograd.nn.Module;
 import org.jlora.engine.Rng;
@@ -55,6 +53,7 @@ public final class LoraModel {
       String name = e.getKey();
       // a LoRA layer's own lora_A / lora_B holders are not targets (a regex like ".*fc.*" reaches them)
       if (name.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(name)) continue;
+      LayerKinds.requireDoraSupport(name, e.getValue(), cfg);
       matches.add(new Match(name, e.getValue().getClass().getSimpleName(), loraTypeFor(name, e.getValue(), cfg),
           cfg.rankFor(name), cfg.alphaFor(name)));
     }
@@ -62,15 +61,14 @@ public final class LoraModel {
     if (cfg.targetModules() != null) {
       // every listed target must adapt something: a typo among correct names would otherwise go unnoticed
       for (String target : cfg.targetModules()) {
-        if (matches.stream().noneMatch(m -> m.module().equals(target) || m.module().endsWith("." + target))) {
+        if (matches.stream().noneMatch(m -> ModuleMatcher.suffixMatches(m.module(), target))) {
           throw new IllegalArgumentException("target_modules entry '" + target + "' matched no module (the others did)."
               + " Adaptable modules (closest first): " + String.join(", ", suggestions(model, target)));
         }
       }
     }
     for (String keep : cfg.modulesToSave()) {
-      boolean found = model.namedModules().keySet().stream()
-          .anyMatch(n -> n.equals(keep) || n.endsWith("." + keep));
+      boolean found = model.namedModules().keySet().stream().anyMatch(n -> ModuleMatcher.suffixMatches(n, keep));
       if (!found) {
         throw new IllegalArgumentException("modules_to_save '" + keep + "' matches no module; modules are: "
             + String.join(", ", suggestions(model, keep)));
@@ -125,15 +123,10 @@ public final class LoraModel {
     for (LoraLayer l : loraLayers().values()) {
       for (LoraAdapter ad : l.lora().adapters().values()) {
         boolean on = ad.name().equals(adapter);
-        ad.a().setRequiresGrad(on);
-        ad.b().setRequiresGrad(on);
+        ad.parameters().forEach(p -> p.setRequiresGrad(on));
       }
     }
-    for (String keep : cfg.modulesToSave()) {
-      model.namedModules().forEach((n, mod) -> {
-        if (n.equals(keep) || n.endsWith("." + keep)) mod.parameters().forEach(p -> p.setRequiresGrad(true));
-      });
-    }
+    modulesToSaveParameters(model, cfg).values().forEach(p -> p.setRequiresGrad(true));
   }
 
   /**
@@ -169,8 +162,22 @@ public final class LoraModel {
     return cfg.toBuilder().targetModules(new ArrayList<>(names)).build();
   }
 
+  /**
+   * The parameters of cfg's modules_to_save modules (and of everything inside them), by full
+   * name: they train in full and are saved with the adapter.
+   */
+  static Map<String, Parameter> modulesToSaveParameters(Module model, LoraConfig cfg) {
+    Map<String, Parameter> out = new LinkedHashMap<>();
+    if (cfg.modulesToSave().isEmpty()) return out;
+    model.namedParameters().forEach((n, p) -> {
+      int dot = n.lastIndexOf('.');
+      if (dot >= 0 && cfg.matcher().isInsideModuleToSave(n.substring(0, dot))) out.put(n, p);
+    });
+    return out;
+  }
+
   private LoraLayer replace(String name, Module current, LoraConfig cfg) {
-    Module replacement = wrap(name, current, cfg);
+    Module replacement = (Module) LayerKinds.of(name, current).wrap(current, cfg);
     replacement.train(current.isTraining());   // a model in eval() stays in eval()
     int dot = name.lastIndexOf('.');
     Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
@@ -178,28 +185,9 @@ public final class LoraModel {
     return (LoraLayer) replacement;
   }
 
-  private static Module wrap(String name, Module m, LoraConfig cfg) {
-    if (m instanceof Linear lin) {
-      if (cfg.enableLora() != null) {
-        boolean[] mask = new boolean[cfg.enableLora().size()];
-        for (int i = 0; i < mask.length; i++) mask[i] = cfg.enableLora().get(i);
-        return MergedLinear.wrap(lin, mask, lin.fanInFanOut(), cfg.mergeWeights());
-      }
-      return LoraLinear.wrap(lin, lin.fanInFanOut(), cfg.mergeWeights());
-    }
-    if (m instanceof Embedding emb) return LoraEmbedding.wrap(emb, cfg.mergeWeights());
-    if (m instanceof Conv2d conv) return LoraConv2d.factorized(conv, cfg.mergeWeights());
-    throw new IllegalArgumentException("target '" + name + "' is a " + m.getClass().getSimpleName()
-        + "; LoRA adapts Linear, Embedding and Conv2d modules");
-  }
-
   private static String loraTypeFor(String name, Module m, LoraConfig cfg) {
     if (m instanceof LoraLayer) return m.getClass().getSimpleName() + " (+adapter)";
-    if (m instanceof Linear) return cfg.enableLora() != null ? "MergedLinear" + cfg.enableLora() : "LoraLinear";
-    if (m instanceof Embedding) return "LoraEmbedding";
-    if (m instanceof Conv2d) return "LoraConv2d";
-    throw new IllegalArgumentException("target '" + name + "' is a " + m.getClass().getSimpleName()
-        + "; LoRA adapts Linear, Embedding and Conv2d modules");
+    return LayerKinds.of(name, m).loraType(cfg);
   }
 
   private static IllegalArgumentException noMatch(Module model, LoraConfig cfg) {
@@ -213,7 +201,7 @@ public final class LoraModel {
   private static List<String> suggestions(Module model, String probe) {
     List<String> names = new ArrayList<>();
     model.namedModules().forEach((n, m) -> {
-      if (!n.isEmpty() && (m instanceof Linear || m instanceof Embedding || m instanceof Conv2d)) names.add(n);
+      if (!n.isEmpty() && LayerKinds.adaptable(m)) names.add(n);
     });
     names.sort(Comparator.comparingInt((String n) -> distance(n.substring(n.lastIndexOf('.') + 1), probe))
         .thenComparing(Comparator.naturalOrder()));

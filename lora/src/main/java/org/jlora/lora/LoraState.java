@@ -28,11 +28,14 @@ public final class LoraState {
   private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
   private final AdapterParams aParams;
   private final AdapterParams bParams;
+  private final AdapterParams magnitudeParams;
   private final boolean mergeWeights;
   private String active;
   private boolean enabled = true;
   private MergeState mergeState = MergeState.UNMERGED;
   private String mergedAdapter;
+  /** What merging added to W when it cannot be recomputed afterwards (DoRA's depends on the unmerged W). */
+  private Tensor mergedDelta;
 
   /**
    * @param aParams      the layer's {@code lora_A} child, holding A per adapter name
@@ -40,8 +43,17 @@ public final class LoraState {
    * @param mergeWeights loralib's merge_weights: eval() merges, train() unmerges
    */
   public LoraState(AdapterParams aParams, AdapterParams bParams, boolean mergeWeights) {
+    this(aParams, bParams, null, mergeWeights);
+  }
+
+  /**
+   * @param magnitudeParams the layer's {@code lora_magnitude_vector} child, holding DoRA's magnitude
+   *                        per adapter name (null for layers without DoRA)
+   */
+  public LoraState(AdapterParams aParams, AdapterParams bParams, AdapterParams magnitudeParams, boolean mergeWeights) {
     this.aParams = aParams;
     this.bParams = bParams;
+    this.magnitudeParams = magnitudeParams;
     this.mergeWeights = mergeWeights;
   }
 
@@ -59,15 +71,20 @@ public final class LoraState {
     if (adapters.containsKey(adapter.name())) {
       throw new IllegalArgumentException("adapter '" + adapter.name() + "' already exists on this layer");
     }
+    if (adapter.isDora() && magnitudeParams == null) {
+      throw new IllegalArgumentException("adapter '" + adapter.name() + "' is a DoRA adapter; this layer has no magnitudes");
+    }
     adapters.put(adapter.name(), adapter);
     aParams.put(adapter.name(), adapter.a());
     bParams.put(adapter.name(), adapter.b());
+    if (adapter.isDora()) magnitudeParams.put(adapter.name(), adapter.magnitude());
     if (active == null) active = adapter.name();
   }
 
   void delete(String name, LoraLayer layer) {
     require(name);
     if (mergeState == MergeState.MERGED && name.equals(mergedAdapter)) unmerge(layer);
+    if (adapters.get(name).isDora()) magnitudeParams.remove(name);
     adapters.remove(name);
     aParams.remove(name);
     bParams.remove(name);
@@ -145,7 +162,10 @@ public final class LoraState {
   /** Folds the active adapter's ΔW into the base weight: {@code W += ΔW}. No-op if already merged. */
   void merge(LoraLayer layer) {
     if (mergeState == MergeState.MERGED || active == null || !enabled) return;
-    addDelta(layer, adapters.get(active), 1f);
+    LoraAdapter ad = adapters.get(active);
+    Tensor delta = layer.deltaWeight(ad);
+    addDelta(layer, ad, delta, 1f);
+    mergedDelta = ad.isDora() ? delta : null;
     mergedAdapter = active;
     mergeState = MergeState.MERGED;
   }
@@ -153,14 +173,15 @@ public final class LoraState {
   /** Takes the merged ΔW back out: {@code W -= ΔW}. No-op if not merged. */
   void unmerge(LoraLayer layer) {
     if (mergeState == MergeState.UNMERGED) return;
-    addDelta(layer, adapters.get(mergedAdapter), -1f);
+    LoraAdapter ad = adapters.get(mergedAdapter);
+    addDelta(layer, ad, mergedDelta != null ? mergedDelta : layer.deltaWeight(ad), -1f);
+    mergedDelta = null;
     mergedAdapter = null;
     mergeState = MergeState.UNMERGED;
   }
 
-  private static void addDelta(LoraLayer layer, LoraAdapter adapter, float sign) {
-    Tensor w = layer.baseWeight().value();
-    Tensor delta = layer.deltaWeight(adapter);   // same layout as W, already scaled
+  private static void addDelta(LoraLayer layer, LoraAdapter adapter, Tensor delta, float sign) {
+    Tensor w = layer.baseWeight().value();   // delta: same layout as W, already scaled
     if (delta.size() != w.size()) {
       throw new IllegalStateException("ΔW of adapter '" + adapter.name() + "' has " + delta.size()
           + " values, the base weight " + w.size());

@@ -73,6 +73,12 @@ public class MergedLinear extends Linear implements LoraLayer {
   @Override public Parameter baseWeight() { return weight(); }
   @Override public Parameter baseBias() { return bias(); }
 
+  /** The mask, so that jlora can load the PEFT export back into this form. */
+  @Override
+  public java.util.Map<String, String> peftMetadata(String path) {
+    return java.util.Map.of(PeftAdapters.MASK_KEY + path, Arrays.toString(enableLora));
+  }
+
   /** A copy of the mask. */
   public boolean[] enableLora() {
     return enableLora.clone();
@@ -85,6 +91,7 @@ public class MergedLinear extends Linear implements LoraLayer {
 
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
+    spec.requireNotDora("MergedLinear");
     int r = spec.r();
     LoraAdapter a = new LoraAdapter(spec.name(), r, spec.alpha(), spec.scaling(), spec.dropout(),
         LoraInit.downA(spec, in, r * nOn, in), LoraInit.upB(spec, r, outPer * nOn, r), spec.rng().split());

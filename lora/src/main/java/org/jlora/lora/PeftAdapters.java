@@ -72,11 +72,7 @@ public final class PeftAdapters {
         alphas.put(path, cfg.useRslora()
             ? (float) (ad.alpha() * Math.sqrt((double) peftRank / ad.r())) : ad.alpha() * peftRank / ad.r());
       }
-      if (layer instanceof MergedLinear ml) metadata.put(MASK_KEY + path, Arrays.toString(ml.enableLora()));
-      if (layer instanceof LoraConv2d conv && conv.form() == LoraConv2d.Form.LORALIB) {
-        // loralib's A [r·k, in·k] has no PEFT equivalent: say so, so no one mistakes it for PEFT's conv
-        metadata.put(CONV_FORM_KEY + path, "loralib (not loadable by PEFT)");
-      }
+      metadata.putAll(layer.peftMetadata(path));
       if (cfg.bias() == Bias.LORA_ONLY && layer.baseBias() != null) {
         tensors.put(PREFIX + path + ".bias", layer.baseBias().value());
       }
@@ -84,10 +80,10 @@ public final class PeftAdapters {
     cfg.rankPattern().forEach(ranks::putIfAbsent);
     cfg.alphaPattern().forEach(alphas::putIfAbsent);
     if (cfg.bias() == Bias.ALL) Lora.ownBiases(model).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
-    modulesToSave(model, cfg).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
+    LoraModel.modulesToSaveParameters(model, cfg).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
     if (tensors.isEmpty()) throw new IllegalStateException("adapter '" + adapter + "' has no tensors to save");
     tensors.forEach(PeftAdapters::requireFinite);
-    String json = cfg.toPeftJson(cfg.r(), cfg.loraAlpha(), ranks, alphas);
+    String json = PeftConfigCodec.write(cfg, cfg.r(), cfg.loraAlpha(), ranks, alphas);
     // the directory is written as a whole: a reader never sees new weights with an old config
     AtomicDirectories.replace(dir, "adapter directory", OWN_FILES, fresh -> {
       SafeTensors.write(fresh.resolve(WEIGHTS_FILE), tensors, metadata);
@@ -110,25 +106,11 @@ public final class PeftAdapters {
     }
   }
 
-  /** Parameters of modules_to_save modules, by full name. */
-  private static Map<String, Parameter> modulesToSave(Module model, LoraConfig cfg) {
-    Map<String, Parameter> out = new LinkedHashMap<>();
-    for (String keep : cfg.modulesToSave()) {
-      model.namedParameters().forEach((n, p) -> {
-        int dot = n.lastIndexOf('.');
-        String owner = dot < 0 ? "" : n.substring(0, dot);
-        if (owner.equals(keep) || owner.endsWith("." + keep) || owner.startsWith(keep + ".") || owner.contains("." + keep + ".")) {
-          out.put(n, p);
-        }
-      });
-    }
-    return out;
-  }
-
   /** An adapter with the same name and shapes whose A and B are copies (a target for dry imports). */
   private static LoraAdapter scratchCopy(LoraAdapter ad) {
     return new LoraAdapter(ad.name(), ad.r(), ad.alpha(), ad.scaling(), ad.dropout(),
-        new Parameter(ad.a().value().copy()), new Parameter(ad.b().value().copy()), ad.dropoutRng());
+        new Parameter(ad.a().value().copy()), new Parameter(ad.b().value().copy()), ad.dropoutRng(),
+        ad.isDora() ? new Parameter(ad.magnitude().value().copy()) : null);
   }
 
   /** Reads the config of an adapter directory (with enable_lora restored from the weights' metadata). */

@@ -1,0 +1,144 @@
+"""Writes PEFT 0.21 oracles for jlora's LoRA variants under lora/src/test/resources/peft-variants/.
+
+Run by hand from the repository root (no network; the model is a small torch module built here):
+    /usr/bin/python3 examples/src/test/python/make_peft_variant_goldens.py
+Made with torch 2.13, peft 0.21, safetensors 0.8, float32 on the CPU, seeded: reruns give the same files.
+
+The model ("TinyStack", mirrored in lora's tests by TinyStack.java), x: [3, 8] -> [3, 4]:
+    model.layers.{0,1,2}.q, .v, .mlp.fc   Linear(8, 8) with bias
+    head                                   Linear(8, 4) with bias
+    h = x; for each layer: h = h + v(tanh(q(h))); h = h + mlp.fc(h); return head(h)
+
+What it writes:
+  base.safetensors        the model's weights by their module names
+  targeting.json          for several target_modules / exclude_modules / layers_to_transform /
+                          layers_pattern configs, the modules PEFT adapts (sorted)
+  dora/                   PeftModel.save_pretrained of a DoRA adapter (use_dora, r 2, alpha 4, on q, v, fc),
+                          trained 5 SGD steps so that lora_B != 0 and the magnitude differs from ||W + sBA||
+  dora.json               {"x" [3,8], "loss_weights" [3,4], "base_out", "dora_out", "merged_out" [3,4],
+                          "grads": {parameter name (PEFT's, in memory): gradient of sum(out * loss_weights)}}
+"""
+import json
+import os
+import shutil
+
+import peft
+import safetensors
+import torch
+from peft import LoraConfig, PeftModel, get_peft_model
+from safetensors.torch import save_file
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.normpath(os.path.join(HERE, "..", "..", "..", "..", "lora", "src", "test", "resources", "peft-variants"))
+VERSIONS = {"torch": torch.__version__, "peft": peft.__version__, "safetensors": safetensors.__version__}
+
+
+class Layer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q = nn.Linear(8, 8)
+        self.v = nn.Linear(8, 8)
+        self.mlp = nn.Module()
+        self.mlp.fc = nn.Linear(8, 8)
+
+    def forward(self, h):
+        h = h + self.v(torch.tanh(self.q(h)))
+        return h + self.mlp.fc(h)
+
+
+class TinyStack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.model = nn.Module()
+        self.model.layers = nn.ModuleList([Layer() for _ in range(3)])
+        self.head = nn.Linear(8, 4)
+
+    def forward(self, x):
+        h = x
+        for layer in self.model.layers:
+            h = layer(h)
+        return self.head(h)
+
+
+def tiny_stack():
+    torch.manual_seed(0)
+    m = TinyStack()
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for _, p in m.named_parameters():
+            p.copy_(0.3 * torch.randn(p.shape, generator=g))
+    return m
+
+
+def floats(t):
+    return json.loads(json.dumps(t.detach().tolist()), parse_float=lambda s: float("%.9g" % float(s)))
+
+
+def write_json(name, obj):
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump(obj, f, separators=(",", ":"))
+        f.write("\n")
+
+
+TARGETING = [
+    {"target_modules": ["q", "v"], "exclude_modules": ["model.layers.1.q"]},
+    {"target_modules": ["q", "v", "fc"], "exclude_modules": ".*\\.0\\..*"},
+    {"target_modules": ["q", "fc"], "layers_to_transform": [0, 2]},
+    {"target_modules": ["q"], "layers_to_transform": 1, "layers_pattern": "layers"},
+    {"target_modules": ["fc", "head"], "layers_to_transform": [1], "layers_pattern": ["blocks", "layers"]},
+    {"target_modules": ["model.layers.2.v", "q"], "layers_to_transform": [0]},
+]
+
+
+def targeting():
+    cases = []
+    for cfg in TARGETING:
+        pm = get_peft_model(tiny_stack(), LoraConfig(r=2, **cfg))
+        adapted = sorted(n[len("base_model.model."):] for n, m in pm.named_modules()
+                         if hasattr(m, "lora_A") and n.startswith("base_model.model."))
+        cases.append({"config": cfg, "adapted": adapted})
+    write_json("targeting.json", {"versions": VERSIONS, "cases": cases})
+
+
+def dora():
+    torch.manual_seed(2)
+    base = tiny_stack()
+    x = torch.randn(3, 8, generator=torch.Generator().manual_seed(3))
+    w = torch.randn(3, 4, generator=torch.Generator().manual_seed(4))
+    base_out = base(x)
+    cfg = LoraConfig(r=2, lora_alpha=4, target_modules=["q", "v", "fc"], use_dora=True)
+    pm = get_peft_model(tiny_stack(), cfg)
+    opt = torch.optim.SGD([p for p in pm.parameters() if p.requires_grad], lr=0.1)
+    for step in range(5):
+        opt.zero_grad()
+        target = torch.randn(3, 4, generator=torch.Generator().manual_seed(10 + step))
+        ((pm(x) - target) ** 2).mean().backward()
+        opt.step()
+    opt.zero_grad()
+    out = pm(x)
+    (out * w).sum().backward()
+    grads = {n[len("base_model.model."):]: floats(p.grad) for n, p in pm.named_parameters() if p.requires_grad}
+    shutil.rmtree(os.path.join(OUT, "dora"), ignore_errors=True)
+    pm.save_pretrained(os.path.join(OUT, "dora"))
+    os.remove(os.path.join(OUT, "dora", "README.md"))
+    pm.eval()
+    with torch.no_grad():
+        dora_out = pm(x)
+        merged_out = pm.merge_and_unload()(x)
+    write_json("dora.json", {"versions": VERSIONS, "x": floats(x), "loss_weights": floats(w),
+                             "base_out": floats(base_out), "dora_out": floats(dora_out),
+                             "merged_out": floats(merged_out), "grads": grads})
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in tiny_stack().state_dict().items()}, os.path.join(OUT, "base.safetensors"))
+    targeting()
+    dora()
+    for name in sorted(os.listdir(OUT)):
+        print(name)
+
+
+if __name__ == "__main__":
+    main()
