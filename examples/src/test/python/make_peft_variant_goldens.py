@@ -17,6 +17,8 @@ What it writes:
                           trained 5 SGD steps so that lora_B != 0 and the magnitude differs from ||W + sBA||
   dora.json               {"x" [3,8], "loss_weights" [3,4], "base_out", "dora_out", "merged_out" [3,4],
                           "grads": {parameter name (PEFT's, in memory): gradient of sum(out * loss_weights)}}
+  jlora-dora.json         the other direction: PEFT's outputs ("peft_out") on dora.json's x with jlora-dora/,
+                          a DoRA adapter jlora wrote (DoraTest, -Djlora.writeDoraGolden=true; commit it first)
 """
 import json
 import os
@@ -131,11 +133,27 @@ def dora():
                              "merged_out": floats(merged_out), "grads": grads})
 
 
+def check_jlora_dora():
+    """PEFT loads the DoRA adapter jlora saved and computes its outputs (DoraTest compares them with jlora's)."""
+    adapter = os.path.join(OUT, "jlora-dora")
+    if not os.path.isdir(adapter):
+        print("no jlora-dora/ yet: run DoraTest with -Djlora.writeDoraGolden=true, then this script again")
+        return
+    x = torch.tensor(json.load(open(os.path.join(OUT, "dora.json")))["x"])
+    pm = PeftModel.from_pretrained(tiny_stack(), adapter)
+    assert pm.peft_config["default"].use_dora
+    pm.eval()
+    with torch.no_grad():
+        out = pm(x)
+    write_json("jlora-dora.json", {"versions": VERSIONS, "adapter": "jlora-dora", "peft_out": floats(out)})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     save_file({k: v.contiguous() for k, v in tiny_stack().state_dict().items()}, os.path.join(OUT, "base.safetensors"))
     targeting()
     dora()
+    check_jlora_dora()
     for name in sorted(os.listdir(OUT)):
         print(name)
 
