@@ -17,6 +17,14 @@ What it writes:
                           trained 5 SGD steps so that lora_B != 0 and the magnitude differs from ||W + sBA||
   dora.json               {"x" [3,8], "loss_weights" [3,4], "base_out", "dora_out", "merged_out" [3,4],
                           "grads": {parameter name (PEFT's, in memory): gradient of sum(out * loss_weights)}}
+  linalg.json             torch.linalg.qr (Q, R) and torch.linalg.svd (S) of four matrices (tall, wide, rank 3 of 6, square)
+  pissa/, olora/          PEFT adapters with init_lora_weights "pissa" / "olora" (r 2, alpha 4, q, v, fc), trained
+                          3 SGD steps after the init; saved as PEFT saves them by default (the config keeps the init,
+                          so loading redoes the decomposition on the original base)
+  pissa-as-lora/          the same PiSSA adapter saved with path_initial_model_for_weight_conversion: a plain LoRA
+                          of rank 4 for the original base
+  init.json               {"x", "pissa": {"residual": {module: W - s·B·A at init}, "trained_out"},
+                          "olora": likewise, "pissa_niter_4": {"residual"} (torch's randomized SVD, seed 5)}
   jlora-dora.json         the other direction: PEFT's outputs ("peft_out") on dora.json's x with jlora-dora/,
                           a DoRA adapter jlora wrote (DoraTest, -Djlora.writeDoraGolden=true; commit it first)
 """
@@ -133,6 +141,73 @@ def dora():
                              "merged_out": floats(merged_out), "grads": grads})
 
 
+def linalg():
+    g = torch.Generator().manual_seed(6)
+    mats = [torch.randn(7, 5, generator=g), torch.randn(5, 7, generator=g),
+            torch.randn(6, 3, generator=g) @ torch.randn(3, 6, generator=g), torch.randn(8, 8, generator=g)]
+    cases = []
+    for a in mats:
+        a = a.double()
+        q, r = torch.linalg.qr(a)
+        s = torch.linalg.svdvals(a)
+        cases.append({"a": floats(a), "q": floats(q), "r": floats(r), "s": floats(s)})
+    write_json("linalg.json", {"versions": VERSIONS, "cases": cases})
+
+
+def residuals(pm):
+    return {n[len("base_model.model."):-len(".base_layer")]: floats(m.weight)
+            for n, m in pm.named_modules() if n.endswith(".base_layer")}
+
+
+def trained_init(init, x):
+    pm = get_peft_model(tiny_stack(), LoraConfig(r=2, lora_alpha=4, target_modules=["q", "v", "fc"],
+                                                 init_lora_weights=init))
+    res = residuals(pm)
+    init_dir = os.path.join(OUT, init + "-initial")
+    pm.peft_config["default"].init_lora_weights = True
+    pm.save_pretrained(init_dir)
+    pm.peft_config["default"].init_lora_weights = init
+    opt = torch.optim.SGD([p for p in pm.parameters() if p.requires_grad], lr=0.01)
+    for step in range(3):
+        opt.zero_grad()
+        target = torch.randn(3, 4, generator=torch.Generator().manual_seed(20 + step))
+        ((pm(x) - target) ** 2).mean().backward()
+        opt.step()
+    pm.eval()
+    with torch.no_grad():
+        out = pm(x)
+    for d in [init, init + "-as-lora"]:
+        shutil.rmtree(os.path.join(OUT, d), ignore_errors=True)
+    pm.save_pretrained(os.path.join(OUT, init))
+    os.remove(os.path.join(OUT, init, "README.md"))
+    if init == "pissa":
+        pm.save_pretrained(os.path.join(OUT, "pissa-as-lora"), path_initial_model_for_weight_conversion=init_dir)
+        os.remove(os.path.join(OUT, "pissa-as-lora", "README.md"))
+        converted = PeftModel.from_pretrained(tiny_stack(), os.path.join(OUT, "pissa-as-lora"))
+        converted.eval()
+        with torch.no_grad():
+            assert torch.allclose(converted(x), out, atol=1e-5), "PEFT's own conversion"
+    shutil.rmtree(init_dir)
+    # the default save reloads onto the original base by redoing the decomposition
+    reloaded = PeftModel.from_pretrained(tiny_stack(), os.path.join(OUT, init))
+    reloaded.eval()
+    with torch.no_grad():
+        assert torch.allclose(reloaded(x), out, atol=1e-5), "PEFT reloads its " + init + " adapter"
+    return {"residual": res, "trained_out": floats(out)}
+
+
+def inits():
+    x = torch.tensor(json.load(open(os.path.join(OUT, "dora.json")))["x"])
+    result = {"versions": VERSIONS, "x": floats(x)}
+    for init in ["pissa", "olora"]:
+        result[init] = trained_init(init, x)
+    torch.manual_seed(5)
+    pm = get_peft_model(tiny_stack(), LoraConfig(r=2, lora_alpha=4, target_modules=["q", "v", "fc"],
+                                                 init_lora_weights="pissa_niter_4"))
+    result["pissa_niter_4"] = {"residual": residuals(pm)}
+    write_json("init.json", result)
+
+
 def check_jlora_dora():
     """PEFT loads the DoRA adapter jlora saved and computes its outputs (DoraTest compares them with jlora's)."""
     adapter = os.path.join(OUT, "jlora-dora")
@@ -154,6 +229,8 @@ def main():
     targeting()
     dora()
     check_jlora_dora()
+    linalg()
+    inits()
     for name in sorted(os.listdir(OUT)):
         print(name)
 

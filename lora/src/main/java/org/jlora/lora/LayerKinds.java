@@ -63,15 +63,31 @@ final class LayerKinds {
   }
 
   /**
-   * Refuses a DoRA config on a module that is not a plain Linear before anything is replaced
-   * (PEFT also has DoRA for embeddings and convolutions; jlora does not yet).
+   * Refuses, before anything is replaced, a DoRA config or a decomposing initialisation on a module
+   * that is not a plain Linear (PEFT also has them for embeddings and convolutions; jlora does not yet).
    */
-  static void requireDoraSupport(String name, Module m, LoraConfig cfg) {
-    if (!cfg.useDora()) return;
-    boolean dense = m instanceof LoraLinear || (m instanceof Linear && !(m instanceof LoraLayer));
-    if (!dense || cfg.enableLora() != null) {
+  static void requireSupported(String name, Module m, LoraConfig cfg) {
+    boolean dense = cfg.enableLora() == null
+        && (m instanceof LoraLinear || (m instanceof Linear && !(m instanceof LoraLayer)));
+    if (cfg.useDora() && !dense) {
       throw new IllegalArgumentException("use_dora: target '" + name + "' is a " + m.getClass().getSimpleName()
           + "; jlora implements DoRA for plain Linear layers only");
+    }
+    InitLoraWeights init = cfg.initLoraWeights();
+    boolean decomposition = init == InitLoraWeights.PISSA || init == InitLoraWeights.OLORA
+        || init == InitLoraWeights.ORTHOGONAL;
+    if (decomposition && !dense) {
+      throw new IllegalArgumentException("init_lora_weights '" + init.peftName() + "': target '" + name + "' is a "
+          + m.getClass().getSimpleName() + "; jlora implements it for plain Linear layers only");
+    }
+    if (init == InitLoraWeights.OLORA && ((Linear) m).fanInFanOut()) {
+      // PEFT QR-factors the stored [in, out] weight there, whose factors do not fit B [out, r]
+      throw new IllegalArgumentException("init_lora_weights 'olora': target '" + name + "' stores its weight [in, out]"
+          + " (fan_in_fan_out), where PEFT's OLoRA is not defined");
+    }
+    if (init == InitLoraWeights.ORTHOGONAL && cfg.rankFor(name) % 2 != 0) {
+      throw new IllegalArgumentException("init_lora_weights 'orthogonal': target '" + name + "' has odd rank "
+          + cfg.rankFor(name) + " (it pairs the rows of an orthogonal matrix: r must be even)");
     }
   }
 

@@ -47,6 +47,7 @@ public final class LoraConfig {
   private final List<Integer> layersToTransform;
   private final List<String> layersPattern;
   private final boolean useDora;
+  private final int pissaNiter;
   private final ModuleMatcher matcher;
 
   private LoraConfig(Builder b) {
@@ -71,6 +72,7 @@ public final class LoraConfig {
     this.layersToTransform = List.copyOf(b.layersToTransform);
     this.layersPattern = List.copyOf(b.layersPattern);
     this.useDora = b.useDora;
+    this.pissaNiter = b.pissaNiter;
     this.matcher = new ModuleMatcher(this);
   }
 
@@ -102,6 +104,7 @@ public final class LoraConfig {
     b.layersToTransform = new ArrayList<>(layersToTransform);
     b.layersPattern = new ArrayList<>(layersPattern);
     b.useDora = useDora;
+    b.pissaNiter = pissaNiter;
     return b;
   }
 
@@ -145,6 +148,8 @@ public final class LoraConfig {
   public List<String> layersPattern() { return layersPattern; }
   /** DoRA (PEFT's use_dora): a learned magnitude per output row times the normalised W + ΔW. */
   public boolean useDora() { return useDora; }
+  /** For PiSSA: 0 for the exact SVD ("pissa"), else the subspace iterations of the randomized one ("pissa_niter_N"). */
+  public int pissaNiter() { return pissaNiter; }
 
   /** The one place that decides which modules are targets and which are saved in full. */
   public ModuleMatcher matcher() { return matcher; }
@@ -225,6 +230,7 @@ public final class LoraConfig {
     private List<Integer> layersToTransform = new ArrayList<>();
     private List<String> layersPattern = new ArrayList<>();
     private boolean useDora;
+    private int pissaNiter;
 
     private Builder() {}
 
@@ -258,6 +264,8 @@ public final class LoraConfig {
     public Builder layersPattern(String... names) { return layersPattern(List.of(names)); }
     public Builder layersPattern(List<String> names) { this.layersPattern = new ArrayList<>(names); return this; }
     public Builder useDora(boolean v) { this.useDora = v; return this; }
+    /** PiSSA with the randomized SVD and {@code niter} subspace iterations (PEFT's "pissa_niter_N"); 0: exact. */
+    public Builder pissaNiter(int niter) { this.pissaNiter = niter; return this; }
 
     /** Validates and builds; errors name the field at fault. */
     public LoraConfig build() {
@@ -279,6 +287,10 @@ public final class LoraConfig {
       }
       if (!layersPattern.isEmpty() && layersToTransform.isEmpty()) {
         throw new IllegalArgumentException("layers_pattern " + layersPattern + " needs layers_to_transform");
+      }
+      if (pissaNiter < 0) throw new IllegalArgumentException("pissa_niter must be >= 0, got " + pissaNiter);
+      if (pissaNiter > 0 && initLoraWeights != InitLoraWeights.PISSA) {
+        throw new IllegalArgumentException("pissa_niter " + pissaNiter + " is set but init_lora_weights is " + initLoraWeights.peftName());
       }
       if (useDora && enableLora != null) {
         throw new IllegalArgumentException("use_dora with enable_lora: DoRA is implemented for plain LoRA layers only");

@@ -79,6 +79,7 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
     spec.requireNotDora("LoraConv2d");
+    spec.requireSimpleInit("LoraConv2d");
     int r = spec.r();
     int in = inChannels(), out = outChannels(), g = groups(), kh = kernelH(), kw = kernelW();
     Parameter a;

@@ -45,6 +45,7 @@ public class LoraEmbedding extends Embedding implements LoraLayer {
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
     spec.requireNotDora("LoraEmbedding");
+    spec.requireSimpleInit("LoraEmbedding");
     int r = spec.r();
     // A: [r, vocab] zeros, B: [dim, r] N(0, 1); both random for InitLoraWeights.RANDOM
     Tensor a = spec.init() == InitLoraWeights.RANDOM ? Tensor.randn(spec.rng(), r, vocab) : Tensor.zeros(r, vocab);

@@ -25,6 +25,8 @@ import org.jlora.engine.Tensor;
  */
 public class LoraLinear extends Linear implements LoraLayer {
   private final LoraState lora;
+  /** A₀ and B₀ of adapters whose init moved part of W into them (PiSSA, OLoRA), for {@link #asPlainLora}. */
+  private final java.util.Map<String, Tensor[]> initialFactors = new java.util.HashMap<>();
 
   /**
    * Wraps existing base parameters (shared, not copied) with no adapter yet.
@@ -72,8 +74,24 @@ public class LoraLinear extends Linear implements LoraLayer {
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
     // A: [r, in] (fan-in = in), B: [out, r] (fan-in = r)
-    Parameter down = LoraInit.downA(spec, inFeatures(), spec.r(), inFeatures());
-    Parameter up = LoraInit.upB(spec, spec.r(), outFeatures(), spec.r());
+    Parameter down;
+    Parameter up;
+    switch (spec.init()) {
+      case PISSA, OLORA, ORTHOGONAL -> {
+        DecompositionInit.Factors f = decompose(spec);
+        down = new Parameter(f.a());
+        up = new Parameter(f.b());
+        if (f.residual() != null) {
+          // the base gives up what B·A now holds: W ← W - s·B·A (in the base's storage layout)
+          weight().value().copyFrom(fanInFanOut() ? LoraTensors.transpose(f.residual()) : f.residual());
+          initialFactors.put(spec.name(), new Tensor[] {f.a().copy(), f.b().copy()});
+        }
+      }
+      default -> {
+        down = LoraInit.downA(spec, inFeatures(), spec.r(), inFeatures());
+        up = LoraInit.upB(spec, spec.r(), outFeatures(), spec.r());
+      }
+    }
     LoraAdapter plain = new LoraAdapter(spec.name(), spec.r(), spec.alpha(), spec.scaling(), spec.dropout(),
         down, up, spec.rng().split());
     LoraAdapter a = spec.dora()
@@ -91,6 +109,17 @@ public class LoraLinear extends Linear implements LoraLayer {
     LoraAdapter ad = lora.forwardAdapter();
     if (ad == null) return y;
     return ad.isDora() ? addDora(x, y, ad) : addLowRank(x, y, ad, ad.b(), isTraining());
+  }
+
+  /** PiSSA, OLoRA or orthogonal factors of this layer's weight, seen as [out, in] whatever its storage. */
+  private DecompositionInit.Factors decompose(AdapterSpec spec) {
+    Tensor w = fanInFanOut() ? LoraTensors.transpose(weight().value()) : weight().value();
+    return switch (spec.init()) {
+      case PISSA -> DecompositionInit.pissa(w, spec.r(), spec.scaling(), spec.pissaNiter(), spec.rng());
+      case OLORA -> DecompositionInit.olora(w, spec.r(), spec.scaling());
+      case ORTHOGONAL -> DecompositionInit.orthogonal(inFeatures(), outFeatures(), spec.r(), spec.rng());
+      default -> throw new IllegalStateException(spec.init() + " is not a decomposition");
+    };
   }
 
   /**
@@ -149,6 +178,42 @@ public class LoraLinear extends Linear implements LoraLayer {
         ? MatMul.matmul(ad.a().value(), true, ad.b().value(), true)
         : MatMul.matmul(ad.b().value(), false, ad.a().value(), false);
     return LoraTensors.scaleInPlace(d, ad.scaling());
+  }
+
+  @Override
+  public void deleteAdapter(String name) {
+    LoraLayer.super.deleteAdapter(name);
+    initialFactors.remove(name);
+  }
+
+  /**
+   * A PiSSA or OLoRA adapter as a plain LoRA of rank 2r for the original (unmutated) base, as PEFT's
+   * {@code path_initial_model_for_weight_conversion}: the trained layer computes
+   * {@code W_res + s·B·A = W + s·(B·A - B₀·A₀)}, and {@code B·A - B₀·A₀ = [B | -B₀]·[A ; A₀]}.
+   * Returns A' [2r, in] and B' [out, 2r] by PEFT's key suffixes, or null when the adapter's init left W alone.
+   */
+  java.util.Map<String, Tensor> asPlainLora(LoraAdapter ad) {
+    Tensor[] initial = initialFactors.get(ad.name());
+    if (initial == null) return null;
+    int r = ad.r();
+    int in = inFeatures();
+    int out = outFeatures();
+    float[] a = new float[2 * r * in];
+    float[] b = new float[out * 2 * r];
+    for (int i = 0; i < r * in; i++) {
+      a[i] = ad.a().value().get(i);
+      a[r * in + i] = initial[0].get(i);
+    }
+    for (int o = 0; o < out; o++) {
+      for (int k = 0; k < r; k++) {
+        b[o * 2 * r + k] = ad.b().value().get(o * r + k);
+        b[o * 2 * r + r + k] = -initial[1].get(o * r + k);
+      }
+    }
+    java.util.Map<String, Tensor> t = new java.util.LinkedHashMap<>();
+    t.put("lora_A.weight", Tensor.of(a, 2 * r, in));
+    t.put("lora_B.weight", Tensor.of(b, out, 2 * r));
+    return t;
   }
 
   /** PEFT's names, plus {@code lora_magnitude_vector} ([out]) for a DoRA adapter. */

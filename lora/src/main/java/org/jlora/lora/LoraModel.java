@@ -53,7 +53,7 @@ public final class LoraModel {
       String name = e.getKey();
       // a LoRA layer's own lora_A / lora_B holders are not targets (a regex like ".*fc.*" reaches them)
       if (name.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(name)) continue;
-      LayerKinds.requireDoraSupport(name, e.getValue(), cfg);
+      LayerKinds.requireSupported(name, e.getValue(), cfg);
       matches.add(new Match(name, e.getValue().getClass().getSimpleName(), loraTypeFor(name, e.getValue(), cfg),
           cfg.rankFor(name), cfg.alphaFor(name)));
     }

@@ -92,6 +92,7 @@ public class MergedLinear extends Linear implements LoraLayer {
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
     spec.requireNotDora("MergedLinear");
+    spec.requireSimpleInit("MergedLinear");
     int r = spec.r();
     LoraAdapter a = new LoraAdapter(spec.name(), r, spec.alpha(), spec.scaling(), spec.dropout(),
         LoraInit.downA(spec, in, r * nOn, in), LoraInit.upB(spec, r, outPer * nOn, r), spec.rng().split());

@@ -50,9 +50,40 @@ public final class PeftAdapters {
     }
   }
 
-  /** Writes adapter {@code adapter} of {@code lm} into {@code dir} (created if needed); both files are written atomically. */
+  /**
+   * Writes adapter {@code adapter} of {@code lm} into {@code dir} (created if needed); both files are
+   * written atomically. A PiSSA or OLoRA adapter is written as PEFT writes it by default: its config
+   * keeps the init, so loading it onto the <em>original</em> base redoes the decomposition (see
+   * {@link #saveAsPlainLora} for a plain LoRA instead).
+   */
   public static void save(LoraModel lm, String adapter, Path dir) throws IOException {
+    write(lm, adapter, dir, false);
+  }
+
+  /**
+   * Writes a PiSSA or OLoRA adapter as a plain LoRA of rank 2r for the original base, as PEFT's
+   * {@code save_pretrained(path_initial_model_for_weight_conversion=...)}: r, lora_alpha and the
+   * patterns are doubled (alpha by sqrt 2 with rsLoRA), init_lora_weights becomes true, and each layer
+   * saves {@code A' = [A ; A₀]}, {@code B' = [B | -B₀]}. Unlike PEFT this needs no separate copy of
+   * the initial adapter: the layers keep A₀ and B₀.
+   */
+  public static void saveAsPlainLora(LoraModel lm, String adapter, Path dir) throws IOException {
+    write(lm, adapter, dir, true);
+  }
+
+  private static void write(LoraModel lm, String adapter, Path dir, boolean asPlainLora) throws IOException {
     LoraConfig cfg = lm.config(adapter);
+    if (asPlainLora) {
+      if (!cfg.initLoraWeights().mutatesBase()) {
+        throw new IllegalArgumentException("adapter '" + adapter + "' was initialised with init_lora_weights '"
+            + cfg.initLoraWeights().peftName() + "', which leaves the base alone: save(...) it as it is");
+      }
+      if (cfg.useDora()) throw new IllegalArgumentException("converting a DoRA adapter to plain LoRA is not supported");
+      if (cfg.useRslora() && (!cfg.rankPattern().isEmpty() || !cfg.alphaPattern().isEmpty())) {
+        throw new IllegalArgumentException("converting with rank_pattern or alpha_pattern and use_rslora is not "
+            + "supported (PEFT refuses it too)");
+      }
+    }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     Map<String, String> metadata = new TreeMap<>();
     metadata.put("format", "pt");
@@ -65,7 +96,9 @@ public final class PeftAdapters {
       if (!layer.adapterNames().contains(adapter)) continue;
       LoraAdapter ad = layer.adapter(adapter);
       String path = e.getKey();
-      layer.exportPeft(ad).forEach((suffix, t) -> tensors.put(PREFIX + path + "." + suffix, t));
+      Map<String, Tensor> own = asPlainLora && layer instanceof LoraLinear lin ? lin.asPlainLora(ad) : layer.exportPeft(ad);
+      if (own == null) throw new IllegalStateException("layer '" + path + "' has no initial factors to convert");
+      own.forEach((suffix, t) -> tensors.put(PREFIX + path + "." + suffix, t));
       int peftRank = layer.peftRank(ad);
       if (peftRank != ad.r()) {
         ranks.put(path, peftRank);
@@ -83,12 +116,35 @@ public final class PeftAdapters {
     LoraModel.modulesToSaveParameters(model, cfg).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
     if (tensors.isEmpty()) throw new IllegalStateException("adapter '" + adapter + "' has no tensors to save");
     tensors.forEach(PeftAdapters::requireFinite);
-    String json = PeftConfigCodec.write(cfg, cfg.r(), cfg.loraAlpha(), ranks, alphas);
+    String json = asPlainLora ? PeftConfigCodec.write(doubledRank(cfg), 2 * cfg.r(), doubledAlpha(cfg, cfg.loraAlpha()),
+        doubled(ranks), doubledAlphas(cfg, alphas)) : PeftConfigCodec.write(cfg, cfg.r(), cfg.loraAlpha(), ranks, alphas);
     // the directory is written as a whole: a reader never sees new weights with an old config
     AtomicDirectories.replace(dir, "adapter directory", OWN_FILES, fresh -> {
       SafeTensors.write(fresh.resolve(WEIGHTS_FILE), tensors, metadata);
       AtomicFiles.writeString(fresh.resolve(CONFIG_FILE), json);
     });
+  }
+
+  /** The config of a converted adapter: plain init; r and alpha are given to the codec doubled. */
+  private static LoraConfig doubledRank(LoraConfig cfg) {
+    return cfg.toBuilder().initLoraWeights(InitLoraWeights.DEFAULT).pissaNiter(0).build();
+  }
+
+  /** Doubling r keeps the scaling when alpha doubles too (alpha/r), or grows by sqrt 2 (rsLoRA: alpha/sqrt r). */
+  private static float doubledAlpha(LoraConfig cfg, float alpha) {
+    return cfg.useRslora() ? (float) (alpha * Math.sqrt(2)) : 2 * alpha;
+  }
+
+  private static Map<String, Integer> doubled(Map<String, Integer> ranks) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    ranks.forEach((k, v) -> out.put(k, 2 * v));
+    return out;
+  }
+
+  private static Map<String, Float> doubledAlphas(LoraConfig cfg, Map<String, Float> alphas) {
+    Map<String, Float> out = new LinkedHashMap<>();
+    alphas.forEach((k, v) -> out.put(k, doubledAlpha(cfg, v)));
+    return out;
   }
 
   /** The files of an adapter directory (PEFT's save_pretrained also writes a README.md model card). */

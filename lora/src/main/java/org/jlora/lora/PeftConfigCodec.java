@@ -92,8 +92,9 @@ public final class PeftConfigCodec {
     o.put("use_dora", c.useDora());
     switch (c.initLoraWeights()) {
       case DEFAULT -> o.put("init_lora_weights", true);
-      case GAUSSIAN -> o.put("init_lora_weights", "gaussian");
       case RANDOM -> o.put("init_lora_weights", false);
+      case PISSA -> o.put("init_lora_weights", c.pissaNiter() == 0 ? "pissa" : "pissa_niter_" + c.pissaNiter());
+      default -> o.put("init_lora_weights", c.initLoraWeights().peftName());
     }
     ObjectNode rp = o.putObject("rank_pattern");
     ranks.forEach(rp::put);
@@ -167,11 +168,7 @@ public final class PeftConfigCodec {
     if (init.isBoolean()) {
       b.initLoraWeights(init.asBoolean() ? InitLoraWeights.DEFAULT : InitLoraWeights.RANDOM);
     } else if (init.isTextual()) {
-      if (!init.asText().equals("gaussian")) {
-        throw new IllegalArgumentException(source + ": init_lora_weights '" + init.asText()
-            + "' is not supported (true, false or \"gaussian\")");
-      }
-      b.initLoraWeights(InitLoraWeights.GAUSSIAN);
+      readInit(init.asText(), b, source);
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = o.path("rank_pattern").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -186,6 +183,28 @@ public final class PeftConfigCodec {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  /** "gaussian", "pissa", "pissa_niter_N", "olora", "orthogonal"; anything else is refused by its value. */
+  private static void readInit(String init, LoraConfig.Builder b, String source) {
+    String niterPrefix = "pissa_niter_";
+    if (init.startsWith(niterPrefix)) {
+      try {
+        b.initLoraWeights(InitLoraWeights.PISSA).pissaNiter(Integer.parseInt(init.substring(niterPrefix.length())));
+        return;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(source + ": init_lora_weights '" + init + "': N in pissa_niter_N must be an integer");
+      }
+    }
+    for (InitLoraWeights w : InitLoraWeights.values()) {
+      if (w != InitLoraWeights.DEFAULT && w != InitLoraWeights.RANDOM && w.peftName().equals(init)) {
+        b.initLoraWeights(w);
+        return;
+      }
+    }
+    throw new IllegalArgumentException(source + ": init_lora_weights '" + init + "' is not supported by jlora "
+        + "(true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\"; PEFT's corda, eva, "
+        + "loftq, lora_ga, mica and the rest are data- or quantization-driven initialisations jlora does not have)");
   }
 
   private static List<String> strings(JsonNode array) {
