@@ -25,12 +25,22 @@ What it writes:
                           of rank 4 for the original base
   init.json               {"x", "pissa": {"residual": {module: W - s·B·A at init}, "trained_out"},
                           "olora": likewise, "pissa_niter_4": {"residual"} (torch's randomized SVD, seed 5)}
+  ops-a/, ops-b/           two plain adapters (a: r 2, alpha 4, on q, v; b: r 2, alpha 8, on q, fc; A and B random)
+  ops.json                {"x", "a_out", "b_out", "both_out" (set_adapter(["a", "b"])),
+                          "mixed": {"adapter_names": [...], "out"} (forward with adapter_names=, one per row),
+                          "weighted": [{"combination_type", "weights", "svd_rank", "density", "out" (the new
+                          adapter alone)}]} for the deterministic combinations
   jlora-dora.json         the other direction: PEFT's outputs ("peft_out") on dora.json's x with jlora-dora/,
                           a DoRA adapter jlora wrote (DoraTest, -Djlora.writeDoraGolden=true; commit it first)
 """
 import json
 import os
 import shutil
+import sys
+
+if os.environ.get("PYTHONHASHSEED") != "0":
+    # PEFT keeps target_modules as a set: fix string hashing so that configs list them in the same order every run
+    os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED="0"))
 
 import peft
 import safetensors
@@ -208,6 +218,70 @@ def inits():
     write_json("init.json", result)
 
 
+WEIGHTED = [
+    {"combination_type": "linear", "weights": [0.7, 0.5]},
+    {"combination_type": "linear", "weights": [1.0], "adapters": ["a"]},
+    {"combination_type": "cat", "weights": [0.7, -0.5]},
+    {"combination_type": "svd", "weights": [0.7, 0.5], "svd_rank": 3},
+    {"combination_type": "ties", "weights": [0.7, 0.5], "density": 1.0},
+    {"combination_type": "ties", "weights": [0.7, 0.5], "density": 0.5},
+    {"combination_type": "ties", "weights": [0.7, 0.5], "density": 0.5, "majority_sign_method": "frequency"},
+    {"combination_type": "magnitude_prune", "weights": [0.7, 0.5], "density": 0.5},
+    {"combination_type": "dare_linear", "weights": [0.7, 0.5], "density": 1.0},
+    {"combination_type": "dare_ties", "weights": [0.7, 0.5], "density": 1.0},
+    {"combination_type": "ties_svd", "weights": [0.7, 0.5], "density": 0.5, "svd_rank": 2},
+    {"combination_type": "magnitude_prune_svd", "weights": [0.7, 0.5], "density": 0.5, "svd_rank": 2},
+]
+
+
+def two_adapters():
+    pm = get_peft_model(tiny_stack(), LoraConfig(r=2, lora_alpha=4, target_modules=["q", "v"]), adapter_name="a")
+    pm.add_adapter("b", LoraConfig(r=2, lora_alpha=8, target_modules=["q", "fc"]))
+    g = torch.Generator().manual_seed(30)
+    with torch.no_grad():
+        for n, p in pm.named_parameters():
+            if "lora_" in n:
+                p.copy_(0.3 * torch.randn(p.shape, generator=g))
+    return pm
+
+
+def ops():
+    x = torch.tensor(json.load(open(os.path.join(OUT, "dora.json")))["x"])
+    pm = two_adapters()
+    pm.eval()
+    for name in ["a", "b"]:
+        shutil.rmtree(os.path.join(OUT, "ops-" + name), ignore_errors=True)
+        pm.save_pretrained(os.path.join(OUT, "ops-tmp"), selected_adapters=[name])
+        src = os.path.join(OUT, "ops-tmp") if name == "default" else os.path.join(OUT, "ops-tmp", name)
+        shutil.move(src, os.path.join(OUT, "ops-" + name))
+        if os.path.exists(os.path.join(OUT, "ops-" + name, "README.md")):
+            os.remove(os.path.join(OUT, "ops-" + name, "README.md"))
+    shutil.rmtree(os.path.join(OUT, "ops-tmp"), ignore_errors=True)
+    result = {"versions": VERSIONS, "x": floats(x)}
+    with torch.no_grad():
+        for name in ["a", "b"]:
+            pm.set_adapter(name)
+            result[name + "_out"] = floats(pm(x))
+        pm.base_model.set_adapter(["a", "b"])
+        result["both_out"] = floats(pm(x))
+        pm.set_adapter("a")
+        names = ["b", "__base__", "a"]
+        result["mixed"] = {"adapter_names": names, "out": floats(pm(x, adapter_names=names))}
+    weighted = []
+    for i, case in enumerate(WEIGHTED):
+        case = dict(case)
+        adapters = case.pop("adapters", ["a", "b"])
+        pm = two_adapters()
+        pm.eval()
+        pm.add_weighted_adapter(adapters, adapter_name="w", **case)
+        pm.set_adapter("w")
+        with torch.no_grad():
+            out = pm(x)
+        weighted.append(dict(case, adapters=adapters, out=floats(out)))
+    result["weighted"] = weighted
+    write_json("ops.json", result)
+
+
 def check_jlora_dora():
     """PEFT loads the DoRA adapter jlora saved and computes its outputs (DoraTest compares them with jlora's)."""
     adapter = os.path.join(OUT, "jlora-dora")
@@ -231,6 +305,7 @@ def main():
     check_jlora_dora()
     linalg()
     inits()
+    ops()
     for name in sorted(os.listdir(OUT)):
         print(name)
 

@@ -32,6 +32,16 @@ public final class Lora {
     if (bias == Bias.ALL) ownBiases(model).values().forEach(p -> p.setRequiresGrad(true));
   }
 
+  /** Marks the biases {@code bias} names trainable, leaving every other parameter as it is. */
+  static void markBiasesTrainable(Module model, Bias bias) {
+    for (Module m : model.namedModules().values()) {
+      if (bias == Bias.LORA_ONLY && m instanceof LoraLayer layer && layer.baseBias() != null) {
+        layer.baseBias().setRequiresGrad(true);
+      }
+    }
+    if (bias == Bias.ALL) ownBiases(model).values().forEach(p -> p.setRequiresGrad(true));
+  }
+
   /**
    * The LoRA matrices (and, per {@code bias}, biases) by full parameter name, as loralib's
    * {@code lora_state_dict}. Values are the live tensors (not copies).

@@ -104,19 +104,24 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
   @Override
   public Variable forward(Variable x) {
     // x: [N, in, H, W] -> [N, out, outH, outW]
-    LoraAdapter ad = lora.forwardAdapter();
-    if (ad == null) return super.forward(x);
+    java.util.List<LoraAdapter> ads = lora.forwardAdapters();
+    if (ads.isEmpty()) return super.forward(x);
     if (form == Form.LORALIB) {
-      Variable delta = F.scale(F.reshape(F.matmul(ad.b(), false, ad.a(), false), weight().shape()), ad.scaling());
-      return F.conv2d(x, F.add(weight(), delta), bias(), stride(), stride(), padding(), padding(), dilation(), dilation(),
-          groups());
+      Variable w = weight();
+      for (LoraAdapter ad : ads) {   // several active adapters add up
+        w = F.add(w, F.scale(F.reshape(F.matmul(ad.b(), false, ad.a(), false), weight().shape()), ad.scaling()));
+      }
+      return F.conv2d(x, w, bias(), stride(), stride(), padding(), padding(), dilation(), dilation(), groups());
     }
     Variable y = super.forward(x);
-    Variable xd = F.dropout(x, ad.dropout(), ad.dropoutRng(), isTraining());
-    Variable h = F.conv2d(xd, ad.a(), null, stride(), stride(), padding(), padding(), dilation(), dilation(),
-        groups());                                                                                   // [N, r, oh, ow]
-    Variable d = F.conv2d(F.scale(h, ad.scaling()), ad.b(), null, 1, 1, 0, 0, 1, 1, groups());            // [N, out, oh, ow]
-    return F.add(y, d);
+    for (LoraAdapter ad : ads) {
+      Variable xd = F.dropout(x, ad.dropout(), ad.dropoutRng(), isTraining());
+      Variable h = F.conv2d(xd, ad.a(), null, stride(), stride(), padding(), padding(), dilation(), dilation(),
+          groups());                                                                                   // [N, r, oh, ow]
+      Variable d = F.conv2d(F.scale(h, ad.scaling()), ad.b(), null, 1, 1, 0, 0, 1, 1, groups());            // [N, out, oh, ow]
+      y = F.add(y, d);
+    }
+    return y;
   }
 
   @Override

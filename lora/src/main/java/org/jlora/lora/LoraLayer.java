@@ -39,7 +39,12 @@ public interface LoraLayer {
 
   /** Makes {@code name} the adapter the forward applies (unmerging another one first). */
   default void setActiveAdapter(String name) {
-    lora().setActive(name, this);
+    lora().setActive(List.of(name), this);
+  }
+
+  /** Makes several adapters active at once: the forward adds all their outputs. */
+  default void setActiveAdapters(List<String> names) {
+    lora().setActive(names, this);
   }
 
   /** The active adapter's name, or null when none is active. */

@@ -106,9 +106,10 @@ public class LoraLinear extends Linear implements LoraLayer {
   public Variable forward(Variable x) {
     // x: [..., in] -> base: [..., out]
     Variable y = super.forward(x);
-    LoraAdapter ad = lora.forwardAdapter();
-    if (ad == null) return y;
-    return ad.isDora() ? addDora(x, y, ad) : addLowRank(x, y, ad, ad.b(), isTraining());
+    for (LoraAdapter ad : lora.forwardAdapters()) {   // several active adapters add up (PEFT's set_adapter([...]))
+      y = ad.isDora() ? addDora(x, y, ad) : addLowRank(x, y, ad, ad.b(), isTraining());
+    }
+    return y;
   }
 
   /** PiSSA, OLoRA or orthogonal factors of this layer's weight, seen as [out, in] whatever its storage. */

@@ -28,7 +28,8 @@ import org.jlora.engine.Rng;
 public final class LoraModel {
   private final Module model;
   private final Map<String, LoraConfig> configs = new LinkedHashMap<>();
-  private String active;
+  /** The adapters every layer applies (summed) and that train; empty after unloading. */
+  private final List<String> active = new ArrayList<>();
 
   private LoraModel(Module model) {
     this.model = model;
@@ -106,27 +107,30 @@ public final class LoraModel {
       LoraLayer layer = current instanceof LoraLayer l ? l : replace(m.module(), current, cfg);
       layer.addAdapter(AdapterSpec.fromConfig(adapterName, cfg, m.module(), rng.split()));
       // the model's active adapter stays the one every layer applies; a layer without it applies none
-      if (active != null) activate(layer, active);
+      if (!active.isEmpty()) activate(layer, active);
     }
     configs.put(adapterName, cfg);
-    if (active == null) active = adapterName;
+    if (active.isEmpty()) active.add(adapterName);
     markTrainable(active);
   }
 
   /**
-   * Freezes everything but the matrices of adapter {@code adapter} (other adapters stay frozen, as
-   * in PEFT), plus its config's biases and modules_to_save.
+   * Freezes everything but the matrices of the active adapters (other adapters stay frozen, as in
+   * PEFT), plus their configs' biases and modules_to_save.
    */
-  private void markTrainable(String adapter) {
-    LoraConfig cfg = configs.get(adapter);
-    Lora.markOnlyLoraAsTrainable(model, cfg.bias());
+  private void markTrainable(List<String> adapters) {
+    Lora.markOnlyLoraAsTrainable(model, configs.get(adapters.get(0)).bias());
     for (LoraLayer l : loraLayers().values()) {
       for (LoraAdapter ad : l.lora().adapters().values()) {
-        boolean on = ad.name().equals(adapter);
+        boolean on = adapters.contains(ad.name());
         ad.parameters().forEach(p -> p.setRequiresGrad(on));
       }
     }
-    modulesToSaveParameters(model, cfg).values().forEach(p -> p.setRequiresGrad(true));
+    for (String adapter : adapters) {
+      LoraConfig cfg = configs.get(adapter);
+      if (cfg.bias() != Bias.NONE) Lora.markBiasesTrainable(model, cfg.bias());
+      modulesToSaveParameters(model, cfg).values().forEach(p -> p.setRequiresGrad(true));
+    }
   }
 
   /**
@@ -244,9 +248,14 @@ public final class LoraModel {
     return new ArrayList<>(configs.keySet());
   }
 
-  /** The adapter the layers apply and that trains, or null after unloading. */
+  /** The (first) adapter the layers apply and that trains, or null after unloading. */
   public String activeAdapter() {
-    return active;
+    return active.isEmpty() ? null : active.get(0);
+  }
+
+  /** Every active adapter, in the order they were set. */
+  public List<String> activeAdapters() {
+    return List.copyOf(active);
   }
 
   /** The config adapter {@code adapter} was added with; a clear error naming the adapters when unknown. */
@@ -258,18 +267,29 @@ public final class LoraModel {
 
   /** Makes {@code adapter} the one every layer applies (unmerging another first) and the one that trains. */
   public void setAdapter(String adapter) {
-    config(adapter);
-    for (LoraLayer l : loraLayers().values()) activate(l, adapter);
-    active = adapter;
-    markTrainable(adapter);
+    setAdapter(List.of(adapter));
   }
 
-  /** Makes {@code adapter} active on {@code layer}, or no adapter at all when the layer lacks it. */
-  private static void activate(LoraLayer layer, String adapter) {
-    if (layer.adapterNames().contains(adapter)) {
-      layer.setActiveAdapter(adapter);
-    } else {
+  /**
+   * Makes several adapters active at once (PEFT's {@code set_adapter([...])}): every layer adds the
+   * outputs of those it has, {@code y = base(x) + Σ_i s_i·B_i·A_i·x}, and all of them train.
+   */
+  public void setAdapter(List<String> adapters) {
+    if (adapters.isEmpty()) throw new IllegalArgumentException("setAdapter: no adapter named");
+    adapters.forEach(this::config);
+    for (LoraLayer l : loraLayers().values()) activate(l, adapters);
+    active.clear();
+    active.addAll(adapters);
+    markTrainable(active);
+  }
+
+  /** Makes those of {@code adapters} that {@code layer} has active on it, or none when it has none of them. */
+  private static void activate(LoraLayer layer, List<String> adapters) {
+    List<String> present = adapters.stream().filter(layer.adapterNames()::contains).toList();
+    if (present.isEmpty()) {
       layer.lora().deactivate(layer);
+    } else {
+      layer.lora().setActive(present, layer);
     }
   }
 
@@ -292,26 +312,26 @@ public final class LoraModel {
   /** Removes adapter {@code adapter} from every layer; the active one can be deleted only when it is the last one or another is set first. */
   public void deleteAdapter(String adapter) {
     config(adapter);
-    if (adapter.equals(active) && configs.size() > 1) {
+    if (active.contains(adapter) && configs.size() > 1) {
       throw new IllegalStateException("adapter '" + adapter + "' is active; setAdapter(...) another one first");
     }
     for (LoraLayer l : loraLayers().values()) {
       if (l.adapterNames().contains(adapter)) l.deleteAdapter(adapter);
     }
     configs.remove(adapter);
-    if (adapter.equals(active)) active = null;
+    active.remove(adapter);
   }
 
   /** Merges the active adapter into every base weight and replaces the LoRA layers by plain ones. */
   public Module mergeAndUnload() {
     // safe merge: every layer is checked before any is touched, so a refusal leaves the model whole
     loraLayers().forEach((name, layer) -> {
-      LoraAdapter ad = layer.lora().forwardAdapter();
-      if (ad == null) return;
-      try {
-        LoraState.requireFiniteSum(layer.baseWeight().value(), layer.deltaWeight(ad), ad.name());
-      } catch (IllegalStateException e) {
-        throw new IllegalStateException("layer '" + name + "': " + e.getMessage(), e);
+      for (LoraAdapter ad : layer.lora().forwardAdapters()) {
+        try {
+          LoraState.requireFiniteSum(layer.baseWeight().value(), layer.deltaWeight(ad), ad.name());
+        } catch (IllegalStateException e) {
+          throw new IllegalStateException("layer '" + name + "': " + e.getMessage(), e);
+        }
       }
     });
     for (Map.Entry<String, LoraLayer> e : loraLayers().entrySet()) {
@@ -319,7 +339,7 @@ public final class LoraModel {
       replacePlain(e.getKey(), e.getValue());
     }
     configs.clear();
-    active = null;
+    active.clear();
     return model;
   }
 
@@ -330,7 +350,7 @@ public final class LoraModel {
       replacePlain(e.getKey(), e.getValue());
     }
     configs.clear();
-    active = null;
+    active.clear();
     return model;
   }
 
@@ -355,8 +375,8 @@ public final class LoraModel {
       for (LoraAdapter ad : l.lora().adapters().values()) {
         rows.add(String.format("  %-40s %-14s adapter=%-10s r=%-3d alpha=%-6s scaling=%.4f%s%s", name,
             l.getClass().getSimpleName(), ad.name(), ad.r(), trim(ad.alpha()), ad.scaling(),
-            ad.name().equals(l.activeAdapter()) ? " active" : "",
-            l.isMerged() && ad.name().equals(l.activeAdapter()) ? " merged" : ""));
+            l.lora().activeNames().contains(ad.name()) ? " active" : "",
+            l.lora().mergedAdapters().contains(ad.name()) ? " merged" : ""));
       }
     });
     rows.forEach(r -> sb.append(r).append('\n'));

@@ -104,8 +104,10 @@ public class MergedLinear extends Linear implements LoraLayer {
   public Variable forward(Variable x) {
     // x: [..., in] -> [..., out]; each enabled slice gets h_q·B_qᵀ, the disabled ones zero blocks
     Variable y = super.forward(x);
-    LoraAdapter ad = lora.forwardAdapter();
-    return ad == null ? y : LoraLinear.addLowRank(x, y, ad, blockB(ad.b(), ad.r()), isTraining());
+    for (LoraAdapter ad : lora.forwardAdapters()) {   // several active adapters add up
+      y = LoraLinear.addLowRank(x, y, ad, blockB(ad.b(), ad.r()), isTraining());
+    }
+    return y;
   }
 
   /**
