@@ -293,6 +293,14 @@ public final class LoraModel {
     }
   }
 
+  /**
+   * PEFT's {@code add_weighted_adapter}: adds adapter {@code name} combined from {@code adapters}
+   * with {@code weights} per {@code how} ({@link WeightedAdapters}); it is frozen and not activated.
+   */
+  public void addWeightedAdapter(List<String> adapters, List<Float> weights, String name, WeightedMerge how) {
+    WeightedAdapters.add(this, adapters, weights, name, how);
+  }
+
   /** Turns every adapter off until the scope closes: the model computes the base outputs. */
   public AutoCloseable disableAdapters() {
     List<LoraLayer> layers = new ArrayList<>(loraLayers().values());

@@ -32,9 +32,9 @@ class AdapterOpsTest {
 
   /** The golden model with PEFT's adapters a and b loaded, a active. */
   static LoraModel twoAdapters(TinyStack m) throws IOException {
-    LoraModel lm = PeftAdapters.fromPretrained(m, TinyStack.GOLDENS.resolve("ops-a"));
+    LoraModel lm = LoraModel.inject(m, PeftAdapters.readConfig(TinyStack.GOLDENS.resolve("ops-a")), "a");
+    PeftAdapters.load(lm, TinyStack.GOLDENS.resolve("ops-a"), "a", true);
     PeftAdapters.load(lm, TinyStack.GOLDENS.resolve("ops-b"), "b", true);
-    // fromPretrained names its adapter "default"; PEFT's is "a"
     return lm;
   }
 
@@ -46,11 +46,31 @@ class AdapterOpsTest {
     assertClose(tensor(g.get("a_out")), run(m, g), TOL, "adapter a");
     lm.setAdapter("b");
     assertClose(tensor(g.get("b_out")), run(m, g), TOL, "adapter b");
-    lm.setAdapter(List.of("default", "b"));
-    assertEquals(List.of("default", "b"), lm.activeAdapters());
+    lm.setAdapter(List.of("a", "b"));
+    assertEquals(List.of("a", "b"), lm.activeAdapters());
     assertClose(tensor(g.get("both_out")), run(m, g), TOL, "set_adapter([a, b])");
     assertTrue(lm.loraLayers().get("model.layers.0.q").adapter("b").a().requiresGrad(), "both train");
-    assertTrue(lm.loraLayers().get("model.layers.0.q").adapter("default").a().requiresGrad(), "both train");
+    assertTrue(lm.loraLayers().get("model.layers.0.q").adapter("a").a().requiresGrad(), "both train");
+  }
+
+  @Test
+  void weightedAdaptersGivePeftsOutputs() throws IOException {
+    JsonNode g = golden();
+    for (JsonNode c : g.get("weighted")) {
+      TinyStack m = TinyStack.golden();
+      LoraModel lm = twoAdapters(m);
+      List<String> adapters = new java.util.ArrayList<>();
+      c.get("adapters").forEach(n -> adapters.add(n.asText()));
+      List<Float> weights = new java.util.ArrayList<>();
+      c.get("weights").forEach(n -> weights.add((float) n.asDouble()));
+      WeightedMerge how = WeightedMerge.of(WeightedMerge.Combination.fromPeft(c.get("combination_type").asText()))
+          .svdRank(c.path("svd_rank").asInt(0)).density(c.path("density").asDouble(1))
+          .majoritySign(c.path("majority_sign_method").asText("total"));
+      lm.addWeightedAdapter(adapters, weights, "w", how);
+      assertEquals(List.of("a"), lm.activeAdapters(), "the new adapter is not activated");
+      lm.setAdapter("w");
+      assertClose(tensor(c.get("out")), run(m, g), TOL, c.toString().replaceAll(",\"out\".*", ""));
+    }
   }
 
   @Test
@@ -59,7 +79,7 @@ class AdapterOpsTest {
     TinyStack m = TinyStack.golden();
     Tensor w0 = m.namedParameters().get("model.layers.1.q.weight").value().copy();
     LoraModel lm = twoAdapters(m);
-    lm.setAdapter(List.of("default", "b"));
+    lm.setAdapter(List.of("a", "b"));
     lm.loraLayers().values().forEach(LoraLayer::merge);
     assertClose(tensor(g.get("both_out")), run(m, g), TOL, "both merged");
     lm.loraLayers().values().forEach(LoraLayer::unmerge);
