@@ -106,6 +106,7 @@ public class LoraLinear extends Linear implements LoraLayer {
   public Variable forward(Variable x) {
     // x: [..., in] -> base: [..., out]
     Variable y = super.forward(x);
+    if (lora.perSampleAdapters() != null) return MixedBatch.addPerSample(x, y, lora.perSampleAdapters(), lora.adapters());
     for (LoraAdapter ad : lora.forwardAdapters()) {   // several active adapters add up (PEFT's set_adapter([...]))
       y = ad.isDora() ? addDora(x, y, ad) : addLowRank(x, y, ad, ad.b(), isTraining());
     }

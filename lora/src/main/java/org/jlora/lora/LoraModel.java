@@ -301,6 +301,45 @@ public final class LoraModel {
     WeightedAdapters.add(this, adapters, weights, name, how);
   }
 
+  /**
+   * A mixed batch until the scope closes: sample b of every forward runs adapter {@code names.get(b)}
+   * ({@link MixedBatch#BASE} for the base model), as PEFT's {@code adapter_names=}; use it around a
+   * forward or a whole generation loop. As PEFT, only in eval mode, with no adapter merged and no DoRA.
+   */
+  public AutoCloseable mixedBatch(List<String> names) {
+    if (model.isTraining()) throw new IllegalStateException("a mixed batch is for inference: call eval() first (as PEFT)");
+    for (String n : names) if (!n.equals(MixedBatch.BASE)) config(n);
+    Map<String, LoraLayer> layers = loraLayers();
+    layers.forEach((path, l) -> {
+      if (!(l instanceof LoraLinear)) {
+        throw new IllegalArgumentException("a mixed batch: layer '" + path + "' is a " + l.getClass().getSimpleName()
+            + "; jlora runs mixed batches through Linear LoRA layers only");
+      }
+      if (l.isMerged()) {
+        throw new IllegalStateException("a mixed batch needs unmerged adapters; layer '" + path + "' has "
+            + l.lora().mergedAdapters() + " merged");
+      }
+      for (String n : names) {
+        if (l.adapterNames().contains(n) && l.adapter(n).isDora()) {
+          throw new IllegalArgumentException("a mixed batch with DoRA adapter '" + n + "' is not supported (nor by PEFT)");
+        }
+      }
+    });
+    layers.values().forEach(l -> l.lora().setPerSampleAdapters(names));
+    return () -> layers.values().forEach(l -> l.lora().setPerSampleAdapters(null));
+  }
+
+  /** One forward with a different adapter per sample ({@link #mixedBatch}). */
+  public org.jlora.autograd.Variable forward(org.jlora.autograd.Variable x, List<String> adapterNames) {
+    try (AutoCloseable scope = mixedBatch(adapterNames)) {
+      return model.forward(x);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Turns every adapter off until the scope closes: the model computes the base outputs. */
   public AutoCloseable disableAdapters() {
     List<LoraLayer> layers = new ArrayList<>(loraLayers().values());

@@ -171,6 +171,21 @@ public final class LoraState {
     return out;
   }
 
+  /** Per-sample adapter names of a mixed batch ({@link MixedBatch}), or null for the normal forward. */
+  private List<String> perSample;
+
+  /** The mixed batch's adapter name per sample, or null. */
+  public List<String> perSampleAdapters() {
+    return perSample;
+  }
+
+  void setPerSampleAdapters(List<String> names) {
+    if (names != null && mergeState == MergeState.MERGED) {
+      throw new IllegalStateException("a mixed batch needs unmerged adapters; adapters " + mergedAdapters + " are merged");
+    }
+    this.perSample = names == null ? null : List.copyOf(names);
+  }
+
   /**
    * The one adapter the forward adds, or null, for code that handles a single adapter (a fused
    * device kernel); several active adapters are refused rather than silently reduced to one.

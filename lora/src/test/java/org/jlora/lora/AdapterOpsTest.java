@@ -74,6 +74,57 @@ class AdapterOpsTest {
   }
 
   @Test
+  void aMixedBatchGivesPeftsOutputsRowByRow() throws IOException {
+    JsonNode g = golden();
+    TinyStack m = TinyStack.golden();
+    LoraModel lm = twoAdapters(m);
+    m.eval();
+    List<String> names = new java.util.ArrayList<>();
+    g.get("mixed").get("adapter_names").forEach(n -> names.add(n.asText()));
+    Tensor out = lm.forward(Variable.of(tensor(g.get("x")), false), names).value();
+    assertClose(tensor(g.get("mixed").get("out")), out, TOL, "adapter_names=" + names);
+    assertClose(tensor(g.get("a_out")), run(m, g), TOL, "after the scope: adapter a again");
+  }
+
+  /** Samples of several rows ([3, 2, 8]): each sample's rows equal that adapter run alone on that sample. */
+  @Test
+  void aMixedBatchOfSequencesEqualsEachAdapterAlone() throws IOException {
+    TinyStack m = TinyStack.golden();
+    LoraModel lm = twoAdapters(m);
+    m.eval();
+    Tensor x = Tensor.randn(new org.jlora.engine.Rng(3), 3, 2, 8);
+    List<String> names = List.of("a", "b", MixedBatch.BASE);
+    Tensor mixed = lm.forward(Variable.of(x, false), names).value();
+    for (int s = 0; s < 3; s++) {
+      Tensor sample = Tensor.of(java.util.Arrays.copyOfRange(x.toArray(), s * 16, (s + 1) * 16), 1, 2, 8);
+      Tensor alone;
+      if (names.get(s).equals(MixedBatch.BASE)) {
+        try (AutoCloseable off = lm.disableAdapters()) {
+          alone = m.forward(Variable.of(sample, false)).value();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      } else {
+        lm.setAdapter(names.get(s));
+        alone = m.forward(Variable.of(sample, false)).value();
+      }
+      Tensor row = Tensor.of(java.util.Arrays.copyOfRange(mixed.toArray(), s * 8, (s + 1) * 8), 1, 2, 4);
+      assertClose(alone, row, 1e-6, "sample " + s + " (" + names.get(s) + ")");
+    }
+  }
+
+  @Test
+  void aMixedBatchIsRefusedWhenPeftRefusesIt() throws IOException {
+    TinyStack m = TinyStack.golden();
+    LoraModel lm = twoAdapters(m);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> lm.mixedBatch(List.of("a")), "training mode");
+    m.eval();
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> lm.mixedBatch(List.of("nope")));
+    lm.loraLayers().values().forEach(LoraLayer::merge);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> lm.mixedBatch(List.of("a")), "merged");
+  }
+
+  @Test
   void mergingTwoActiveAdaptersThenUnmergingRestoresW() throws IOException {
     JsonNode g = golden();
     TinyStack m = TinyStack.golden();
