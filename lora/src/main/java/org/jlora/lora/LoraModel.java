@@ -258,6 +258,12 @@ public final class LoraModel {
     return List.copyOf(active);
   }
 
+  /** Records a new config for an existing adapter (after a hotswap changed its alpha). */
+  void replaceConfig(String adapter, LoraConfig cfg) {
+    config(adapter);
+    configs.put(adapter, cfg);
+  }
+
   /** The config adapter {@code adapter} was added with; a clear error naming the adapters when unknown. */
   public LoraConfig config(String adapter) {
     LoraConfig c = configs.get(adapter);

@@ -92,6 +92,19 @@ public final class LoraState {
     if (active.remove(name) && active.isEmpty() && !adapters.isEmpty()) active.add(adapters.keySet().iterator().next());
   }
 
+  /**
+   * Replaces adapter {@code updated.name()}'s record by one with a new alpha and scaling but the very
+   * same parameters (a hotswap keeps every reference to A and B valid). Refused while merged.
+   */
+  void rescale(LoraAdapter updated) {
+    LoraAdapter old = require(updated.name());
+    if (old.a() != updated.a() || old.b() != updated.b() || old.magnitude() != updated.magnitude()) {
+      throw new IllegalArgumentException("rescale keeps the adapter's parameters");
+    }
+    if (mergedAdapters.contains(updated.name())) throw new IllegalStateException("adapter '" + updated.name() + "' is merged");
+    adapters.put(updated.name(), updated);   // same key: LinkedHashMap keeps the order
+  }
+
   /** The adapter called {@code name}, or a clear error listing the ones there are. */
   public LoraAdapter require(String name) {
     LoraAdapter a = adapters.get(name);

@@ -271,6 +271,51 @@ public final class PeftAdapters {
     }
   }
 
+  /**
+   * PEFT's {@code hotswap_adapter}: replaces the weights (and alpha) of the existing adapter
+   * {@code adapter} by those in {@code dir}, in place: the same Parameter objects receive the new
+   * values, so optimizers, compiled graphs and references stay valid and nothing is re-injected. The
+   * new adapter must adapt exactly the same modules with the same ranks and DoRA setting; every tensor
+   * is checked before any is copied, and a merged model is refused.
+   */
+  public static void hotswap(LoraModel lm, Path dir, String adapter) throws IOException {
+    LoraConfig old = lm.config(adapter);
+    LoraConfig cfg = readConfig(dir);
+    if (cfg.useDora() != old.useDora()) {
+      throw new IllegalArgumentException("hotswap: use_dora is " + cfg.useDora() + " in " + dir + " but " + old.useDora()
+          + " for adapter '" + adapter + "'");
+    }
+    Map<String, LoraLayer> layers = lm.loraLayers();
+    for (Map.Entry<String, Module> e : lm.model().namedModules().entrySet()) {
+      String path = e.getKey();
+      if (path.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(path)) continue;
+      LoraLayer layer = layers.get(path);
+      if (layer == null || !layer.adapterNames().contains(adapter)) {
+        throw new IllegalArgumentException("hotswap: " + dir + " adapts '" + path + "', which adapter '" + adapter
+            + "' does not; hotswapping needs the same target modules");
+      }
+      if (layer.isMerged()) throw new IllegalStateException("hotswap: layer '" + path + "' is merged; unmerge() first");
+      if (layer.adapter(adapter).r() != cfg.rankFor(path)) {
+        throw new IllegalArgumentException("hotswap: '" + path + "' has rank " + layer.adapter(adapter).r() + " but "
+            + dir + " gives " + cfg.rankFor(path));
+      }
+    }
+    layers.forEach((path, layer) -> {
+      if (layer.adapterNames().contains(adapter) && !cfg.matchesTarget(path)) {
+        throw new IllegalArgumentException("hotswap: adapter '" + adapter + "' adapts '" + path + "', which " + dir
+            + " does not; hotswapping needs the same target modules");
+      }
+    });
+    loadInto(lm, dir, adapter, true);   // checks every tensor, then copies in place
+    layers.forEach((path, layer) -> {
+      if (!layer.adapterNames().contains(adapter)) return;
+      LoraAdapter ad = layer.adapter(adapter);
+      layer.lora().rescale(new LoraAdapter(ad.name(), ad.r(), cfg.alphaFor(path), cfg.scalingFor(path), ad.dropout(),
+          ad.a(), ad.b(), ad.dropoutRng(), ad.magnitude()));
+    });
+    lm.replaceConfig(adapter, cfg);
+  }
+
   /** Checks every tensor of the file against {@code lm}'s adapter {@code adapter}, then copies them in. */
   private static LoadReport loadInto(LoraModel lm, Path dir, String adapter, boolean strict) throws IOException {
     Map<String, Tensor> file = SafeTensors.readAll(dir.resolve(WEIGHTS_FILE));

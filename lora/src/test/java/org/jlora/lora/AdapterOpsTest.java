@@ -125,6 +125,27 @@ class AdapterOpsTest {
   }
 
   @Test
+  void hotswapReplacesWeightsAndAlphaInPlace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws IOException {
+    JsonNode g = golden();
+    java.nio.file.Path other = tmp.resolve("other");
+    TinyStack donor = TinyStack.golden();
+    PeftAdapters.save(LoraModel.inject(donor, LoraConfig.builder().r(2).loraAlpha(16).targetModules("q", "v")
+        .initLoraWeights(InitLoraWeights.RANDOM).seed(5).build(), "a"), "a", other);
+    Tensor expected = run(donor, g);
+    TinyStack m = TinyStack.golden();
+    LoraModel lm = twoAdapters(m);
+    org.jlora.autograd.Parameter a = lm.loraLayers().get("model.layers.0.q").adapter("a").a();
+    PeftAdapters.hotswap(lm, other, "a");
+    assertClose(expected, run(m, g), 1e-6, "outputs of the swapped-in adapter");
+    assertTrue(a == lm.loraLayers().get("model.layers.0.q").adapter("a").a(), "the same Parameter object");
+    assertEquals(16f, lm.config("a").loraAlpha());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> PeftAdapters.hotswap(lm, TinyStack.GOLDENS.resolve("ops-b"), "a"));
+    assertTrue(e.getMessage().contains("same target modules"), e.getMessage());
+    assertClose(expected, run(m, g), 1e-6, "a refused hotswap changes nothing");
+  }
+
+  @Test
   void mergingTwoActiveAdaptersThenUnmergingRestoresW() throws IOException {
     JsonNode g = golden();
     TinyStack m = TinyStack.golden();
