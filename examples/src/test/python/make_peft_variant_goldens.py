@@ -30,6 +30,8 @@ What it writes:
                           "mixed": {"adapter_names": [...], "out"} (forward with adapter_names=, one per row),
                           "weighted": [{"combination_type", "weights", "svd_rank", "density", "out" (the new
                           adapter alone)}]} for the deterministic combinations
+  lora-bias/               a lora_bias=True adapter (r 2, alpha 4, q and v, init_lora_weights=False: A, B and B's bias random)
+  lora-bias.json          {"x", "out", "merged_out"}
   jlora-dora.json         the other direction: PEFT's outputs ("peft_out") on dora.json's x with jlora-dora/,
                           a DoRA adapter jlora wrote (DoraTest, -Djlora.writeDoraGolden=true; commit it first)
 """
@@ -282,6 +284,21 @@ def ops():
     write_json("ops.json", result)
 
 
+def lora_bias():
+    x = torch.tensor(json.load(open(os.path.join(OUT, "dora.json")))["x"])
+    torch.manual_seed(8)
+    pm = get_peft_model(tiny_stack(), LoraConfig(r=2, lora_alpha=4, target_modules=["q", "v"], lora_bias=True,
+                                                 init_lora_weights=False))
+    pm.eval()
+    shutil.rmtree(os.path.join(OUT, "lora-bias"), ignore_errors=True)
+    pm.save_pretrained(os.path.join(OUT, "lora-bias"))
+    os.remove(os.path.join(OUT, "lora-bias", "README.md"))
+    with torch.no_grad():
+        out = pm(x)
+        merged = pm.merge_and_unload()(x)
+    write_json("lora-bias.json", {"versions": VERSIONS, "x": floats(x), "out": floats(out), "merged_out": floats(merged)})
+
+
 def check_jlora_dora():
     """PEFT loads the DoRA adapter jlora saved and computes its outputs (DoraTest compares them with jlora's)."""
     adapter = os.path.join(OUT, "jlora-dora")
@@ -306,6 +323,7 @@ def main():
     linalg()
     inits()
     ops()
+    lora_bias()
     for name in sorted(os.listdir(OUT)):
         print(name)
 

@@ -7,10 +7,10 @@ import org.jlora.engine.Rng;
  * the scaling already resolved ({@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA).
  */
 public record AdapterSpec(String name, int r, float alpha, float scaling, float dropout,
-                          InitLoraWeights init, Rng rng, boolean dora, int pissaNiter) {
+                          InitLoraWeights init, Rng rng, boolean dora, int pissaNiter, boolean loraBias) {
   /** A plain (non-DoRA) spec. */
   public AdapterSpec(String name, int r, float alpha, float scaling, float dropout, InitLoraWeights init, Rng rng) {
-    this(name, r, alpha, scaling, dropout, init, rng, false, 0);
+    this(name, r, alpha, scaling, dropout, init, rng, false, 0, false);
   }
 
   public AdapterSpec {
@@ -31,7 +31,7 @@ public record AdapterSpec(String name, int r, float alpha, float scaling, float 
   /** The spec a config gives for the module called {@code moduleName}. */
   public static AdapterSpec fromConfig(String name, LoraConfig cfg, String moduleName, Rng rng) {
     return new AdapterSpec(name, cfg.rankFor(moduleName), cfg.alphaFor(moduleName),
-        cfg.scalingFor(moduleName), cfg.loraDropout(), cfg.initLoraWeights(), rng, cfg.useDora(), cfg.pissaNiter());
+        cfg.scalingFor(moduleName), cfg.loraDropout(), cfg.initLoraWeights(), rng, cfg.useDora(), cfg.pissaNiter(), cfg.loraBias());
   }
 
   /** Refuses an initialisation that decomposes W (PiSSA, OLoRA, orthogonal) on a layer type that lacks it. */

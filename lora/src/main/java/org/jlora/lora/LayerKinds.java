@@ -73,6 +73,10 @@ final class LayerKinds {
       throw new IllegalArgumentException("use_dora: target '" + name + "' is a " + m.getClass().getSimpleName()
           + "; jlora implements DoRA for plain Linear layers only");
     }
+    if (cfg.loraBias() && !dense) {
+      throw new IllegalArgumentException("lora_bias: target '" + name + "' is a " + m.getClass().getSimpleName()
+          + "; jlora implements lora_bias for plain Linear layers only");
+    }
     InitLoraWeights init = cfg.initLoraWeights();
     boolean decomposition = init == InitLoraWeights.PISSA || init == InitLoraWeights.OLORA
         || init == InitLoraWeights.ORTHOGONAL;

@@ -55,6 +55,7 @@ public final class Lora {
           out.put(prefix + LoraState.aName(ad.name()), ad.a().value());
           out.put(prefix + LoraState.bName(ad.name()), ad.b().value());
           if (ad.isDora()) out.put(prefix + LoraLinear.DORA_MAGNITUDE + "." + ad.name(), ad.magnitude().value());
+          if (ad.bBias() != null) out.put(prefix + "lora_B_bias." + ad.name(), ad.bBias().value());
         }
         if (bias == Bias.LORA_ONLY && layer.baseBias() != null) out.put(prefix + "bias", layer.baseBias().value());
       }

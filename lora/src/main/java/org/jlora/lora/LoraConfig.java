@@ -48,6 +48,7 @@ public final class LoraConfig {
   private final List<String> layersPattern;
   private final boolean useDora;
   private final int pissaNiter;
+  private final boolean loraBias;
   private final ModuleMatcher matcher;
 
   private LoraConfig(Builder b) {
@@ -73,6 +74,7 @@ public final class LoraConfig {
     this.layersPattern = List.copyOf(b.layersPattern);
     this.useDora = b.useDora;
     this.pissaNiter = b.pissaNiter;
+    this.loraBias = b.loraBias;
     this.matcher = new ModuleMatcher(this);
   }
 
@@ -105,6 +107,7 @@ public final class LoraConfig {
     b.layersPattern = new ArrayList<>(layersPattern);
     b.useDora = useDora;
     b.pissaNiter = pissaNiter;
+    b.loraBias = loraBias;
     return b;
   }
 
@@ -150,6 +153,8 @@ public final class LoraConfig {
   public boolean useDora() { return useDora; }
   /** For PiSSA: 0 for the exact SVD ("pissa"), else the subspace iterations of the randomized one ("pissa_niter_N"). */
   public int pissaNiter() { return pissaNiter; }
+  /** PEFT's lora_bias: B gets a trainable bias (Linear layers), merged into the base bias. */
+  public boolean loraBias() { return loraBias; }
 
   /** The one place that decides which modules are targets and which are saved in full. */
   public ModuleMatcher matcher() { return matcher; }
@@ -231,6 +236,7 @@ public final class LoraConfig {
     private List<String> layersPattern = new ArrayList<>();
     private boolean useDora;
     private int pissaNiter;
+    private boolean loraBias;
 
     private Builder() {}
 
@@ -266,6 +272,7 @@ public final class LoraConfig {
     public Builder useDora(boolean v) { this.useDora = v; return this; }
     /** PiSSA with the randomized SVD and {@code niter} subspace iterations (PEFT's "pissa_niter_N"); 0: exact. */
     public Builder pissaNiter(int niter) { this.pissaNiter = niter; return this; }
+    public Builder loraBias(boolean v) { this.loraBias = v; return this; }
 
     /** Validates and builds; errors name the field at fault. */
     public LoraConfig build() {
@@ -291,6 +298,11 @@ public final class LoraConfig {
       if (pissaNiter < 0) throw new IllegalArgumentException("pissa_niter must be >= 0, got " + pissaNiter);
       if (pissaNiter > 0 && initLoraWeights != InitLoraWeights.PISSA) {
         throw new IllegalArgumentException("pissa_niter " + pissaNiter + " is set but init_lora_weights is " + initLoraWeights.peftName());
+      }
+      if (loraBias && useDora) throw new IllegalArgumentException("lora_bias is not supported with use_dora (nor by PEFT)");
+      if (loraBias && initLoraWeights != InitLoraWeights.DEFAULT && initLoraWeights != InitLoraWeights.RANDOM) {
+        throw new IllegalArgumentException("lora_bias needs init_lora_weights true or false (as PEFT), got "
+            + initLoraWeights.peftName());
       }
       if (useDora && enableLora != null) {
         throw new IllegalArgumentException("use_dora with enable_lora: DoRA is implemented for plain LoRA layers only");

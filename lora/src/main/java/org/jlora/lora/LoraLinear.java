@@ -38,7 +38,8 @@ public class LoraLinear extends Linear implements LoraLayer {
     super(weight, bias, fanInFanOut);
     this.lora = new LoraState(registerModule("lora_A", new AdapterParams()).get(),
         registerModule("lora_B", new AdapterParams()).get(),
-        registerModule("lora_magnitude_vector", new AdapterParams()).get(), mergeWeights);
+        registerModule("lora_magnitude_vector", new AdapterParams()).get(),
+        registerModule("lora_B_bias", new AdapterParams()).get(), mergeWeights);
   }
 
   /** loralib's constructor: a fresh base layer (PyTorch init) with one adapter "default" of rank r (r = 0: none). */
@@ -95,9 +96,13 @@ public class LoraLinear extends Linear implements LoraLayer {
     LoraAdapter plain = new LoraAdapter(spec.name(), spec.r(), spec.alpha(), spec.scaling(), spec.dropout(),
         down, up, spec.rng().split());
     LoraAdapter a = spec.dora()
-        ? new LoraAdapter(plain.name(), plain.r(), plain.alpha(), plain.scaling(), plain.dropout(), down, up,
-            plain.dropoutRng(), Dora.initialMagnitude(weight().value(), loraDelta(plain), fanInFanOut()))
+        ? plain.withMagnitude(Dora.initialMagnitude(weight().value(), loraDelta(plain), fanInFanOut()))
         : plain;
+    if (spec.loraBias()) {
+      // PEFT: zeros, except init_lora_weights=false, which keeps nn.Linear's uniform(±1/sqrt(r))
+      a = a.withBBias(new Parameter(spec.init() == InitLoraWeights.RANDOM
+          ? LoraInit.kaimingUniform(spec.rng(), spec.r(), outFeatures()) : Tensor.zeros(outFeatures())));
+    }
     lora.add(a);
     return a;
   }
@@ -109,6 +114,7 @@ public class LoraLinear extends Linear implements LoraLayer {
     if (lora.perSampleAdapters() != null) return MixedBatch.addPerSample(x, y, lora.perSampleAdapters(), lora.adapters());
     for (LoraAdapter ad : lora.forwardAdapters()) {   // several active adapters add up (PEFT's set_adapter([...]))
       y = ad.isDora() ? addDora(x, y, ad) : addLowRank(x, y, ad, ad.b(), isTraining());
+      if (ad.bBias() != null) y = F.add(y, F.scale(ad.bBias(), ad.scaling()));   // lora_B(·) * scaling includes B's bias
     }
     return y;
   }
@@ -223,6 +229,7 @@ public class LoraLinear extends Linear implements LoraLayer {
   public java.util.Map<String, Tensor> exportPeft(LoraAdapter ad) {
     java.util.Map<String, Tensor> out = LoraLayer.super.exportPeft(ad);
     if (ad.isDora()) out.put(DORA_MAGNITUDE, ad.magnitude().value());
+    if (ad.bBias() != null) out.put(B_BIAS, ad.bBias().value());
     return out;
   }
 
@@ -230,10 +237,14 @@ public class LoraLinear extends Linear implements LoraLayer {
   public void importPeft(LoraAdapter ad, java.util.Map<String, Tensor> bySuffix, String keyPrefix) {
     LoraLayer.super.importPeft(ad, bySuffix, keyPrefix);
     if (ad.isDora()) LoraLayer.copyChecked(bySuffix.get(DORA_MAGNITUDE), ad.magnitude().value(), keyPrefix + DORA_MAGNITUDE);
+    if (ad.bBias() != null) LoraLayer.copyChecked(bySuffix.get(B_BIAS), ad.bBias().value(), keyPrefix + B_BIAS);
   }
 
   /** PEFT's key suffix for DoRA's magnitude ({@code base_model.model.<path>.lora_magnitude_vector}). */
   static final String DORA_MAGNITUDE = "lora_magnitude_vector";
+
+  /** PEFT's key suffix for lora_bias, B's bias ({@code base_model.model.<path>.lora_B.bias}). */
+  static final String B_BIAS = "lora_B.bias";
 
   @Override
   public Module toBaseLayer() {

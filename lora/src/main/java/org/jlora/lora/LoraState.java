@@ -29,6 +29,7 @@ public final class LoraState {
   private final AdapterParams aParams;
   private final AdapterParams bParams;
   private final AdapterParams magnitudeParams;
+  private final AdapterParams bBiasParams;
   private final boolean mergeWeights;
   /** The adapters the forward applies, summed, in this order (PEFT's active_adapters); empty: none. */
   private final List<String> active = new ArrayList<>();
@@ -44,17 +45,21 @@ public final class LoraState {
    * @param mergeWeights loralib's merge_weights: eval() merges, train() unmerges
    */
   public LoraState(AdapterParams aParams, AdapterParams bParams, boolean mergeWeights) {
-    this(aParams, bParams, null, mergeWeights);
+    this(aParams, bParams, null, null, mergeWeights);
   }
 
   /**
    * @param magnitudeParams the layer's {@code lora_magnitude_vector} child, holding DoRA's magnitude
    *                        per adapter name (null for layers without DoRA)
+   * @param bBiasParams     the layer's {@code lora_B_bias} child, holding B's bias per adapter name
+   *                        (PEFT's lora_bias; null for layers without it)
    */
-  public LoraState(AdapterParams aParams, AdapterParams bParams, AdapterParams magnitudeParams, boolean mergeWeights) {
+  public LoraState(AdapterParams aParams, AdapterParams bParams, AdapterParams magnitudeParams,
+                   AdapterParams bBiasParams, boolean mergeWeights) {
     this.aParams = aParams;
     this.bParams = bParams;
     this.magnitudeParams = magnitudeParams;
+    this.bBiasParams = bBiasParams;
     this.mergeWeights = mergeWeights;
   }
 
@@ -79,6 +84,10 @@ public final class LoraState {
     aParams.put(adapter.name(), adapter.a());
     bParams.put(adapter.name(), adapter.b());
     if (adapter.isDora()) magnitudeParams.put(adapter.name(), adapter.magnitude());
+    if (adapter.bBias() != null) {
+      if (bBiasParams == null) throw new IllegalArgumentException("adapter '" + adapter.name() + "' has a bias on B; this layer has none");
+      bBiasParams.put(adapter.name(), adapter.bBias());
+    }
     if (active.isEmpty()) active.add(adapter.name());
   }
 
@@ -86,6 +95,7 @@ public final class LoraState {
     require(name);
     if (mergedAdapters.contains(name)) unmerge(layer);
     if (adapters.get(name).isDora()) magnitudeParams.remove(name);
+    if (adapters.get(name).bBias() != null) bBiasParams.remove(name);
     adapters.remove(name);
     aParams.remove(name);
     bParams.remove(name);
@@ -98,7 +108,8 @@ public final class LoraState {
    */
   void rescale(LoraAdapter updated) {
     LoraAdapter old = require(updated.name());
-    if (old.a() != updated.a() || old.b() != updated.b() || old.magnitude() != updated.magnitude()) {
+    if (old.a() != updated.a() || old.b() != updated.b() || old.magnitude() != updated.magnitude()
+        || old.bBias() != updated.bBias()) {
       throw new IllegalArgumentException("rescale keeps the adapter's parameters");
     }
     if (mergedAdapters.contains(updated.name())) throw new IllegalStateException("adapter '" + updated.name() + "' is merged");
@@ -231,7 +242,13 @@ public final class LoraState {
         Backends.current().axpy(d.size(), 1f, d.data(), d.offset(), delta.data(), delta.offset());
       }
     }
+    for (String name : active) {   // checked before W is touched: a refused merge changes nothing
+      if (adapters.get(name).bBias() != null && layer.baseBias() == null) {
+        throw new IllegalStateException("adapter '" + name + "' has lora_bias but the base layer has no bias to merge it into");
+      }
+    }
     addDelta(layer, String.join("+", active), delta, 1f);
+    addBiasDeltas(layer, active, 1f);
     mergedDelta = adapters.get(active.get(0)).isDora() ? delta : null;
     mergedAdapters.addAll(active);
     mergeState = MergeState.MERGED;
@@ -253,6 +270,7 @@ public final class LoraState {
       }
     }
     addDelta(layer, String.join("+", mergedAdapters), delta, -1f);
+    addBiasDeltas(layer, mergedAdapters, -1f);
     mergedDelta = null;
     mergedAdapters.clear();
     mergeState = MergeState.UNMERGED;
@@ -261,6 +279,20 @@ public final class LoraState {
   /** The names of the adapters merged into W now (empty when unmerged). */
   public List<String> mergedAdapters() {
     return List.copyOf(mergedAdapters);
+  }
+
+  /**
+   * PEFT's lora_bias: merging also folds {@code scaling · bias_B} into the base bias (and unmerging
+   * takes it out); a base layer without a bias cannot absorb it, so {@link #merge} refuses that first.
+   */
+  private void addBiasDeltas(LoraLayer layer, List<String> names, float sign) {
+    for (String name : names) {
+      LoraAdapter ad = adapters.get(name);
+      if (ad.bBias() == null) continue;
+      Tensor b = layer.baseBias().value();
+      Tensor d = ad.bBias().value();
+      Backends.current().axpy(b.size(), sign * ad.scaling(), d.data(), d.offset(), b.data(), b.offset());
+    }
   }
 
   private static void addDelta(LoraLayer layer, String adapter, Tensor delta, float sign) {

@@ -69,7 +69,8 @@ public final class MixedBatch {
       int len = g.getValue().size();
       Variable xg = F.slice(xs, 0, start, start + len);
       Variable h = F.scale(F.matmul(xg, false, ad.a(), true), ad.scaling());   // [len, r]
-      parts.add(F.matmul(h, false, ad.b(), true));                          // [len, out]
+      Variable part = F.matmul(h, false, ad.b(), true);                     // [len, out]
+      parts.add(ad.bBias() == null ? part : F.add(part, F.scale(ad.bBias(), ad.scaling())));
       start += len;
     }
     if (!baseRows.isEmpty()) parts.add(Variable.constant(Tensor.zeros(baseRows.size(), out)));

@@ -166,7 +166,8 @@ public final class PeftAdapters {
   private static LoraAdapter scratchCopy(LoraAdapter ad) {
     return new LoraAdapter(ad.name(), ad.r(), ad.alpha(), ad.scaling(), ad.dropout(),
         new Parameter(ad.a().value().copy()), new Parameter(ad.b().value().copy()), ad.dropoutRng(),
-        ad.isDora() ? new Parameter(ad.magnitude().value().copy()) : null);
+        ad.isDora() ? new Parameter(ad.magnitude().value().copy()) : null,
+        ad.bBias() != null ? new Parameter(ad.bBias().value().copy()) : null);
   }
 
   /** Reads the config of an adapter directory (with enable_lora restored from the weights' metadata). */
@@ -281,9 +282,9 @@ public final class PeftAdapters {
   public static void hotswap(LoraModel lm, Path dir, String adapter) throws IOException {
     LoraConfig old = lm.config(adapter);
     LoraConfig cfg = readConfig(dir);
-    if (cfg.useDora() != old.useDora()) {
-      throw new IllegalArgumentException("hotswap: use_dora is " + cfg.useDora() + " in " + dir + " but " + old.useDora()
-          + " for adapter '" + adapter + "'");
+    if (cfg.useDora() != old.useDora() || cfg.loraBias() != old.loraBias()) {
+      throw new IllegalArgumentException("hotswap: use_dora / lora_bias are " + cfg.useDora() + " / " + cfg.loraBias()
+          + " in " + dir + " but " + old.useDora() + " / " + old.loraBias() + " for adapter '" + adapter + "'");
     }
     Map<String, LoraLayer> layers = lm.loraLayers();
     for (Map.Entry<String, Module> e : lm.model().namedModules().entrySet()) {
@@ -310,8 +311,7 @@ public final class PeftAdapters {
     layers.forEach((path, layer) -> {
       if (!layer.adapterNames().contains(adapter)) return;
       LoraAdapter ad = layer.adapter(adapter);
-      layer.lora().rescale(new LoraAdapter(ad.name(), ad.r(), cfg.alphaFor(path), cfg.scalingFor(path), ad.dropout(),
-          ad.a(), ad.b(), ad.dropoutRng(), ad.magnitude()));
+      layer.lora().rescale(ad.withScaling(cfg.alphaFor(path), cfg.scalingFor(path)));
     });
     lm.replaceConfig(adapter, cfg);
   }

@@ -31,7 +31,6 @@ public final class PeftConfigCodec {
   static final Map<String, String> UNSUPPORTED_FIELDS = new LinkedHashMap<>();
 
   static {
-    UNSUPPORTED_FIELDS.put("lora_bias", "a trainable bias on lora_B");
     UNSUPPORTED_FIELDS.put("trainable_token_indices", "selected embedding rows trained alongside the adapter");
     UNSUPPORTED_FIELDS.put("target_parameters", "LoRA on raw parameters (e.g. MoE experts) rather than modules");
     UNSUPPORTED_FIELDS.put("alora_invocation_tokens", "activated LoRA, which applies only after the invocation tokens");
@@ -90,6 +89,7 @@ public final class PeftConfigCodec {
     o.put("fan_in_fan_out", c.fanInFanOut());
     o.put("use_rslora", c.useRslora());
     o.put("use_dora", c.useDora());
+    o.put("lora_bias", c.loraBias());
     switch (c.initLoraWeights()) {
       case DEFAULT -> o.put("init_lora_weights", true);
       case RANDOM -> o.put("init_lora_weights", false);
@@ -164,6 +164,7 @@ public final class PeftConfigCodec {
     if (o.has("fan_in_fan_out")) b.fanInFanOut(o.get("fan_in_fan_out").asBoolean());
     if (o.has("use_rslora")) b.useRslora(o.get("use_rslora").asBoolean());
     if (o.has("use_dora")) b.useDora(o.get("use_dora").asBoolean());
+    if (o.has("lora_bias")) b.loraBias(o.get("lora_bias").asBoolean());
     JsonNode init = o.path("init_lora_weights");
     if (init.isBoolean()) {
       b.initLoraWeights(init.asBoolean() ? InitLoraWeights.DEFAULT : InitLoraWeights.RANDOM);

@@ -156,7 +156,7 @@ class LoraConfigTest {
         {"{\"target_modules\": \"q\", \"layers_to_transform\": [0, 1]}", "layers_to_transform cannot be used when target_modules is a regex"},
         {"{\"target_modules\": [\"q\"], \"layers_pattern\": \"layers\"}", "layers_pattern [layers] needs layers_to_transform"},
         {"{\"target_modules\": [\"q\"], \"exclude_modules\": \"(k\"}", "exclude_modules regex '(k' is invalid"},
-        {"{\"target_modules\": [\"q\"], \"lora_bias\": true}", "lora_bias is true"},
+        {"{\"target_modules\": [\"q\"], \"lora_bias\": true, \"use_dora\": true}", "lora_bias is not supported with use_dora"},
         {"{\"target_modules\": [\"q\"], \"trainable_token_indices\": [3, 4]}", "trainable_token_indices"},
         {"{\"target_modules\": [\"q\"], \"target_parameters\": [\"experts.w\"]}", "target_parameters"},
         {"{\"target_modules\": [\"q\"], \"alora_invocation_tokens\": [7]}", "alora_invocation_tokens"},
