@@ -2,7 +2,6 @@ package org.jlora.lora;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +63,7 @@ public final class LoraModel {
       for (String target : cfg.targetModules()) {
         if (matches.stream().noneMatch(m -> ModuleMatcher.suffixMatches(m.module(), target))) {
           throw new IllegalArgumentException("target_modules entry '" + target + "' matched no module (the others did)."
-              + " Adaptable modules (closest first): " + String.join(", ", suggestions(model, target)));
+              + " Adaptable modules (closest first): " + String.join(", ", ModuleSuggestions.closest(model, target)));
         }
       }
     }
@@ -72,7 +71,7 @@ public final class LoraModel {
       boolean found = model.namedModules().keySet().stream().anyMatch(n -> ModuleMatcher.suffixMatches(n, keep));
       if (!found) {
         throw new IllegalArgumentException("modules_to_save '" + keep + "' matches no module; modules are: "
-            + String.join(", ", suggestions(model, keep)));
+            + String.join(", ", ModuleSuggestions.closest(model, keep)));
       }
     }
     return matches;
@@ -198,34 +197,9 @@ public final class LoraModel {
     String target = cfg.targetRegex() != null ? "regex '" + cfg.targetRegex() + "'" : "target_modules " + cfg.targetModules();
     String probe = cfg.targetRegex() != null ? cfg.targetRegex() : String.join(" ", cfg.targetModules());
     return new IllegalArgumentException(target + " matched no module. Adaptable modules (closest first): "
-        + String.join(", ", suggestions(model, probe)));
+        + String.join(", ", ModuleSuggestions.closest(model, probe)));
   }
 
-  /** Names of adaptable modules, closest (edit distance of the last component) to {@code probe} first. */
-  private static List<String> suggestions(Module model, String probe) {
-    List<String> names = new ArrayList<>();
-    model.namedModules().forEach((n, m) -> {
-      if (!n.isEmpty() && LayerKinds.adaptable(m)) names.add(n);
-    });
-    names.sort(Comparator.comparingInt((String n) -> distance(n.substring(n.lastIndexOf('.') + 1), probe))
-        .thenComparing(Comparator.naturalOrder()));
-    return names.size() > 12 ? names.subList(0, 12) : names;
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) prev[j] = j;
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev; prev = cur; cur = t;
-    }
-    return prev[b.length()];
-  }
 
   // ------------------------------------------------------------------ adapters
 
@@ -313,26 +287,7 @@ public final class LoraModel {
    * forward or a whole generation loop. As PEFT, only in eval mode, with no adapter merged and no DoRA.
    */
   public AutoCloseable mixedBatch(List<String> names) {
-    if (model.isTraining()) throw new IllegalStateException("a mixed batch is for inference: call eval() first (as PEFT)");
-    for (String n : names) if (!n.equals(MixedBatch.BASE)) config(n);
-    Map<String, LoraLayer> layers = loraLayers();
-    layers.forEach((path, l) -> {
-      if (!(l instanceof LoraLinear)) {
-        throw new IllegalArgumentException("a mixed batch: layer '" + path + "' is a " + l.getClass().getSimpleName()
-            + "; jlora runs mixed batches through Linear LoRA layers only");
-      }
-      if (l.isMerged()) {
-        throw new IllegalStateException("a mixed batch needs unmerged adapters; layer '" + path + "' has "
-            + l.lora().mergedAdapters() + " merged");
-      }
-      for (String n : names) {
-        if (l.adapterNames().contains(n) && l.adapter(n).isDora()) {
-          throw new IllegalArgumentException("a mixed batch with DoRA adapter '" + n + "' is not supported (nor by PEFT)");
-        }
-      }
-    });
-    layers.values().forEach(l -> l.lora().setPerSampleAdapters(names));
-    return () -> layers.values().forEach(l -> l.lora().setPerSampleAdapters(null));
+    return MixedBatch.open(this, names);
   }
 
   /** One forward with a different adapter per sample ({@link #mixedBatch}). */

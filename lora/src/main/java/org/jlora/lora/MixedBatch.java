@@ -31,6 +31,30 @@ public final class MixedBatch {
 
   private MixedBatch() {}
 
+  /** Sets {@code names} on every layer of {@code lm} until the returned scope closes ({@link LoraModel#mixedBatch}). */
+  static AutoCloseable open(LoraModel lm, List<String> names) {
+    if (lm.model().isTraining()) throw new IllegalStateException("a mixed batch is for inference: call eval() first (as PEFT)");
+    for (String n : names) if (!n.equals(MixedBatch.BASE)) lm.config(n);
+    Map<String, LoraLayer> layers = lm.loraLayers();
+    layers.forEach((path, l) -> {
+      if (!(l instanceof LoraLinear)) {
+        throw new IllegalArgumentException("a mixed batch: layer '" + path + "' is a " + l.getClass().getSimpleName()
+            + "; jlora runs mixed batches through Linear LoRA layers only");
+      }
+      if (l.isMerged()) {
+        throw new IllegalStateException("a mixed batch needs unmerged adapters; layer '" + path + "' has "
+            + l.lora().mergedAdapters() + " merged");
+      }
+      for (String n : names) {
+        if (l.adapterNames().contains(n) && l.adapter(n).isDora()) {
+          throw new IllegalArgumentException("a mixed batch with DoRA adapter '" + n + "' is not supported (nor by PEFT)");
+        }
+      }
+    });
+    layers.values().forEach(l -> l.lora().setPerSampleAdapters(names));
+    return () -> layers.values().forEach(l -> l.lora().setPerSampleAdapters(null));
+  }
+
   /**
    * {@code y} plus each sample's adapter output. x: [batch, ..., in], y: [batch, ..., out];
    * {@code adapters} holds the layer's adapters by name (a name the layer lacks counts as base, as in PEFT).

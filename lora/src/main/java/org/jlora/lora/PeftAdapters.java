@@ -280,44 +280,11 @@ public final class PeftAdapters {
    * is checked before any is copied, and a merged model is refused.
    */
   public static void hotswap(LoraModel lm, Path dir, String adapter) throws IOException {
-    LoraConfig old = lm.config(adapter);
-    LoraConfig cfg = readConfig(dir);
-    if (cfg.useDora() != old.useDora() || cfg.loraBias() != old.loraBias()) {
-      throw new IllegalArgumentException("hotswap: use_dora / lora_bias are " + cfg.useDora() + " / " + cfg.loraBias()
-          + " in " + dir + " but " + old.useDora() + " / " + old.loraBias() + " for adapter '" + adapter + "'");
-    }
-    Map<String, LoraLayer> layers = lm.loraLayers();
-    for (Map.Entry<String, Module> e : lm.model().namedModules().entrySet()) {
-      String path = e.getKey();
-      if (path.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(path)) continue;
-      LoraLayer layer = layers.get(path);
-      if (layer == null || !layer.adapterNames().contains(adapter)) {
-        throw new IllegalArgumentException("hotswap: " + dir + " adapts '" + path + "', which adapter '" + adapter
-            + "' does not; hotswapping needs the same target modules");
-      }
-      if (layer.isMerged()) throw new IllegalStateException("hotswap: layer '" + path + "' is merged; unmerge() first");
-      if (layer.adapter(adapter).r() != cfg.rankFor(path)) {
-        throw new IllegalArgumentException("hotswap: '" + path + "' has rank " + layer.adapter(adapter).r() + " but "
-            + dir + " gives " + cfg.rankFor(path));
-      }
-    }
-    layers.forEach((path, layer) -> {
-      if (layer.adapterNames().contains(adapter) && !cfg.matchesTarget(path)) {
-        throw new IllegalArgumentException("hotswap: adapter '" + adapter + "' adapts '" + path + "', which " + dir
-            + " does not; hotswapping needs the same target modules");
-      }
-    });
-    loadInto(lm, dir, adapter, true);   // checks every tensor, then copies in place
-    layers.forEach((path, layer) -> {
-      if (!layer.adapterNames().contains(adapter)) return;
-      LoraAdapter ad = layer.adapter(adapter);
-      layer.lora().rescale(ad.withScaling(cfg.alphaFor(path), cfg.scalingFor(path)));
-    });
-    lm.replaceConfig(adapter, cfg);
+    Hotswap.swap(lm, dir, adapter);
   }
 
   /** Checks every tensor of the file against {@code lm}'s adapter {@code adapter}, then copies them in. */
-  private static LoadReport loadInto(LoraModel lm, Path dir, String adapter, boolean strict) throws IOException {
+  static LoadReport loadInto(LoraModel lm, Path dir, String adapter, boolean strict) throws IOException {
     Map<String, Tensor> file = SafeTensors.readAll(dir.resolve(WEIGHTS_FILE));
     Map<String, Tensor> unclaimed = new LinkedHashMap<>(file);
     List<String> missing = new ArrayList<>();
