@@ -32,6 +32,8 @@ What it writes:
                           adapter alone)}]} for the deterministic combinations
   lora-bias/               a lora_bias=True adapter (r 2, alpha 4, q and v, init_lora_weights=False: A, B and B's bias random)
   lora-bias.json          {"x", "out", "merged_out"}
+  jlora-made.json         PEFT's outputs with the adapters jlora wrote into jlora-made/ (JloraToPeftTest,
+                          -Djlora.writeJloraGoldens=true): targeting, lora-bias, pissa-converted, weighted-cat
   jlora-dora.json         the other direction: PEFT's outputs ("peft_out") on dora.json's x with jlora-dora/,
                           a DoRA adapter jlora wrote (DoraTest, -Djlora.writeDoraGolden=true; commit it first)
 """
@@ -314,6 +316,22 @@ def check_jlora_dora():
     write_json("jlora-dora.json", {"versions": VERSIONS, "adapter": "jlora-dora", "peft_out": floats(out)})
 
 
+def check_jlora_made():
+    """PEFT loads each adapter jlora saved under jlora-made/ onto the original base (JloraToPeftTest compares)."""
+    made = os.path.join(OUT, "jlora-made")
+    if not os.path.isdir(made):
+        print("no jlora-made/ yet: run JloraToPeftTest with -Djlora.writeJloraGoldens=true, then this script again")
+        return
+    x = torch.tensor(json.load(open(os.path.join(OUT, "dora.json")))["x"])
+    result = {"versions": VERSIONS}
+    for name in sorted(os.listdir(made)):
+        pm = PeftModel.from_pretrained(tiny_stack(), os.path.join(made, name))
+        pm.eval()
+        with torch.no_grad():
+            result[name] = floats(pm(x))
+    write_json("jlora-made.json", result)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     save_file({k: v.contiguous() for k, v in tiny_stack().state_dict().items()}, os.path.join(OUT, "base.safetensors"))
@@ -324,6 +342,7 @@ def main():
     inits()
     ops()
     lora_bias()
+    check_jlora_made()
     for name in sorted(os.listdir(OUT)):
         print(name)
 
