@@ -50,6 +50,25 @@ class WeightedMergePropertiesTest {
         List.of(1f, 1f)), 1e-6, "cat([a, b], [1, 1]) = a and b together");
   }
 
+  /** The same two properties on embeddings (A [r, vocab], B [dim, r]) and a fused Linear, TinyModel's emb and fc1. */
+  @Test
+  void catAndLinearHoldForEmbeddingsToo() {
+    TinyModel m = new TinyModel(4);
+    LoraConfig.Builder cfg = LoraConfig.builder().r(2).loraAlpha(4).targetModules("emb", "fc1")
+        .initLoraWeights(InitLoraWeights.RANDOM);
+    LoraModel lm = LoraModel.inject(m, cfg.seed(1).build(), "a");
+    lm.addAdapter("b", cfg.seed(2).loraAlpha(8).build());
+    Tensor a = m.outputs();
+    lm.setAdapter(List.of("a", "b"));
+    Tensor both = m.outputs();
+    lm.addWeightedAdapter(List.of("a", "b"), List.of(1f, 1f), "cat", WeightedMerge.of(WeightedMerge.Combination.CAT));
+    lm.addWeightedAdapter(List.of("a"), List.of(1f), "one", WeightedMerge.of(WeightedMerge.Combination.LINEAR));
+    lm.setAdapter("cat");
+    assertClose(both, m.outputs(), 1e-6, "cat = both");
+    lm.setAdapter("one");
+    assertClose(a, m.outputs(), 1e-6, "linear of one = itself");
+  }
+
   @Test
   void dareIsReproducibleForASeedAndDropsAboutOneMinusDensity() throws IOException {
     WeightedMerge dare = WeightedMerge.of(WeightedMerge.Combination.DARE_LINEAR).density(0.5).seed(11);
