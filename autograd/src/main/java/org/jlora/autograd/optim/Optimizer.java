@@ -93,7 +93,7 @@ public abstract class Optimizer {
     List<String> slots = stateSlots();
     Set<Parameter> mine = Collections.newSetFromMap(new IdentityHashMap<>());
     for (ParamGroup g : groups) mine.addAll(g.params());
-    for (String key : saved.keySet()) {
+    for (String key : new java.util.TreeSet<>(saved.keySet())) {   // sorted: the same key is named every time
       int dot = key.indexOf('.');
       String slot = dot < 0 ? "" : key.substring(0, dot);
       Parameter p = dot < 0 ? null : named.get(key.substring(dot + 1));

@@ -144,7 +144,7 @@ public final class FinetuneCommand implements Runnable {
         if (r.interrupted()) return;   // saved, and the trainer said how to resume
         if (lora) PeftAdapters.save(adapted, "default", dest);
         else p.save(lm, dest, p.formatFor(dest));
-        if (!trainer.finished() || resumeDir == null) TrainingCheckpoint.save(state, lm, trainer, run);   // the run's end, resumable
+        TrainingCheckpoint.save(state, lm, trainer, run);   // the finished run, so --resume says so
       }
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("method", method);
