@@ -36,11 +36,17 @@ public final class ExampleEncoder {
   }
 
   public TokenizedExample encode(DataRecord record) throws DataFileException {
-    return switch (record) {
-      case DataRecord.Text t -> text(t);
-      case DataRecord.PromptCompletion pc -> promptCompletion(pc);
-      case DataRecord.Conversation c -> conversation(c);
-    };
+    try {
+      return switch (record) {
+        case DataRecord.Text t -> text(t);
+        case DataRecord.PromptCompletion pc -> promptCompletion(pc);
+        case DataRecord.Conversation c -> conversation(c);
+      };
+    } catch (IllegalArgumentException e) {
+      // a tokenizer that cannot encode the text (the toy model's characters, say): name the record
+      throw new DataFileException(record.file(), record.line(), "the model's tokenizer or chat template refused this"
+          + " record: " + e.getMessage().replaceFirst("^\\w+(\\.\\w+)?: ", ""));
+    }
   }
 
   private TokenizedExample text(DataRecord.Text record) {
