@@ -1,0 +1,36 @@
+package org.jlora.spark;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import scala.Tuple2;
+
+/**
+ * One barrier task of a data-parallel run: its partition holds the rows {@code (index, ids)} whose
+ * index is congruent to its partition id; it puts them back in index order (a shuffle does not
+ * keep order) and runs {@link DataParallelWorker} with the barrier's all-gather. Only task 0
+ * returns a report.
+ */
+final class DataParallelTask implements FlatMapFunction<Iterator<Tuple2<Long, int[]>>, FinetuneReport> {
+  private static final long serialVersionUID = 1L;
+  private final SparkFinetuneConfig cfg;
+
+  DataParallelTask(SparkFinetuneConfig cfg) {
+    this.cfg = cfg;
+  }
+
+  @Override
+  public Iterator<FinetuneReport> call(Iterator<Tuple2<Long, int[]>> rows) throws Exception {
+    List<Tuple2<Long, int[]>> mine = new ArrayList<>();
+    rows.forEachRemaining(mine::add);
+    mine.sort(Comparator.comparingLong(Tuple2::_1));
+    List<int[]> examples = new ArrayList<>(mine.size());
+    for (Tuple2<Long, int[]> r : mine) examples.add(r._2());
+    BarrierExchange exchange = new BarrierExchange(BarrierTaskContext.get());
+    FinetuneReport report = DataParallelWorker.run(cfg, examples, exchange);
+    return exchange.rank() == 0 ? List.of(report).iterator() : List.<FinetuneReport>of().iterator();
+  }
+}
