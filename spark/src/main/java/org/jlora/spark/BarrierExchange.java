@@ -8,7 +8,9 @@ import org.apache.spark.BarrierTaskContext;
  * one message per task through the driver and returns them ordered by partition id. It carries
  * strings, so the bytes travel as Base64 (4/3 of the raw size).
  *
- * <p>Every message passes through the driver's RPC endpoint: fine for a LoRA adapter's gradient
+ * <p>Spark's allGather waits for the reply in one-second sleeps, so every call costs about a
+ * second: this exchange is here for comparison ({@code exchange=barrier}), {@link RingExchange} is
+ * the default. Every message also passes through the driver's RPC endpoint: fine for a LoRA adapter's gradient
  * (megabytes), the wrong tool for a full model's. Messages must stay below
  * {@code spark.rpc.message.maxSize} (128 MiB by default).
  */
@@ -46,7 +48,8 @@ final class BarrierExchange implements GradientExchange {
   }
 
   /** Base64 characters this task has sent so far (one byte each on the wire, before framing). */
-  long bytesSent() {
+  @Override
+  public long bytesSent() {
     return bytesSent;
   }
 }

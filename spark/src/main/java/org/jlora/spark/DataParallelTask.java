@@ -17,9 +17,12 @@ import scala.Tuple2;
 final class DataParallelTask implements FlatMapFunction<Iterator<Tuple2<Long, int[]>>, FinetuneReport> {
   private static final long serialVersionUID = 1L;
   private final SparkFinetuneConfig cfg;
+  private final String runId;
 
-  DataParallelTask(SparkFinetuneConfig cfg) {
+  /** {@code runId}: unique to this job, so that ring connections of another job or attempt are refused. */
+  DataParallelTask(SparkFinetuneConfig cfg, String runId) {
     this.cfg = cfg;
+    this.runId = runId;
   }
 
   @Override
@@ -29,8 +32,24 @@ final class DataParallelTask implements FlatMapFunction<Iterator<Tuple2<Long, in
     mine.sort(Comparator.comparingLong(Tuple2::_1));
     List<int[]> examples = new ArrayList<>(mine.size());
     for (Tuple2<Long, int[]> r : mine) examples.add(r._2());
-    BarrierExchange exchange = new BarrierExchange(BarrierTaskContext.get());
-    FinetuneReport report = DataParallelWorker.run(cfg, examples, exchange);
-    return exchange.rank() == 0 ? List.of(report).iterator() : List.<FinetuneReport>of().iterator();
+    BarrierTaskContext ctx = BarrierTaskContext.get();
+    GradientExchange exchange = switch (cfg.exchange()) {
+      case BARRIER -> new BarrierExchange(ctx);
+      case RING -> RingExchange.connect(ctx.partitionId(), host(ctx.getTaskInfos()[ctx.partitionId()].address()),
+          runId + "/" + ctx.stageAttemptNumber(), ctx::allGather, ctx::isInterrupted);
+    };
+    try {
+      FinetuneReport report = DataParallelWorker.run(cfg, examples, exchange);
+      return ctx.partitionId() == 0 ? List.of(report).iterator() : List.<FinetuneReport>of().iterator();
+    } finally {
+      // closing the sockets is how a failing worker tells its neighbours: their reads fail at once
+      if (exchange instanceof RingExchange ring) ring.close();
+    }
+  }
+
+  /** The host of a task's address, which Spark gives as "host:port" (the executor's own port). */
+  private static String host(String address) {
+    int colon = address.lastIndexOf(':');
+    return colon < 0 ? address : address.substring(0, colon);
   }
 }

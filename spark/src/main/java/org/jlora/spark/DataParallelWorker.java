@@ -43,6 +43,7 @@ public final class DataParallelWorker {
     }
     agreeOnStart(exchange, start);
 
+    long sentBefore = exchange.bytesSent();
     long t0 = System.nanoTime();
     for (int step = start; step < cfg.steps(); step++) {
       losses.add(trainer.step(step, batches.forStep(step)));
@@ -53,10 +54,10 @@ public final class DataParallelWorker {
     double seconds = (System.nanoTime() - t0) / 1e9;
     Path adapter = out.resolve(ADAPTER_DIR);
     if (rank == 0) PeftAdapters.save(lm, lm.activeAdapter(), adapter);
-    long raw = trainer.bytesPerStep();
-    long wire = exchange instanceof BarrierExchange ? (raw + 2) / 3 * 4 : raw;   // Base64's length
     int ran = cfg.steps() - start;
-    return new FinetuneReport(losses, start, adapter.toString(), raw, wire, ran == 0 ? 0 : ran / seconds);
+    long sent = ran == 0 ? 0 : (exchange.bytesSent() - sentBefore) / ran;
+    return new FinetuneReport(losses, start, adapter.toString(), trainer.bytesPerStep(), sent,
+        ran == 0 ? 0 : ran / seconds);
   }
 
   /**

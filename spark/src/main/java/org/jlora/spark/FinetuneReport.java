@@ -10,11 +10,12 @@ import java.util.List;
  * @param resumedFrom the steps a checkpoint had already done (0 for a fresh run)
  * @param adapterDir where the adapter was written (PEFT's format)
  * @param bytesPerStep bytes of one task's gradient message per step (raw floats)
- * @param wireBytesPerStep the same message as the barrier all-gather carries it (Base64)
+ * @param sentBytesPerStep bytes task 0 put on the wire per step: (N-1) messages for the ring,
+ *     one Base64 message (4/3 the size) to the driver for the barrier exchange
  * @param stepsPerSecond steps of this run per second of its training loop (model loading excluded)
  */
 public record FinetuneReport(List<Float> losses, int resumedFrom, String adapterDir, long bytesPerStep,
-                             long wireBytesPerStep, double stepsPerSecond) implements Serializable {
+                             long sentBytesPerStep, double stepsPerSecond) implements Serializable {
   public FinetuneReport {
     losses = List.copyOf(losses);
   }

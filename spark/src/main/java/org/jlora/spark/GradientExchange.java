@@ -7,7 +7,8 @@ package org.jlora.spark;
  *
  * <p>An all-gather moves (N-1)·S bytes into each worker for messages of S bytes; a ring
  * all-reduce would move 2(N-1)/N·S. For LoRA's small gradients the simpler all-gather is cheap
- * enough (see the module's README for the numbers).
+ * enough (see the module's README for the numbers). Implementations: {@link RingExchange} (TCP
+ * between the workers, the default) and {@link BarrierExchange} (through Spark's driver).
  */
 public interface GradientExchange {
   /** This worker's index, 0 .. size-1. */
@@ -18,6 +19,11 @@ public interface GradientExchange {
 
   /** Everyone's message in rank order, {@code mine} at {@link #rank()}. Blocks until all have sent. */
   byte[][] allGather(byte[] mine);
+
+  /** Bytes this worker has put on the wire so far (0 when nothing leaves the process). */
+  default long bytesSent() {
+    return 0;
+  }
 
   /** The exchange of a job with one worker: its own message back. */
   static GradientExchange single() {

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.monotonically_increasing_id;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -48,7 +49,7 @@ public final class JloraSpark {
         .values();
     sc.setJobDescription("jlora data-parallel LoRA: " + n + " workers, " + cfg.steps() + " steps");
     Class<FinetuneReport> type = FinetuneReport.class;
-    List<FinetuneReport> reports = Barrier.mapPartitions(shards, new DataParallelTask(cfg), type).collect();
+    List<FinetuneReport> reports = Barrier.mapPartitions(shards, new DataParallelTask(cfg, UUID.randomUUID().toString()), type).collect();
     if (reports.size() != 1) throw new IllegalStateException("expected task 0's report, got " + reports.size());
     return reports.get(0);
   }

@@ -36,12 +36,18 @@ import java.util.List;
  * @param tenantColumn the column naming each row's tenant (per-tenant jobs)
  * @param encoder turns a text column's strings into token ids; null when the column holds ids
  * @param hook called on every task at every step (tests inject faults with it); null for none
+ * @param exchange how the data-parallel workers swap gradients: a TCP ring between them (fast) or
+ *     Spark's barrier all-gather through the driver (about a second a step)
  */
 public record SparkFinetuneConfig(String modelPath, String outputPath, int workers, int steps, int microBatch,
                                   int contextLength, float learningRate, float weightDecay, float maxGradNorm,
                                   int warmupSteps, int rank, float alpha, float loraDropout, List<String> targetModules,
                                   long seed, int checkpointEvery, String textColumn, String tenantColumn,
-                                  TextEncoder encoder, StepHook hook) implements Serializable {
+                                  TextEncoder encoder, StepHook hook, Exchange exchange)
+    implements Serializable {
+
+  /** The data-parallel workers' gradient exchange. */
+  public enum Exchange { RING, BARRIER }
 
   /** Text to token ids, run on the executors (a tokenizer wrapped in a serializable lambda). */
   @FunctionalInterface
@@ -71,6 +77,7 @@ public record SparkFinetuneConfig(String modelPath, String outputPath, int worke
     require(loraDropout >= 0 && loraDropout < 1, "LoRA dropout must be in [0, 1), got " + loraDropout);
     require(targetModules != null && !targetModules.isEmpty(), "no target modules");
     require(checkpointEvery >= 0, "checkpoint interval must be >= 0 (0 never), got " + checkpointEvery);
+    require(exchange != null, "no gradient exchange chosen (ring or barrier)");
     targetModules = List.copyOf(targetModules);
   }
 
@@ -109,6 +116,7 @@ public record SparkFinetuneConfig(String modelPath, String outputPath, int worke
     b.tenantColumn = tenantColumn;
     b.encoder = encoder;
     b.hook = hook;
+    b.exchange = exchange;
     return b;
   }
 
@@ -134,6 +142,7 @@ public record SparkFinetuneConfig(String modelPath, String outputPath, int worke
     private String tenantColumn = "tenant";
     private TextEncoder encoder;
     private StepHook hook;
+    private Exchange exchange = Exchange.RING;
 
     private Builder() {}
 
@@ -158,11 +167,12 @@ public record SparkFinetuneConfig(String modelPath, String outputPath, int worke
     public Builder tenantColumn(String v) { tenantColumn = v; return this; }
     public Builder encoder(TextEncoder v) { encoder = v; return this; }
     public Builder hook(StepHook v) { hook = v; return this; }
+    public Builder exchange(Exchange v) { exchange = v; return this; }
 
     public SparkFinetuneConfig build() {
       return new SparkFinetuneConfig(modelPath, outputPath, workers, steps, microBatch, contextLength, learningRate,
           weightDecay, maxGradNorm, warmupSteps, rank, alpha, loraDropout, targetModules, seed, checkpointEvery,
-          textColumn, tenantColumn, encoder, hook);
+          textColumn, tenantColumn, encoder, hook, exchange);
     }
   }
 }

@@ -96,6 +96,19 @@ class DataParallelTest {
     assertTrue(maxAdapterDiff <= 1e-6, "adapter differs by " + maxAdapterDiff);
   }
 
+  @Test
+  void theBarrierAllGatherGivesTheSameBitsAsTheRing() throws Exception {
+    SparkFinetuneConfig ring = config("ring2").toBuilder().steps(2).build();
+    SparkFinetuneConfig barrier = config("barrier2").toBuilder().steps(2)
+        .exchange(SparkFinetuneConfig.Exchange.BARRIER).build();
+    FinetuneReport a = JloraSpark.finetune(Fixtures.dataset(spark, ROWS), ring);
+    FinetuneReport b = JloraSpark.finetune(Fixtures.dataset(spark, ROWS), barrier);
+    assertEquals(a.losses(), b.losses());
+    Fixtures.assertSameBits(Path.of(a.adapterDir()), Path.of(b.adapterDir()));
+    assertEquals(a.bytesPerStep() + 4, a.sentBytesPerStep(), "the ring sends N-1 = 1 message a step");
+    assertEquals((b.bytesPerStep() + 2) / 3 * 4, b.sentBytesPerStep(), "the barrier sends one Base64 message");
+  }
+
   private static Batch concat(Batch a, Batch b) {
     int[] in = new int[a.inputs().length + b.inputs().length];
     int[] tg = new int[in.length];
