@@ -57,7 +57,7 @@ public final class DataParallelWorker {
     int ran = cfg.steps() - start;
     long sent = ran == 0 ? 0 : (exchange.bytesSent() - sentBefore) / ran;
     return new FinetuneReport(losses, start, adapter.toString(), trainer.bytesPerStep(), sent,
-        ran == 0 ? 0 : ran / seconds);
+        ran == 0 ? 0 : ran / seconds, ran == 0 ? 0 : trainer.exchangeNanos() / 1e9 / ran);
   }
 
   /**

@@ -13,9 +13,10 @@ import java.util.List;
  * @param sentBytesPerStep bytes task 0 put on the wire per step: (N-1) messages for the ring,
  *     one Base64 message (4/3 the size) to the driver for the barrier exchange
  * @param stepsPerSecond steps of this run per second of its training loop (model loading excluded)
+ * @param exchangeSecondsPerStep task 0's time in the exchange a step (waiting for the others included)
  */
 public record FinetuneReport(List<Float> losses, int resumedFrom, String adapterDir, long bytesPerStep,
-                             long sentBytesPerStep, double stepsPerSecond) implements Serializable {
+                             long sentBytesPerStep, double stepsPerSecond, double exchangeSecondsPerStep) implements Serializable {
   public FinetuneReport {
     losses = List.copyOf(losses);
   }

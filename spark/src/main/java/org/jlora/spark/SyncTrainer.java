@@ -39,6 +39,7 @@ public final class SyncTrainer {
   private final GradientExchange exchange;
   private final SparkFinetuneConfig.StepHook hook;
   private long bytesPerStep;
+  private long exchangeNanos;
 
   /** Trains the parameters of {@code model} that require a gradient, in name order. */
   public SyncTrainer(LanguageModel model, SparkFinetuneConfig cfg, GradientExchange exchange) {
@@ -67,7 +68,10 @@ public final class SyncTrainer {
     if (hook != null) hook.beforeExchange(exchange.rank(), step);
     byte[] mine = Gradients.pack(params, batch.scoredCount(), loss.value().get(0));
     bytesPerStep = mine.length;
-    Gradients.Global global = Gradients.reduceInto(params, exchange.allGather(mine));
+    long t0 = System.nanoTime();
+    byte[][] all = exchange.allGather(mine);   // waits for the slowest worker, then the transfer
+    exchangeNanos += System.nanoTime() - t0;
+    Gradients.Global global = Gradients.reduceInto(params, all);
     if (!Float.isFinite(global.loss())) {
       throw new IllegalStateException("step " + step + ": the loss is " + global.loss()
           + " (training diverged; lower the learning rate)");
@@ -85,6 +89,11 @@ public final class SyncTrainer {
 
   public ResumableAdamW optimizer() {
     return optimizer;
+  }
+
+  /** Nanoseconds spent in the exchange so far: waiting for the slowest worker plus the transfer. */
+  public long exchangeNanos() {
+    return exchangeNanos;
   }
 
   /** Bytes of this worker's last message (before any transport encoding). */
