@@ -80,12 +80,17 @@ public final class JloraSparkMain implements Runnable {
   }
 
   public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line (tests call {@code execute} on it): errors print as one line. */
+  static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new JloraSparkMain());
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       commandLine.getErr().println("jlora-spark: " + rootMessage(ex));
       return 1;
     });
-    System.exit(cl.execute(args));
+    return cl;
   }
 
   /** Spark wraps a task's exception in its own; the user wants the innermost message. */

@@ -48,7 +48,9 @@ class FailureResumeTest {
       if (rank == 1 && step == 3) throw new IllegalStateException("injected fault: worker 1 dies at step 3");
     }).build();
     Exception e = assertThrows(Exception.class, () -> JloraSpark.finetune(Fixtures.dataset(spark, ROWS), crashing));
-    assertTrue(String.valueOf(e.getMessage()).contains("injected fault"), e.getMessage());
+    // Spark reports whichever task failed first: the faulty one, or its neighbour whose read failed
+    String m = String.valueOf(e.getMessage());
+    assertTrue(m.contains("injected fault") || m.contains("worker 1 closed the connection"), m);
     Path out = tmp.resolve("run");
     assertFalse(Files.exists(out.resolve(DataParallelWorker.ADAPTER_DIR)), "no final adapter after a failure");
     assertEquals(2, TrainingCheckpoints.latest(out).orElseThrow().stepsDone(), "steps 0 and 1 were checkpointed");
