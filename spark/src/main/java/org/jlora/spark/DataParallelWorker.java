@@ -37,7 +37,7 @@ public final class DataParallelWorker {
     int start = 0;
     Optional<TrainingCheckpoints.Found> found = TrainingCheckpoints.latest(out);
     if (found.isPresent()) {
-      TrainingCheckpoints.restore(found.get(), lm, trainer);
+      TrainingCheckpoints.restore(found.get(), lm, trainer, TrainingCheckpoints.settings(cfg));
       start = Math.min(found.get().stepsDone(), cfg.steps());
       losses.addAll(found.get().losses().subList(0, start));
     }
@@ -49,7 +49,7 @@ public final class DataParallelWorker {
       losses.add(trainer.step(step, batches.forStep(step)));
       int done = step + 1;
       boolean due = cfg.checkpointEvery() > 0 && (done % cfg.checkpointEvery() == 0 || done == cfg.steps());
-      if (rank == 0 && due) TrainingCheckpoints.save(out, lm, trainer, done, losses);
+      if (rank == 0 && due) TrainingCheckpoints.save(out, lm, trainer, done, losses, TrainingCheckpoints.settings(cfg));
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     Path adapter = out.resolve(ADAPTER_DIR);

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.apache.spark.HashPartitioner;
@@ -39,6 +40,7 @@ public final class JloraSpark {
    */
   public static FinetuneReport finetune(Dataset<Row> data, SparkFinetuneConfig cfg) {
     SparkContext sc = data.sparkSession().sparkContext();
+    requireColumn(data, cfg.textColumn(), "training");
     requireSlots(sc, cfg.workers());
     int n = cfg.workers();
     JavaRDD<int[]> ids = data.select(col(cfg.textColumn())).javaRDD().map(row -> TokenRows.ids(row, 0, cfg));
@@ -61,6 +63,8 @@ public final class JloraSpark {
    */
   public static Dataset<Row> finetunePerTenant(Dataset<Row> data, SparkFinetuneConfig cfg) {
     SparkSession spark = data.sparkSession();
+    requireColumn(data, cfg.textColumn(), "training");
+    requireColumn(data, cfg.tenantColumn(), "tenant");
     spark.sparkContext().setJobDescription("jlora per-tenant LoRA: " + cfg.steps() + " steps a tenant");
     // the row id keeps each tenant's rows in their original order through the shuffle
     Dataset<Row> grouped = data.withColumn(ROW_ID, monotonically_increasing_id())
@@ -77,6 +81,13 @@ public final class JloraSpark {
         .add("final_loss", DataTypes.FloatType)
         .add("adapter", DataTypes.StringType);
     return spark.createDataFrame(rows, schema).orderBy("tenant");
+  }
+
+  private static void requireColumn(Dataset<Row> data, String column, String what) {
+    if (!Arrays.asList(data.columns()).contains(column)) {
+      throw new IllegalArgumentException("the data has no " + what + " column '" + column + "'; its columns: "
+          + String.join(", ", data.columns()));
+    }
   }
 
   /**

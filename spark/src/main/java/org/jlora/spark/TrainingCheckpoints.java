@@ -36,11 +36,25 @@ final class TrainingCheckpoints {
 
   private TrainingCheckpoints() {}
 
-  /** A complete checkpoint: where it is, the steps done, and their global losses. */
-  record Found(Path dir, int stepsDone, List<Float> losses) {}
+  /** A complete checkpoint: where it is, the steps done, their global losses, and the run's settings. */
+  record Found(Path dir, int stepsDone, List<Float> losses, String settings) {}
+
+  /**
+   * The settings a resumed run must share with the interrupted one (the step count may grow; the
+   * exchange and the checkpoint interval may change): resuming another run's checkpoint would
+   * silently train something else.
+   */
+  static String settings(SparkFinetuneConfig c) {
+    return "model=" + c.modelPath() + " workers=" + c.workers() + " micro_batch=" + c.microBatch() + " context="
+        + c.contextLength() + " lr=" + c.learningRate() + " weight_decay=" + c.weightDecay() + " max_grad_norm="
+        + c.maxGradNorm() + " warmup=" + c.warmupSteps() + (c.warmupSteps() > 0 ? " steps=" + c.steps() : "")
+        + " r=" + c.rank() + " alpha=" + c.alpha() + " dropout=" + c.loraDropout() + " targets=" + c.targetModules()
+        + " seed=" + c.seed();
+  }
 
   /** Saves after {@code stepsDone} steps, then removes older checkpoints. */
-  static void save(Path out, LoraModel lm, SyncTrainer trainer, int stepsDone, List<Float> losses) throws IOException {
+  static void save(Path out, LoraModel lm, SyncTrainer trainer, int stepsDone, List<Float> losses, String settings)
+      throws IOException {
     Path dir = out.resolve(DIR).resolve(String.format("step-%06d", stepsDone));
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(PROGRESS));   // a rewrite of this step: incomplete until the end
@@ -48,6 +62,7 @@ final class TrainingCheckpoints {
     SafeTensors.write(dir.resolve(OPTIMIZER), trainer.optimizer().stateByName(trainer.trainable()));
     ObjectNode progress = JSON.createObjectNode();
     progress.put("steps_done", stepsDone);
+    progress.put("settings", settings);
     ArrayNode arr = progress.putArray("losses");
     losses.forEach(arr::add);
     AtomicFiles.writeString(dir.resolve(PROGRESS), JSON.writeValueAsString(progress));
@@ -66,13 +81,17 @@ final class TrainingCheckpoints {
       JsonNode json = JSON.readTree(progress.toFile());
       List<Float> losses = new ArrayList<>();
       json.get("losses").forEach(n -> losses.add((float) n.asDouble()));
-      return Optional.of(new Found(dir, json.get("steps_done").asInt(), losses));
+      return Optional.of(new Found(dir, json.get("steps_done").asInt(), losses, json.path("settings").asText("")));
     }
     return Optional.empty();
   }
 
   /** Loads the checkpoint's adapter into {@code lm}'s active adapter and its moments into the trainer's AdamW. */
-  static void restore(Found found, LoraModel lm, SyncTrainer trainer) throws IOException {
+  static void restore(Found found, LoraModel lm, SyncTrainer trainer, String settings) throws IOException {
+    if (!found.settings().equals(settings)) {
+      throw new IllegalArgumentException("the checkpoint " + found.dir() + " belongs to a run with other settings ("
+          + found.settings() + "; this run: " + settings + "); use a new output path or the same settings");
+    }
     PeftAdapters.load(lm, found.dir().resolve(ADAPTER), lm.activeAdapter(), true);
     Path opt = found.dir().resolve(OPTIMIZER);
     trainer.optimizer().loadStateByName(trainer.trainable(), SafeTensors.readAll(opt), opt.toString());

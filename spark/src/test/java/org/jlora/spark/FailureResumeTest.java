@@ -66,6 +66,21 @@ class FailureResumeTest {
   }
 
   @Test
+  void aCheckpointOfARunWithOtherSettingsIsNotResumed() throws Exception {
+    JloraSpark.finetune(Fixtures.dataset(spark, ROWS), config("other").toBuilder().steps(2).build());
+    SparkFinetuneConfig changed = config("other").toBuilder().learningRate(5e-3f).build();
+    Exception e = assertThrows(Exception.class, () -> JloraSpark.finetune(Fixtures.dataset(spark, ROWS), changed));
+    assertTrue(String.valueOf(e.getMessage()).contains("belongs to a run with other settings"), e.getMessage());
+  }
+
+  @Test
+  void aMissingColumnIsNamed() {
+    Exception e = assertThrows(IllegalArgumentException.class, () -> JloraSpark.finetune(Fixtures.dataset(spark, ROWS),
+        config("col").toBuilder().textColumn("tokens").build()));
+    assertEquals("the data has no training column 'tokens'; its columns: text", e.getMessage());
+  }
+
+  @Test
   void moreWorkersThanSlotsIsRefusedUpFront() {
     Exception e = assertThrows(IllegalArgumentException.class,
         () -> JloraSpark.finetune(Fixtures.dataset(spark, ROWS), config("wide").toBuilder().workers(3).build()));
