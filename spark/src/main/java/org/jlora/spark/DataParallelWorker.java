@@ -37,8 +37,12 @@ public final class DataParallelWorker {
     int start = 0;
     Optional<TrainingCheckpoints.Found> found = TrainingCheckpoints.latest(out);
     if (found.isPresent()) {
+      if (found.get().stepsDone() > cfg.steps()) {
+        throw new IllegalArgumentException("the checkpoint " + found.get().dir() + " has done " + found.get().stepsDone()
+            + " steps, more than the " + cfg.steps() + " asked for; ask for at least as many or use a new output path");
+      }
       TrainingCheckpoints.restore(found.get(), lm, trainer, TrainingCheckpoints.settings(cfg));
-      start = Math.min(found.get().stepsDone(), cfg.steps());
+      start = found.get().stepsDone();
       losses.addAll(found.get().losses().subList(0, start));
     }
     agreeOnStart(exchange, start);
