@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
+import org.jlora.autograd.optim.AdamW;
 import org.jlora.autograd.optim.GradClip;
 import org.jlora.autograd.optim.LrSchedule;
 import org.jlora.autograd.optim.ParamGroup;
 import org.jlora.examples.data.Batch;
-import org.jlora.examples.gpt.ResumableAdamW;
 import org.jlora.examples.model.LanguageModel;
 
 /**
@@ -33,7 +33,7 @@ public final class SyncTrainer {
   private final LanguageModel model;
   private final Map<String, Parameter> trainable;
   private final List<Parameter> params;
-  private final ResumableAdamW optimizer;
+  private final AdamW optimizer;
   private final LrSchedule schedule;
   private final float maxGradNorm;
   private final GradientExchange exchange;
@@ -51,7 +51,7 @@ public final class SyncTrainer {
         .forEach(e -> trainable.put(e.getKey(), e.getValue()));
     if (trainable.isEmpty()) throw new IllegalStateException("the model has no trainable parameters (no adapter injected?)");
     this.params = new ArrayList<>(trainable.values());
-    this.optimizer = new ResumableAdamW(List.of(new ParamGroup(params, cfg.learningRate(), cfg.weightDecay())),
+    this.optimizer = new AdamW(List.of(new ParamGroup(params, cfg.learningRate(), cfg.weightDecay())),
         0.9f, 0.999f, 1e-8f);
     this.schedule = cfg.warmupSteps() > 0 ? LrSchedule.warmupCosine(cfg.warmupSteps(), cfg.steps(), 0f)
         : LrSchedule.constant();
@@ -87,7 +87,7 @@ public final class SyncTrainer {
     return trainable;
   }
 
-  public ResumableAdamW optimizer() {
+  public AdamW optimizer() {
     return optimizer;
   }
 

@@ -59,7 +59,7 @@ final class TrainingCheckpoints {
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(PROGRESS));   // a rewrite of this step: incomplete until the end
     PeftAdapters.save(lm, lm.activeAdapter(), dir.resolve(ADAPTER));
-    SafeTensors.write(dir.resolve(OPTIMIZER), trainer.optimizer().stateByName(trainer.trainable()));
+    SafeTensors.write(dir.resolve(OPTIMIZER), trainer.optimizer().stateDict(trainer.trainable()));
     ObjectNode progress = JSON.createObjectNode();
     progress.put("steps_done", stepsDone);
     progress.put("settings", settings);
@@ -94,7 +94,7 @@ final class TrainingCheckpoints {
     }
     PeftAdapters.load(lm, found.dir().resolve(ADAPTER), lm.activeAdapter(), true);
     Path opt = found.dir().resolve(OPTIMIZER);
-    trainer.optimizer().loadStateByName(trainer.trainable(), SafeTensors.readAll(opt), opt.toString());
+    trainer.optimizer().loadStateDict(trainer.trainable(), SafeTensors.readAll(opt), opt.toString());
   }
 
   private static List<Path> stepDirs(Path out) throws IOException {
