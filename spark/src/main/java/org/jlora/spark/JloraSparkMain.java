@@ -72,9 +72,17 @@ public final class JloraSparkMain implements Runnable {
       throw new IllegalArgumentException(p + " has no column '" + o.column + "'; its columns: " + String.join(", ", rows.columns()));
     }
     DataType type = rows.schema().apply(o.column).dataType();
-    if (!(type instanceof ArrayType)) {
+    if (!(type instanceof ArrayType) && !(type instanceof org.apache.spark.sql.types.StringType)) {
       throw new IllegalArgumentException("column '" + o.column + "' of " + p + " holds " + type.simpleString()
-          + "; the command line reads token ids (an array of int): tokenize first, or use JloraSpark with an encoder");
+          + "; it must hold text (encoded with the model's tokenizer) or token ids (an array of int)");
+    }
+    if (type instanceof org.apache.spark.sql.types.StringType) {
+      try {   // fail here, in one line, rather than in every task
+        org.jlora.examples.checkpoint.Pretrained.tokenizerOf(java.nio.file.Path.of(o.model), null);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("column '" + o.column + "' of " + p + " holds text, to be encoded with the"
+            + " model's tokenizer, but " + org.jlora.examples.cli.Main.message(e), e);
+      }
     }
     return rows;
   }

@@ -8,7 +8,7 @@ final class JobOptions {
   @Option(names = "--model", required = true, description = "Base model every executor can read: a Hugging Face Llama/Qwen2 directory or a llama2.c .bin.")
   String model;
 
-  @Option(names = "--data", required = true, description = "Training rows: Parquet (a file or directory) or JSON lines, with a column of token ids.")
+  @Option(names = "--data", required = true, description = "Training rows: Parquet (a file or directory) or JSON lines, with a column of text or token ids.")
   String data;
 
   @Option(names = "--out", required = true, description = "Output path every executor can write; a rerun with the same path resumes.")
@@ -44,7 +44,7 @@ final class JobOptions {
   @Option(names = "--checkpoint-every", defaultValue = "50", description = "Checkpoint every N steps (0: never). Default: ${DEFAULT-VALUE}.")
   int checkpointEvery;
 
-  @Option(names = "--column", defaultValue = "text", description = "Column of token ids (array of int). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--column", defaultValue = "text", description = "Column of text (encoded with the model's tokenizer) or of token ids (array of int). Default: ${DEFAULT-VALUE}.")
   String column;
 
   @Option(names = "--tenant-column", defaultValue = "tenant", description = "Column naming the tenant (per-tenant). Default: ${DEFAULT-VALUE}.")
@@ -61,6 +61,8 @@ final class JobOptions {
     };
     return SparkFinetuneConfig.builder().modelPath(model).outputPath(out).workers(workers).steps(steps)
         .microBatch(microBatch).contextLength(context).learningRate(lr).rank(rank).alpha(alpha).targetModules(targets)
-        .seed(seed).checkpointEvery(checkpointEvery).textColumn(column).tenantColumn(tenantColumn).exchange(ex).build();
+        .seed(seed).checkpointEvery(checkpointEvery).textColumn(column).tenantColumn(tenantColumn).exchange(ex)
+        .encoder(new ModelTokenizerEncoder(model))   // used only when the column holds text
+        .build();
   }
 }

@@ -41,10 +41,31 @@ class JloraSparkMainTest {
         "--out", tmp.resolve("out2").toString());
     assertEquals(1, rc);
     String message = err.toString().strip();
-    assertTrue(message.startsWith("jlora-spark: column 'text' of ") && message.endsWith(
-        "holds string; the command line reads token ids (an array of int): tokenize first, or use JloraSpark with an encoder"),
-        message);
+    // a text column is encoded with the model's own tokenizer; this test model has none beside it
+    assertTrue(message.startsWith("jlora-spark: ") && message.contains("tokenizer"), message);
     assertEquals(1, message.lines().count(), "one line");
+  }
+
+  @Test
+  void aTextColumnIsEncodedWithTheModelsOwnTokenizer() throws Exception {
+    Path stories = Path.of("../../shared/models/stories260K.bin");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(stories), "stories260K is shared data, not here");
+    SparkSession spark = Fixtures.spark();
+    try {
+      List<Text> rows = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) rows.add(new Text("LAWYER, n. One skilled in circumvention of the law, number " + i + "."));
+      spark.createDataFrame(rows, Text.class).write().parquet(tmp.resolve("text.parquet").toString());
+    } finally {
+      spark.stop();
+    }
+    CommandLine cl = JloraSparkMain.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    int rc = cl.execute("finetune", "--model", stories.toString(), "--data", tmp.resolve("text.parquet").toString(),
+        "--out", tmp.resolve("out").toString(), "--workers", "2", "--steps", "2", "--micro-batch", "2",
+        "--context", "16", "--rank", "4", "--checkpoint-every", "0");
+    assertEquals(0, rc, err.toString());
+    assertTrue(Files.isRegularFile(tmp.resolve("out/adapter").resolve(PeftAdapters.WEIGHTS_FILE)));
   }
 
   /** A bean for a one-column text dataset. */

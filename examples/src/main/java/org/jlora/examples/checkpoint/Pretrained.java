@@ -88,6 +88,17 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
     return p;
   }
 
+  /**
+   * The tokenizer that goes with the model at {@code path}, without reading the weights: the one in
+   * a Hugging Face or jlora directory, or the llama2.c tokenizer beside a .bin.
+   */
+  public static Tokenizer tokenizerOf(Path path, Path tokenizerOrNull) throws IOException {
+    if (tokenizerOrNull != null) return Tokenizers.load(tokenizerOrNull);
+    if (Files.isRegularFile(path)) return Tokenizers.load(llama2cTokenizerBeside(path));
+    if (isJloraCheckpoint(path)) return Checkpoint.load(path).tokenizer();
+    return Tokenizers.load(path);
+  }
+
   /** The model's chat template, or null when its tokenizer_config.json has none. */
   private static ChatTemplate chatTemplateOf(Path dir) throws IOException {
     Path cfg = dir.resolve("tokenizer_config.json");

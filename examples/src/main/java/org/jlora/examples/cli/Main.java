@@ -42,7 +42,7 @@ public final class Main implements Runnable {
    * what to do; never a Java class name. An error that is not one of the expected kinds is a bug
    * in jlora, and says so.
    */
-  static String message(Throwable ex) {
+  public static String message(Throwable ex) {
     Throwable e = ex instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : ex;
     if (e instanceof NoSuchFileException f) {
       return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "no such file or directory");
