@@ -11,12 +11,12 @@ import org.jlora.examples.tokenize.Tokenizer;
  * path every executor can see), as {@code jlora finetune} encodes a text file: BOS where the
  * tokenizer adds one by default. Only the path travels; the tokenizer is read once per executor JVM.
  */
-final class ModelTokenizerEncoder implements SparkFinetuneConfig.TextEncoder {
+public final class ModelTokenizerEncoder implements SparkFinetuneConfig.TextEncoder {
   private static final long serialVersionUID = 1L;
   private final String modelPath;
   private transient Tokenizer tokenizer;
 
-  ModelTokenizerEncoder(String modelPath) {
+  public ModelTokenizerEncoder(String modelPath) {
     this.modelPath = modelPath;
   }
 
