@@ -86,7 +86,9 @@ public final class JsonFiles {
       if (end > 0) return "key '" + message.substring(DUPLICATE.length(), end) + "' appears twice";
     }
     int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
+    String first = newline < 0 ? message : message.substring(0, newline);
+    // Jackson appends where an unclosed object began, in its own words: the line and column are already given
+    return first.replaceFirst(" \\(start marker at \\[Source: .*$", "");
   }
 
   private static final String DUPLICATE = "Duplicate field '";

@@ -181,8 +181,8 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
         try {
           if (merged instanceof Llama llama) HfLlama.save(llama, out, tokenizerFiles);
           else if (merged instanceof Gpt2 gpt2) gpt2.save(out, tokenizerFiles);
-          else throw new IllegalArgumentException("--out " + out + ": the small GPT is written as a jlora checkpoint;"
-                + " give --format jlora");
+          else throw new IllegalArgumentException("--out " + out + ": the toy GPT is written as a jlora checkpoint"
+                + " directory, not a Hugging Face one");
         } finally {
           if (scratch != null) {
             for (Path f : tokenizerFiles) Files.deleteIfExists(f);
