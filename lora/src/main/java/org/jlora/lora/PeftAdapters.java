@@ -195,6 +195,8 @@ public final class PeftAdapters {
       if (!t.equals("true") && !t.equals("false")) throw new IllegalArgumentException(key + ": bad mask '" + s + "'");
       out.add(t.equals("true"));
     }
+    // a mask with no slice on has no rank to divide among its slices (and trains nothing)
+    if (!out.contains(Boolean.TRUE)) throw new IllegalArgumentException(key + ": mask '" + s + "' enables no slice");
     return out;
   }
 

@@ -214,6 +214,17 @@ class PeftAdaptersTest {
     assertTrue(e.getMessage().contains(PeftAdapters.WEIGHTS_FILE) && e.getMessage().contains("missing"), e.getMessage());
   }
 
+  @Test
+  void aMergedLinearMaskWithNoSliceOnIsRefusedByItsKey() throws IOException {
+    // found by fuzzing: the rank_pattern entry was divided by the mask's 0 enabled slices
+    Files.writeString(tmp.resolve(PeftAdapters.CONFIG_FILE), "{\"target_modules\": [\"p\"], \"rank_pattern\": {\"p\": 4}}");
+    SafeTensors.write(tmp.resolve(PeftAdapters.WEIGHTS_FILE), Map.of("x", Tensor.ones(1)),
+        Map.of(PeftAdapters.MASK_KEY + "p", "[false, false]"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PeftAdapters.readConfig(tmp));
+    assertTrue(e.getMessage().contains(PeftAdapters.MASK_KEY + "p") && e.getMessage().contains("enables no slice"),
+        e.getMessage());
+  }
+
   private static List<String> list(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
