@@ -216,7 +216,7 @@ class PeftAdaptersTest {
 
   @Test
   void aMergedLinearMaskWithNoSliceOnIsRefusedByItsKey() throws IOException {
-    // found by fuzzing: the rank_pattern entry was divided by the mask's 0 enabled slices
+    // found while writing the fuzz target: the rank_pattern entry was divided by the mask's 0 enabled slices
     Files.writeString(tmp.resolve(PeftAdapters.CONFIG_FILE), "{\"target_modules\": [\"p\"], \"rank_pattern\": {\"p\": 4}}");
     SafeTensors.write(tmp.resolve(PeftAdapters.WEIGHTS_FILE), Map.of("x", Tensor.ones(1)),
         Map.of(PeftAdapters.MASK_KEY + "p", "[false, false]"));
