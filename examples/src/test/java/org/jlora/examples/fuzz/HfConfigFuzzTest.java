@@ -1,0 +1,59 @@
+package org.jlora.examples.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.HfDirectory;
+import org.jlora.examples.model.gpt2.Gpt2Config;
+import org.jlora.examples.model.llama.LlamaConfig;
+import org.jlora.lora.fuzz.ParserContract;
+
+/**
+ * Coverage-guided fuzzing of a Hugging Face {@code config.json}, read as jlora reads it: opened
+ * with its directory ({@code HfDirectory.open}, which parses it with {@code JsonFiles} beside a
+ * tiny valid {@code model.safetensors}), then as a Llama/Qwen2 config and as a GPT-2 config. A
+ * config either parser accepts must survive a round trip through the {@code config.json} jlora
+ * writes for it.
+ */
+class HfConfigFuzzTest {
+  private static final byte[] WEIGHTS;
+
+  static {
+    try {
+      WEIGHTS = TinyFiles.safetensors(Map.of("w", Tensor.ones(2)));
+    } catch (IOException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  @FuzzTest(maxDuration = ParserContract.FUZZ_DURATION)
+  void anyConfigReadsOrIsRefused(byte[] bytes) throws IOException {
+    Path dir = ParserContract.scratchDir();
+    try {
+      Files.write(dir.resolve(HfDirectory.CONFIG), bytes);
+      Files.write(dir.resolve(HfDirectory.WEIGHTS), WEIGHTS);
+      JsonNode json = ParserContract.parsed(() -> {
+        try (HfDirectory hf = HfDirectory.open(dir)) {
+          return hf.config();
+        }
+      });
+      if (json == null) return;
+      LlamaConfig llama = ParserContract.parsed(() -> LlamaConfig.fromHfConfig(json, "config.json"));
+      if (llama != null) {
+        LlamaConfig again = LlamaConfig.fromHfConfig(llama.toHfConfig(), "the re-serialised config.json");
+        if (!again.equals(llama)) throw new AssertionError("round trip changed " + llama + " into " + again);
+      }
+      Gpt2Config gpt2 = ParserContract.parsed(() -> Gpt2Config.fromHfConfig(json, "config.json"));
+      if (gpt2 != null) {
+        Gpt2Config again = Gpt2Config.fromHfConfig(gpt2.toHfConfig(), "the re-serialised config.json");
+        if (!again.equals(gpt2)) throw new AssertionError("round trip changed " + gpt2 + " into " + again);
+      }
+    } finally {
+      ParserContract.deleteTree(dir);
+    }
+  }
+}
