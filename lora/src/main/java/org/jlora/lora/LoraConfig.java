@@ -233,24 +233,20 @@ public final class LoraConfig {
     }
     refuseMeaningChangingFields(o, source);
     Builder b = builder();
-    if (o.has("r")) b.r(requireInt(o, "r", source));
-    if (o.has("lora_alpha")) b.loraAlpha((float) o.get("lora_alpha").asDouble());
-    if (o.has("lora_dropout")) b.loraDropout((float) o.get("lora_dropout").asDouble());
+    if (o.has("r")) b.r(requireInt(o.get("r"), "r", source));
+    if (o.has("lora_alpha")) b.loraAlpha(requireFloat(o.get("lora_alpha"), "lora_alpha", source));
+    if (o.has("lora_dropout")) b.loraDropout(requireFloat(o.get("lora_dropout"), "lora_dropout", source));
     JsonNode t = o.path("target_modules");
     if (t.isTextual()) {
       b.targetRegex(t.asText());
     } else if (t.isArray()) {
-      List<String> names = new ArrayList<>();
-      t.forEach(n -> names.add(n.asText()));
-      b.targetModules(names);
+      b.targetModules(names(t, "target_modules", source));
     } else {
       throw new IllegalArgumentException(source + ": target_modules must be a list of names or a regex string");
     }
     JsonNode m = o.path("modules_to_save");
     if (m.isArray()) {
-      List<String> names = new ArrayList<>();
-      m.forEach(n -> names.add(n.asText()));
-      b.modulesToSave(names);
+      b.modulesToSave(names(m, "modules_to_save", source));
     }
     if (o.has("bias")) {
       try {
@@ -273,11 +269,11 @@ public final class LoraConfig {
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = o.path("rank_pattern").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      b.rankPattern(e.getKey(), e.getValue().asInt());
+      b.rankPattern(e.getKey(), requireInt(e.getValue(), "rank_pattern['" + e.getKey() + "']", source));
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = o.path("alpha_pattern").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      b.alphaPattern(e.getKey(), (float) e.getValue().asDouble());
+      b.alphaPattern(e.getKey(), requireFloat(e.getValue(), "alpha_pattern['" + e.getKey() + "']", source));
     }
     try {
       return b.build();
@@ -322,12 +318,29 @@ public final class LoraConfig {
     }
   }
 
-  private static int requireInt(JsonNode o, String key, String source) {
-    JsonNode v = o.get(key);
+  private static int requireInt(JsonNode v, String key, String source) {
     if (!v.canConvertToInt() || !v.isIntegralNumber()) {
       throw new IllegalArgumentException(source + ": " + key + " must be an integer, got " + v);
     }
     return v.asInt();
+  }
+
+  /** A number that fits a float: text ("16") or an overflow (1e39) would silently become 0 or Infinity. */
+  private static float requireFloat(JsonNode v, String key, String source) {
+    if (!v.isNumber() || !Float.isFinite((float) v.asDouble())) {
+      throw new IllegalArgumentException(source + ": " + key + " must be a finite number, got " + v);
+    }
+    return (float) v.asDouble();
+  }
+
+  /** A list of module names: each entry a string (a number or null would silently become the name "1" or "null"). */
+  private static List<String> names(JsonNode list, String key, String source) {
+    List<String> names = new ArrayList<>();
+    for (JsonNode n : list) {
+      if (!n.isTextual()) throw new IllegalArgumentException(source + ": " + key + " must list module names, got " + list);
+      names.add(n.asText());
+    }
+    return names;
   }
 
   @Override

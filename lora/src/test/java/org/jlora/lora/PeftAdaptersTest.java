@@ -225,6 +225,15 @@ class PeftAdaptersTest {
         e.getMessage());
   }
 
+  @Test
+  void aConfigThatIsNotUtf8IsNamed() throws IOException {
+    LoraModel lm = LoraModel.inject(new TinyModel(16), cfg("fc1").build());
+    PeftAdapters.save(lm, "default", tmp);
+    Files.write(tmp.resolve(PeftAdapters.CONFIG_FILE), new byte[] {'{', (byte) 0xfe, '}'});   // was "Input length = 1"
+    IOException e = assertThrows(IOException.class, () -> PeftAdapters.readConfig(tmp));
+    assertTrue(e.getMessage().contains(PeftAdapters.CONFIG_FILE) && e.getMessage().contains("not UTF-8"), e.getMessage());
+  }
+
   private static List<String> list(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();

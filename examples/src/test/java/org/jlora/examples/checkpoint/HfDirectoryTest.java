@@ -190,6 +190,8 @@ class HfDirectoryTest {
     assertContains(openFails(dir), "config.json", "expected a JSON object");
     Files.writeString(dir.resolve("config.json"), "{\"a\": 1, \"a\": 2}");
     assertContains(openFails(dir), "config.json", "not valid JSON", "key 'a' appears twice");
+    Files.write(dir.resolve("config.json"), new byte[] {'{', (byte) 0xff, '}'});   // was the bare "Input length = 1"
+    assertContains(openFails(dir), dir.resolve("config.json").toString(), "not UTF-8");
   }
 
   @Test

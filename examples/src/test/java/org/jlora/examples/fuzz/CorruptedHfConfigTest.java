@@ -44,8 +44,14 @@ class CorruptedHfConfigTest {
   void flippedConfigsReadAsAValidConfigOrAreRefused(String model) throws IOException {
     Corruptions.checkAll(Corruptions.flips(configOf(model), 5), v -> {
       Object cfg = read(v.bytes());
-      if (cfg instanceof LlamaConfig llama) assertEquals(llama, LlamaConfig.fromHfConfig(llama.toHfConfig(), "again"));
-      if (cfg instanceof Gpt2Config gpt2) assertEquals(gpt2, Gpt2Config.fromHfConfig(gpt2.toHfConfig(), "again"));
+      if (cfg instanceof LlamaConfig llama) {
+        HfConfigFuzzTest.assertSane(llama);
+        assertEquals(llama, LlamaConfig.fromHfConfig(llama.toHfConfig(), "again"));
+      }
+      if (cfg instanceof Gpt2Config gpt2) {
+        HfConfigFuzzTest.assertSane(gpt2);
+        assertEquals(gpt2, Gpt2Config.fromHfConfig(gpt2.toHfConfig(), "again"));
+      }
     });
   }
 

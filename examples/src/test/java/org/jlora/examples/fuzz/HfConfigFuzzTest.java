@@ -44,16 +44,29 @@ class HfConfigFuzzTest {
       if (json == null) return;
       LlamaConfig llama = ParserContract.parsed(() -> LlamaConfig.fromHfConfig(json, "config.json"));
       if (llama != null) {
+        assertSane(llama);
         LlamaConfig again = LlamaConfig.fromHfConfig(llama.toHfConfig(), "the re-serialised config.json");
         if (!again.equals(llama)) throw new AssertionError("round trip changed " + llama + " into " + again);
       }
       Gpt2Config gpt2 = ParserContract.parsed(() -> Gpt2Config.fromHfConfig(json, "config.json"));
       if (gpt2 != null) {
+        assertSane(gpt2);
         Gpt2Config again = Gpt2Config.fromHfConfig(gpt2.toHfConfig(), "the re-serialised config.json");
         if (!again.equals(gpt2)) throw new AssertionError("round trip changed " + gpt2 + " into " + again);
       }
     } finally {
       ParserContract.deleteTree(dir);
     }
+  }
+
+  /** What no accepted config.json may give: a non-finite number, or a token id below -1 ("none"). */
+  static void assertSane(LlamaConfig c) {
+    if (!Float.isFinite(c.rmsEps()) || !Float.isFinite(c.ropeTheta()) || c.bosTokenId() < -1 || c.eosTokenId() < -1) {
+      throw new AssertionError("accepted a config that computes garbage: " + c);
+    }
+  }
+
+  static void assertSane(Gpt2Config c) {
+    if (!Float.isFinite(c.layerNormEpsilon())) throw new AssertionError("accepted a config that computes garbage: " + c);
   }
 }

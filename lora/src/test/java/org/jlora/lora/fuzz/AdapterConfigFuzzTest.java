@@ -24,6 +24,7 @@ class AdapterConfigFuzzTest {
       Files.write(dir.resolve(PeftAdapters.WEIGHTS_FILE), files[1]);
       LoraConfig cfg = ParserContract.parsed(() -> PeftAdapters.readConfig(dir));
       if (cfg == null) return;
+      assertSane(cfg);
       // what jlora writes for a config it accepted, it reads back to the same config
       String json = cfg.toPeftJson();
       String again = LoraConfig.fromPeftJson(json, "the re-serialised config").toPeftJson();
@@ -33,5 +34,12 @@ class AdapterConfigFuzzTest {
     } finally {
       ParserContract.deleteTree(dir);
     }
+  }
+
+  /** What no accepted config may hold: a non-finite alpha or dropout (the adapter's output would be garbage). */
+  static void assertSane(LoraConfig cfg) {
+    boolean finite = Float.isFinite(cfg.loraAlpha()) && Float.isFinite(cfg.loraDropout())
+        && cfg.alphaPattern().values().stream().allMatch(Float::isFinite);
+    if (!finite) throw new AssertionError("accepted a config that computes garbage: " + cfg.toPeftJson());
   }
 }

@@ -47,6 +47,7 @@ class CorruptedAdapterConfigTest {
     Corruptions.checkAll(Corruptions.flips(CONFIG.getBytes(java.nio.charset.StandardCharsets.UTF_8), 11), v -> {
       LoraConfig cfg = readConfig(v.bytes());
       if (cfg != null) {
+        AdapterConfigFuzzTest.assertSane(cfg);
         String json = cfg.toPeftJson();
         assertEquals(json, LoraConfig.fromPeftJson(json, "re-serialised").toPeftJson());
       }

@@ -12,7 +12,8 @@ import java.util.stream.Stream;
  * its subclasses, including the format exceptions; an I/O failure; a type it knowingly does not
  * support). Any other throwable (NullPointerException, IndexOutOfBounds, NegativeArraySize,
  * OutOfMemoryError, StackOverflowError, ...) escapes the check and fails the fuzz target, and so
- * does a message that is empty or shows a Java class name.
+ * does a message that is empty, shows a Java class name, or is one of the JDK's context-free
+ * messages ("Input length = 1").
  */
 public final class ParserContract {
   /**
@@ -20,6 +21,10 @@ public final class ParserContract {
    * enough that every target together stays well inside the suite's budget.
    */
   public static final String FUZZ_DURATION = "10s";
+
+  /** Messages of JDK exceptions that say nothing a user can act on (a strict UTF-8 decoder's, for one). */
+  private static final java.util.regex.Pattern CONTEXT_FREE = java.util.regex.Pattern.compile(
+      "Input length = \\d+|null|\\d+");
 
   private ParserContract() {}
 
@@ -56,6 +61,9 @@ public final class ParserContract {
       if (m == null || m.isBlank()) throw new AssertionError("refused without a message", e);
       if (m.matches("(?s).*\\b(java|com|org)\\.[a-z]+\\.[A-Za-z.]*[A-Z]\\w*(Exception|Error)\\b.*")) {
         throw new AssertionError("a message shows a Java class name: " + m, e);
+      }
+      if (CONTEXT_FREE.matcher(m).matches()) {
+        throw new AssertionError("the JDK's own message reached the user, naming no file and no problem: " + m, e);
       }
       return null;
     } catch (RuntimeException e) {
