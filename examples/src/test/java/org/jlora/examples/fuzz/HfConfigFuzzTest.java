@@ -8,16 +8,19 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.checkpoint.HfDirectory;
+import org.jlora.examples.model.gpt2.Gpt2;
 import org.jlora.examples.model.gpt2.Gpt2Config;
+import org.jlora.examples.model.llama.HfLlama;
 import org.jlora.examples.model.llama.LlamaConfig;
 import org.jlora.lora.fuzz.ParserContract;
 
 /**
  * Coverage-guided fuzzing of a Hugging Face {@code config.json}, read as jlora reads it: opened
  * with its directory ({@code HfDirectory.open}, which parses it with {@code JsonFiles} beside a
- * tiny valid {@code model.safetensors}), then as a Llama/Qwen2 config and as a GPT-2 config. A
- * config either parser accepts must survive a round trip through the {@code config.json} jlora
- * writes for it.
+ * tiny valid {@code model.safetensors}), loaded by both model loaders (which must refuse it for
+ * the tiny weights without allocating the model it describes), then read as a Llama/Qwen2 config
+ * and as a GPT-2 config. A config either parser accepts must survive a round trip through the
+ * {@code config.json} jlora writes for it.
  */
 class HfConfigFuzzTest {
   private static final byte[] WEIGHTS;
@@ -38,6 +41,9 @@ class HfConfigFuzzTest {
       Files.write(dir.resolve(HfDirectory.WEIGHTS), WEIGHTS);
       JsonNode json = ParserContract.parsed(() -> {
         try (HfDirectory hf = HfDirectory.open(dir)) {
+          // the loaders too: a config must be checked against the (tiny) weights before the model is allocated
+          ParserContract.check(() -> HfLlama.fromDirectory(hf));
+          ParserContract.check(() -> Gpt2.fromDirectory(hf));
           return hf.config();
         }
       });
