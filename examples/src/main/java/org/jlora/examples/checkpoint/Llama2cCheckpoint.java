@@ -111,14 +111,14 @@ public final class Llama2cCheckpoint {
   public static void write(Llama model, Path file) throws IOException {
     LlamaConfig cfg = model.config();
     if (cfg.attentionBias() || cfg.rmsEps() != 1e-5f || cfg.ropeTheta() != 10000f || cfg.headDim() * cfg.numHeads() != cfg.hiddenSize()) {
-      throw new IllegalArgumentException("Llama2cCheckpoint.write: llama2.c's format has no biases, eps 1e-5, theta"
+      throw new IllegalArgumentException("cannot write a llama2.c checkpoint: its format has no biases, eps 1e-5, theta"
           + " 10000 and head_dim = dim / n_heads; this model has bias " + cfg.attentionBias() + ", eps " + cfg.rmsEps()
           + ", theta " + cfg.ropeTheta() + ", head_dim " + cfg.headDim());
     }
     Map<String, Tensor> state = model.stateDict();
     for (String k : state.keySet()) {
       if (k.contains("lora_")) {
-        throw new IllegalArgumentException("Llama2cCheckpoint.write: '" + k + "' is an adapter weight; merge and"
+        throw new IllegalArgumentException("cannot write a llama2.c checkpoint: '" + k + "' is an adapter weight; merge and"
             + " unload the adapter before writing a llama2.c checkpoint");
       }
     }
@@ -134,7 +134,7 @@ public final class Llama2cCheckpoint {
           data = new float[(int) e.floats()];
         } else {
           Tensor t = state.get(e.name);
-          if (t == null) throw new IllegalArgumentException("Llama2cCheckpoint.write: the model has no '" + e.name + "'");
+          if (t == null) throw new IllegalArgumentException("cannot write a llama2.c checkpoint: the model has no '" + e.name + "'");
           data = t.toArray();
           if (e.permute && cfg.ropeLayout() == RopeLayout.HALVES) {
             data = toInterleaved(data, e.rows / cfg.headDim(), cfg.headDim(), e.cols);

@@ -1,11 +1,14 @@
 package org.jlora.examples.cli;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import org.jlora.examples.data.ExactMatch;
-import org.jlora.examples.gpt.Demo;
-import org.jlora.examples.gpt.GptConfig;
+import org.jlora.examples.demo.FinetuneDemo;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.ui.Table;
 import picocli.CommandLine.Command;
@@ -13,129 +16,117 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jlora demo}: pretrain (or reuse) a small GPT, adapt it with LoRA and with full
- * fine-tuning, print one side-by-side table, save the adapter (PEFT format) and a loss plot.
+ * {@code jlora demo}: the main job on a real model. A pretrained Llama (stories260K, found beside
+ * the project or given with --model) is adapted to a text of your choice (The Devil's Dictionary by
+ * default) with LoRA and with full fine-tuning, side by side.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Pretrain a small GPT (4 layers, 64 dims) on copy/reverse of words, or reuse the one cached in --dir,",
-        "teach it to rotate words left (abcd -> bcda) with LoRA on q,v and with full fine-tuning, and compare them",
-        "side by side; saves the adapter (PEFT format) and a PNG of the loss curves."})
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Fine-tune a real pretrained model (stories260K, a Llama trained on children's stories) on The Devil's",
+        "Dictionary with LoRA and with full fine-tuning, side by side: validation loss and samples before and after,",
+        "trainable parameters, memory, speed, a PNG of the loss curves, the adapter (PEFT format) and the merged model.",
+        "The toy model of the first version (a small GPT on generated tasks) is `jlora toy-demo`."})
 public final class DemoCommand implements Runnable {
-  @Mixin OutputOptions output;
+  @Option(names = "--model", description = "the model (default " + "../shared/models/stories260K.bin, beside the project)")
+  Path model;
 
-  @Option(names = "--dir", defaultValue = ".jlora/demo", description = "work directory (default ${DEFAULT-VALUE})")
-  Path dir;
+  @Option(names = "--tokenizer", description = "its tokenizer, if not found with it (a .bin model: tokenizer.bin or tok*.bin beside it)")
+  Path tokenizer;
 
-  @Option(names = "--pretrain-steps", description = "pretraining steps (default 1200)")
-  Integer pretrainSteps;
+  @Option(names = "--data", description = "the text (default ../shared/data/devils-dictionary.txt, beside the project)")
+  Path data;
 
-  @Option(names = "--steps", description = "adaptation steps for each method (default 600)")
+  @Option(names = "--steps", description = "training steps of each method (default 300)")
   Integer steps;
 
-  @Option(names = "--rank", description = "LoRA rank (default 8)")
+  @Option(names = "--rank", description = "LoRA rank; alpha = 2 x rank (default 8)")
   Integer rank;
 
-  @Option(names = "--eval", description = "held-out examples per accuracy (default 200)")
-  Integer evalExamples;
+  @Option(names = "--targets", split = ",", description = "LoRA targets (default all-linear)")
+  List<String> targets;
+
+  @Option(names = "--dir", defaultValue = ".jlora/demo", description = "where the adapter, merged model and plot go (default ${DEFAULT-VALUE})")
+  Path dir;
 
   @Mixin KernelOptions kernels;
+  @Mixin OutputOptions output;
 
   @Override
   public void run() {
     kernels.apply();
-    Demo.Options d = Demo.Options.defaults(dir, output.mode());
-    d = new Demo.Options(d.model(), pos(pretrainSteps, d.pretrainSteps(), "--pretrain-steps"), pos(steps, d.adaptSteps(), "--steps"),
-        d.batch(), d.context(), d.pretrainLr(), d.loraLr(), d.fullLr(), pos(rank, d.rank(), "--rank"),
-        rank == null ? d.alpha() : 2f * rank, pos(evalExamples, d.evalExamples(), "--eval"), d.seed(), d.workDir(), d.mode());
+    FinetuneDemo.Builder b = FinetuneDemo.Options.defaults().workDir(dir).mode(output.mode());
+    if (model != null) b.model(model);
+    if (tokenizer != null) b.tokenizer(tokenizer);
+    if (data != null) b.data(data);
+    if (steps != null) b.steps(Figures.pos(steps, 300, "--steps"));
+    if (rank != null) b.rank(Figures.pos(rank, 8, "--rank"));
+    if (targets != null) b.targets(targets);
+    FinetuneDemo.Options o = b.build();
     long t0 = System.nanoTime();
-    Demo.Report r;
+    FinetuneDemo.Report r;
     try {
-      r = Demo.run(d, output.quiet() ? new java.io.PrintStream(java.io.OutputStream.nullOutputStream()) : System.err);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      r = FinetuneDemo.run(o, output.quiet() || output.json() ? new PrintStream(OutputStream.nullOutputStream()) : System.err);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    TrainResult l = r.lora().result();
-    TrainResult f = r.full().result();
-    double ratio = r.full().accuracy() == 0 ? Double.NaN : r.lora().accuracy() / r.full().accuracy();
     if (output.json()) {
-      Map<String, Object> o = new LinkedHashMap<>();
-      o.put("demo", "lora-vs-full");
-      o.put("seconds", seconds);
-      o.put("model", r.options().model().toString());
-      o.put("base_reused", r.baseReused());
-      o.put("base_task_accuracy", r.baseTaskAccuracyBefore());
-      o.put("accuracy_before", r.accuracyBefore());
-      o.put("lora", arm(r.lora()));
-      o.put("full", arm(r.full()));
-      if (Double.isFinite(ratio)) o.put("lora_over_full_accuracy", ratio);
-      o.put("adapter", r.adapterDir().toString());
-      o.put("plot", r.plot().toString());
-      System.out.println(OutputOptions.line(o));
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("demo", "real-model lora-vs-full");
+      m.put("model", r.modelDescription());
+      m.put("data", o.data().toString());
+      m.put("seconds", seconds);
+      m.put("val_loss_before", r.valLossBefore());
+      m.put("lora", arm(r.lora()));
+      m.put("full", arm(r.full()));
+      m.put("lora_targets", r.loraTargets());
+      m.put("merged_vs_unmerged_max_rel_diff", r.mergedVsUnmerged());
+      m.put("adapter", r.adapterDir().toString());
+      m.put("merged_model", r.mergedModel().toString());
+      m.put("plot", r.plot().toString());
+      System.out.println(OutputOptions.line(m));
       return;
     }
-    String task = "'" + Demo.ADAPT_TASK + "'";
-    Table table = new Table("", "LoRA (r=" + d.rank() + ", q,v)", "full fine-tuning");
+    TrainResult l = r.lora().result();
+    TrainResult f = r.full().result();
+    Table table = new Table("", "LoRA (r=" + o.rank() + ", " + (o.targets().size() == 1 ? o.targets().get(0) : "custom") + ")",
+        "full fine-tuning");
     table.row("trainable params", l.trainableParams() + String.format(" (%.2f%%)", 100.0 * l.trainableParams() / l.totalParams()),
         f.trainableParams() + String.format(" (%.0f%%)", 100.0 * f.trainableParams() / f.totalParams()));
-    table.row("optimizer state", bytes(l.optimizerStateBytes()) + String.format(" (%.1f%% of full)",
-        100.0 * l.optimizerStateBytes() / f.optimizerStateBytes()), bytes(f.optimizerStateBytes()));
-    table.row("peak heap in training*", bytes(l.peakHeapBytes()), bytes(f.peakHeapBytes()));
-    table.row("live heap after training**", bytes(r.lora().liveHeapBytes()), bytes(r.full().liveHeapBytes()));
-    table.row("ms / step", fmt(l.msPerStep(), 1), fmt(f.msPerStep(), 1));
-    table.row("tokens / s", fmt(l.tokensPerSecond(), 0), fmt(f.tokensPerSecond(), 0));
-    table.row("final train loss", fmt(l.finalTrainLoss(), 3), fmt(f.finalTrainLoss(), 3));
-    table.row("final val loss", fmt(l.finalValLoss(), 3), fmt(f.finalValLoss(), 3));
-    table.row(task + " accuracy before", pct(r.accuracyBefore()), pct(r.accuracyBefore()));
-    table.row(task + " accuracy after", pct(r.lora().accuracy()), pct(r.full().accuracy()));
-    table.row("copy/reverse accuracy before", pct(r.baseTaskAccuracyBefore()), pct(r.baseTaskAccuracyBefore()));
-    table.row("copy/reverse accuracy after", pct(r.lora().baseTaskAccuracy()), pct(r.full().baseTaskAccuracy()));
-    table.row("  ... with the adapter off", pct(r.lora().baseTaskAccuracyAdapterOff()), "(no adapter to drop)");
-    GptConfig c = r.options().model();
-    System.out.printf("%nAdapting a %d-layer, %d-head, %d-dim GPT (%d parameters) from copy/reverse to %s (rotate left: "
-        + "abcd -> bcda),%n%d steps each, batch %d x %d:%n%n", c.nLayer(), c.nHead(), c.nEmbd(), f.totalParams(), task,
-        d.adaptSteps(), d.batch(), d.context());
+    table.row("optimizer state", Figures.bytes(l.optimizerStateBytes()) + String.format(" (%.1f%% of full)",
+        100.0 * l.optimizerStateBytes() / f.optimizerStateBytes()), Figures.bytes(f.optimizerStateBytes()));
+    table.row("peak heap in training*", Figures.bytes(l.peakHeapBytes()), Figures.bytes(f.peakHeapBytes()));
+    table.row("ms / step", Figures.fmt(l.msPerStep(), 1), Figures.fmt(f.msPerStep(), 1));
+    table.row("tokens / s", Figures.fmt(l.tokensPerSecond(), 0), Figures.fmt(f.tokensPerSecond(), 0));
+    table.row("val loss before (nats/token)", Figures.fmt(r.valLossBefore(), 3), Figures.fmt(r.valLossBefore(), 3));
+    table.row("val loss after", Figures.fmt(r.lora().valLossAfter(), 3), Figures.fmt(r.full().valLossAfter(), 3));
+    table.row("final train loss", Figures.fmt(l.finalTrainLoss(), 3), Figures.fmt(f.finalTrainLoss(), 3));
+    System.out.printf("%nFine-tuning %s%non %s, %d steps of %d x %d tokens each, same base and batches:%n%n",
+        r.modelDescription(), o.data(), o.steps(), o.batch(), o.context());
     table.print(System.out);
-    System.out.println("* live heap at the fullest point of a training step: after the forward pass, with every saved"
-        + " activation held (class histogram, last step)");
-    System.out.println("** bytes of reachable objects (HotSpot's class histogram) at the end of training, with the model, its"
-        + " gradients and the optimizer state held");
-    System.out.printf("%nLoRA reaches %.0f%% of full fine-tuning's accuracy with %.2f%% of its trainable parameters.%n",
-        100 * ratio, 100.0 * l.trainableParams() / f.trainableParams());
-    System.out.println("\nLoRA samples (held-out words):");
-    for (ExactMatch.Sample s : r.lora().samples()) {
-      System.out.printf("  %-14s -> %-10s %s%n", s.prompt(), s.got().strip(), s.correct() ? "ok" : "(expected " + s.expected().strip() + ")");
+    System.out.println("* live heap at the fullest point of a training step (after the forward pass, activations held)");
+    System.out.printf("%nLoRA targets: %s. LoRA closes %.0f%% of full fine-tuning's drop in validation loss with %.2f%%"
+            + " of its trainable parameters.%n", r.loraTargets(),
+        100 * (r.valLossBefore() - r.lora().valLossAfter()) / (r.valLossBefore() - r.full().valLossAfter()),
+        100.0 * l.trainableParams() / f.trainableParams());
+    System.out.printf("%nSamples (temperature 0.8, top-k 40, seed %d):%n", o.seed());
+    for (int i = 0; i < o.prompts().size(); i++) {
+      System.out.println("  before: " + oneLine(r.samplesBefore().get(i)));
+      System.out.println("  LoRA:   " + oneLine(r.lora().samples().get(i)));
+      System.out.println("  full:   " + oneLine(r.full().samples().get(i)));
+      System.out.println();
     }
-    System.out.printf("%nadapter (PEFT format): %s%nloss curves: %s%nbase model: %s%s%ntotal time: %.0f s%n", r.adapterDir(),
-        r.plot(), r.baseDir(), r.baseReused() ? " (reused)" : "", seconds);
+    System.out.printf("adapter (PEFT format): %s%nmerged model: %s (its logits equal the adapter's within %.1e)%n"
+        + "loss curves: %s%ntotal time: %.0f s%n", r.adapterDir(), r.mergedModel(), r.mergedVsUnmerged(), r.plot(), seconds);
   }
 
-  private static Map<String, Object> arm(Demo.Arm a) {
+  private static String oneLine(String s) {
+    return s.replace("\n", " / ");
+  }
+
+  private static Map<String, Object> arm(FinetuneDemo.Arm a) {
     Map<String, Object> m = new LinkedHashMap<>(a.result().summary());
-    m.put("live_heap_after_training_bytes", a.liveHeapBytes());
-    m.put("accuracy", a.accuracy());
-    m.put("base_task_accuracy", a.baseTaskAccuracy());
-    if (Double.isFinite(a.baseTaskAccuracyAdapterOff())) m.put("base_task_accuracy_adapter_off", a.baseTaskAccuracyAdapterOff());
+    m.put("val_loss_after", a.valLossAfter());
+    m.put("samples", a.samples());
     return m;
-  }
-
-  static int pos(Integer v, int dflt, String name) {
-    if (v == null) return dflt;
-    if (v < 1) throw new IllegalArgumentException(name + " must be >= 1, got " + v);
-    return v;
-  }
-
-  static String bytes(long b) {
-    if (b < 1024) return b + " B";
-    if (b < 1024 * 1024) return String.format("%.1f KiB", b / 1024.0);
-    return String.format("%.1f MiB", b / (1024.0 * 1024));
-  }
-
-  static String fmt(double v, int digits) {
-    return String.format("%." + digits + "f", v);
-  }
-
-  static String pct(double v) {
-    return String.format("%.1f%%", 100 * v);
   }
 }

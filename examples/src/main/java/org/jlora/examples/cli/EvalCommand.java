@@ -1,69 +1,88 @@
 package org.jlora.examples.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jlora.autograd.NoGrad;
 import org.jlora.examples.data.ExactMatch;
 import org.jlora.examples.data.Task;
 import org.jlora.examples.data.Tasks;
-import org.jlora.examples.gpt.Checkpoint;
+import org.jlora.examples.dataset.EvalLines;
 import org.jlora.examples.gpt.Completions;
-import org.jlora.examples.gpt.TrainConfig;
-import org.jlora.examples.gpt.Trainer;
+import org.jlora.examples.gpt.Gpt;
+import org.jlora.examples.model.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code jlora eval}: exact-match accuracy on a task's held-out examples, or validation loss on a text file. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Exact-match accuracy on held-out task examples, or validation loss on --data FILE.")
+/**
+ * {@code jlora eval}: the mean next-token cross-entropy of a model on a file (what
+ * {@code model(input_ids, labels=input_ids).loss} gives, pooled over every line), or the toy
+ * model's exact-match accuracy on its built-in task.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Mean next-token loss (nats/token) on --data FILE, one example a line; or, for the toy model,"
+        + " exact-match accuracy on a built-in task.",
+        "  jlora eval --model stories260K.bin --data text.txt --json"})
 public final class EvalCommand implements Runnable {
-  @Option(names = "--json", description = "print the result as one JSON line")
-  boolean json;
-
-  @Option(names = "--data", description = "validation loss on this UTF-8 text file (its last 10%%) instead of task accuracy")
-  Path data;
-
-  @Option(names = "--task", description = "built-in task or family to score: base, adapt (default), cpy, rev, rol, swp, rot, srt")
-  String task;
-
-  @Option(names = "--seed", defaultValue = "1", description = "seed of the held-out examples (default ${DEFAULT-VALUE})")
-  long seed;
-
-  @Mixin KernelOptions kernels;
-
-  @Option(names = "--model", defaultValue = ".jlora/base", description = "checkpoint directory (default ${DEFAULT-VALUE})")
+  @Option(names = "--model", defaultValue = ".jlora/base",
+      description = "the model: a Hugging Face directory, a llama2.c .bin, or a jlora checkpoint (default ${DEFAULT-VALUE})")
   Path model;
+
+  @Option(names = "--tokenizer", description = "tokenizer file or directory, if not the one found with the model")
+  Path tokenizer;
 
   @Option(names = "--adapter", description = "PEFT adapter directory to apply")
   Path adapter;
 
-  @Option(names = "-n", defaultValue = "200", description = "held-out examples (default ${DEFAULT-VALUE})")
+  @Option(names = "--data", description = "UTF-8 text, one example a line, each encoded as the Hugging Face tokenizer"
+      + " does by default and cut to the model's context; the loss counts every predicted token")
+  Path data;
+
+  @Option(names = "--task", description = "toy model: built-in task or family to score: base, adapt (default), cpy, rev,"
+      + " rol, swp, rot, srt")
+  String task;
+
+  @Option(names = "-n", defaultValue = "200", description = "toy model: held-out examples (default ${DEFAULT-VALUE})")
   int n;
+
+  @Option(names = "--seed", defaultValue = "1", description = "toy model: seed of the held-out examples (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--json", description = "print the result as one JSON line")
+  boolean json;
+
+  @Mixin KernelOptions kernels;
 
   @Override
   public void run() {
     if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
+    if (data != null && task != null) throw new IllegalArgumentException("give --data or --task, not both");
     kernels.apply();
-    Checkpoint.Loaded loaded = Models.load(model, adapter, false);
+    Models.Loaded loaded = Models.open(model, tokenizer, adapter, false);
     Map<String, Object> m = new LinkedHashMap<>();
     if (data != null) {
-      TrainOptions.Data d = TrainOptions.data(data, task, null);
-      if (!d.tokenizer().equals(loaded.tokenizer())) {
-        throw new IllegalArgumentException(data + " has characters the model's tokenizer does not know");
+      EvalLines lines;
+      try {
+        lines = EvalLines.read(data, loaded.tokenizer(), loaded.model().contextLength());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      int t = Math.min(128, loaded.model().config().blockSize());
-      TrainConfig tc = TrainConfig.builder().steps(1).batchSize(16).contextLength(t).lr(1e-3f)
-          .warmup(0).weightDecay(0f).gradClip(0f).eval(0, Math.max(1, n / 16)).seed(seed).build();
-      double loss = new Trainer(loaded.model(), tc, d.train(), d.validation()).validationLoss();
-      m.put("data", data.toString());
-      m.put("val_loss", loss);
-      print(m, String.format("validation loss on %s: %.4f", data, loss));
+      double loss = meanLoss(loaded.model(), lines);
+      m.put("loss", loss);
+      m.put("tokens", lines.predictedTokens());
+      print(m, String.format("%s: %.4f nats/token over %d predicted tokens (%d lines%s)", data, loss,
+          lines.predictedTokens(), lines.rows().size(),
+          lines.truncatedLines() > 0 ? ", " + lines.truncatedLines() + " cut to the context" : ""));
       return;
     }
+    if (!(loaded.model() instanceof Gpt gpt) || !(loaded.tokenizer() instanceof org.jlora.examples.data.CharTokenizer chars)) {
+      throw new IllegalArgumentException("give --data FILE: task accuracy is for the toy model of `jlora pretrain` only");
+    }
     Task scored = Tasks.family(task != null ? task : "adapt");
-    ExactMatch.Result r = ExactMatch.evaluate(scored, n, seed,
-        Completions.greedy(loaded.model(), loaded.tokenizer(), Tasks.MAX_LETTERS + 1));
+    ExactMatch.Result r = ExactMatch.evaluate(scored, n, seed, Completions.greedy(gpt, chars, Tasks.MAX_LETTERS + 1));
     m.put("task", scored.name());
     m.put("accuracy", r.accuracy());
     m.put("correct", r.correct());
@@ -75,6 +94,17 @@ public final class EvalCommand implements Runnable {
           + s.expected().strip() + ")"));
     }
     print(m, text.toString());
+  }
+
+  /** The loss pooled over every predicted token of every line, in eval mode without a graph. */
+  static double meanLoss(LanguageModel model, EvalLines lines) {
+    boolean wasTraining = model.isTraining();
+    model.eval();
+    try (NoGrad g = NoGrad.enter()) {
+      return lines.meanLoss(row -> model.loss(row.inputs(), row.targets(), row.batchSize(), row.blockSize()).value().item());
+    } finally {
+      model.train(wasTraining);
+    }
   }
 
   private void print(Map<String, Object> m, String text) {

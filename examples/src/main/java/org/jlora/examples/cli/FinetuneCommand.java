@@ -6,13 +6,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jlora.examples.data.CharTokenizer;
-import org.jlora.examples.gpt.Checkpoint;
+import org.jlora.examples.checkpoint.Pretrained;
 import org.jlora.examples.gpt.Gpt;
 import org.jlora.examples.gpt.GptLora;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
+import org.jlora.examples.model.LanguageModel;
+import org.jlora.lora.LoraConfig;
 import org.jlora.lora.LoraModel;
 import org.jlora.lora.PeftAdapters;
 import picocli.CommandLine.Command;
@@ -20,20 +21,29 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jlora finetune}: adapts a pretrained checkpoint to a task, with LoRA (only the adapter
- * trains; saved in PEFT's format) or full fine-tuning (every weight trains; saved as a checkpoint).
+ * {@code jlora finetune}: adapts a pretrained model to your data with LoRA (only the adapter trains;
+ * saved in PEFT's format) or full fine-tuning (every weight trains; saved in the model's format).
+ * The model is a path: a Hugging Face directory, a llama2.c .bin, or a jlora checkpoint of the small
+ * GPT (which, without --data, adapts to the built-in toy task).
  */
-@Command(name = "finetune", mixinStandardHelpOptions = true,
-    description = "Adapt a checkpoint to a task (default: adapt = rotate left, abcd -> bcda) with LoRA or full fine-tuning.")
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Fine-tune a model on your data with LoRA or full fine-tuning.",
+        "  jlora finetune --model SmolLM2-135M --data notes.txt --out my-adapter",
+        "  jlora finetune --model stories260K.bin --data train.jsonl --targets all-linear --out my-adapter"})
 public final class FinetuneCommand implements Runnable {
-  @Mixin TrainOptions train;
-  @Mixin OutputOptions output;
+  @Option(names = {"--model", "--base"}, defaultValue = ".jlora/base",
+      description = "the model: a Hugging Face directory, a llama2.c .bin, or a jlora checkpoint (default ${DEFAULT-VALUE})")
+  Path model;
 
-  @Option(names = "--base", defaultValue = ".jlora/base", description = "pretrained checkpoint (default ${DEFAULT-VALUE})")
-  Path base;
+  @Option(names = "--tokenizer", description = "tokenizer file or directory, if not the one found with the model")
+  Path tokenizer;
 
   @Option(names = "--method", defaultValue = "lora", description = "lora | full (default ${DEFAULT-VALUE})")
   String method;
+
+  @Option(names = "--targets", split = ",", description = "modules to adapt by name, or all-linear (default: PEFT's for"
+      + " the architecture: q_proj,v_proj for Llama/Qwen2, c_attn for GPT-2; q and v of c_attn for the small GPT)")
+  List<String> targets;
 
   @Option(names = "--rank", defaultValue = "8", description = "LoRA rank r (default ${DEFAULT-VALUE})")
   int rank;
@@ -44,11 +54,12 @@ public final class FinetuneCommand implements Runnable {
   @Option(names = "--lora-dropout", defaultValue = "0", description = "dropout on the LoRA path (default ${DEFAULT-VALUE})")
   float loraDropout;
 
-  @Option(names = "--targets", defaultValue = "c_attn", split = ",",
-      description = "modules to adapt, by name suffix (default ${DEFAULT-VALUE}: q and v of the fused projection)")
-  List<String> targets;
+  @Mixin TrainOptions train;
+  @Mixin DataOptions dataOptions;
+  @Mixin OutputOptions output;
 
-  @Option(names = "--out", description = "adapter directory (lora, default .jlora/adapter) or checkpoint (full, default .jlora/full)")
+  @Option(names = "--out", description = "where to save: the adapter directory (lora, default .jlora/adapter) or the model"
+      + " (full, default .jlora/full; a name ending in .bin writes a llama2.c checkpoint)")
   Path out;
 
   @Override
@@ -62,24 +73,22 @@ public final class FinetuneCommand implements Runnable {
     if (rank < 1) throw new IllegalArgumentException("--rank must be >= 1, got " + rank);
     if (!(alpha > 0)) throw new IllegalArgumentException("--alpha must be > 0, got " + alpha);
     if (!(loraDropout >= 0 && loraDropout < 1)) throw new IllegalArgumentException("--lora-dropout must be in [0, 1)");
-    TrainOptions.Data data = train.data("adapt");
-    Checkpoint.Loaded loaded = Models.load(base, null, false);
-    CharTokenizer tok = loaded.tokenizer();
-    if (!tok.equals(data.tokenizer())) {
-      throw new IllegalArgumentException("the data's characters (" + data.tokenizer().vocabSize() + " symbols) do not match "
-          + "the tokenizer of " + base + " (" + tok.vocabSize() + "); fine-tune on text with the base model's alphabet");
-    }
-    Gpt gpt = loaded.model();
-    LoraModel lm = lora ? LoraModel.inject(gpt, GptLora.config(rank, alpha, loraDropout, targets, train.seed)) : null;
-    TrainConfig tc = train.config(300, 16, Math.min(gpt.config().blockSize(), train.data != null ? 128 : 64),
-        lora ? 3e-3f : 1e-3f, lora ? 0f : 0.1f);
-    Trainer trainer = new Trainer(gpt, tc, data.train(), data.validation());
+    Path dest = out != null ? out : Path.of(lora ? ".jlora/adapter" : ".jlora/full");
+    Pretrained p = Models.open(model, tokenizer);
+    LanguageModel lm = p.model();
+    boolean toyTask = p.format() == Pretrained.Format.JLORA_GPT && train.data == null;
+    TrainData data = toyTask ? TrainData.task(train.task, "adapt") : TrainData.file(train, dataOptions, p, output);
+    LoraModel adapted = lora ? LoraModel.inject(lm, loraConfig(lm)) : null;
+    int dContext = toyTask ? 64 : Math.min(lm.contextLength(), 256);
+    TrainConfig tc = train.config(toyTask ? 300 : 200, toyTask ? 16 : 8, dContext, lora ? 3e-3f : (toyTask ? 1e-3f : 3e-4f),
+        lora ? 0f : 0.1f);
+    data.requireOneBatch(tc.batchSize(), tc.contextLength());
+    Trainer trainer = new Trainer(lm, tc, data.train(), data.validation());
     trainer.progress("finetune " + method, output.mode()).onStep(TrainOptions.jsonLines(output));
     TrainResult r = trainer.run();
-    Path dest = out != null ? out : Path.of(lora ? ".jlora/adapter" : ".jlora/full");
     try {
-      if (lora) PeftAdapters.save(lm, "default", dest);
-      else Checkpoint.save(dest, gpt, tok, null);
+      if (lora) PeftAdapters.save(adapted, "default", dest);
+      else p.save(lm, dest, p.formatFor(dest));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -95,5 +104,25 @@ public final class FinetuneCommand implements Runnable {
           100.0 * r.trainableParams() / r.totalParams(), r.optimizerStateBytes(), r.finalTrainLoss(), r.finalValLoss(),
           r.msPerStep(), r.tokensPerSecond(), dest);
     }
+  }
+
+  /** The adapter's config: the given targets, or PEFT's default for the architecture. */
+  LoraConfig loraConfig(LanguageModel lm) {
+    if (lm instanceof Gpt) {
+      return GptLora.config(rank, alpha, loraDropout, targets != null ? targets : List.of("c_attn"), train.seed);
+    }
+    LoraConfig.Builder b = LoraConfig.builder().r(rank).loraAlpha(alpha).loraDropout(loraDropout).seed(train.seed);
+    List<String> t = targets != null ? targets : defaultTargets(lm.architecture());
+    if (t.equals(List.of(LoraModel.ALL_LINEAR))) b.targetRegex(LoraModel.ALL_LINEAR);
+    else b.targetModules(t);
+    return b.build();
+  }
+
+  /** PEFT's defaults (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
+  static List<String> defaultTargets(String architecture) {
+    return switch (architecture) {
+      case "gpt2" -> List.of("c_attn");
+      default -> List.of("q_proj", "v_proj");
+    };
   }
 }

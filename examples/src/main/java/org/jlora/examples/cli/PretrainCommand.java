@@ -45,7 +45,7 @@ public final class PretrainCommand implements Runnable {
     try {
       Gpt gpt;
       if (resume) {
-        gpt = Models.load(out, null, false).model();
+        gpt = (Gpt) Models.open(out, null).model();
       } else {
         gpt = new Gpt(GptConfig.named(model, data.tokenizer().vocabSize()).withDropout(dropout), train.seed);
       }

@@ -70,10 +70,10 @@ public final class TrainOptions {
 
   /** The run's settings: the options given, else the command's defaults (a task's rows need only its longest line). */
   TrainConfig config(int dSteps, int dBatch, int dContext, float dLr, float weightDecay) {
-    int s = DemoCommand.pos(steps, dSteps, "--steps");
+    int s = Figures.pos(steps, dSteps, "--steps");
     int defaultContext = data == null ? Math.min(dContext, Tasks.MAX_LINE_LENGTH) : dContext;
-    return TrainConfig.builder().steps(s).batchSize(DemoCommand.pos(batch, dBatch, "--batch"))
-        .contextLength(DemoCommand.pos(context, defaultContext, "--context")).lr(lr != null ? checkLr(lr) : dLr)
+    return TrainConfig.builder().steps(s).batchSize(Figures.pos(batch, dBatch, "--batch"))
+        .contextLength(Figures.pos(context, defaultContext, "--context")).lr(lr != null ? checkLr(lr) : dLr)
         .seed(seed).weightDecay(weightDecay).gradAccum(gradAccum).build();
   }
 

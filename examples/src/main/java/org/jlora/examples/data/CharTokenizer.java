@@ -26,7 +26,7 @@ import org.jlora.lora.io.AtomicFiles;
  * tok.decode(ids);                                      // "hole"
  * }</pre>
  */
-public final class CharTokenizer {
+public final class CharTokenizer implements org.jlora.examples.tokenize.Tokenizer {
   static final String FORMAT = "jlora-char-tokenizer";
   static final int VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -104,7 +104,38 @@ public final class CharTokenizer {
     return text.toString();
   }
 
+  /** The ids of {@code text}; a character tokenizer has no special tokens to add. */
+  @Override
+  public int[] encode(String text, boolean addSpecialTokens) {
+    return encode(text);
+  }
+
+  /** The text of {@code ids}; there are no special tokens to skip. */
+  @Override
+  public String decode(int[] ids, boolean skipSpecialTokens) {
+    return decode(ids);
+  }
+
+  /** The character of {@code id}, or null outside the vocabulary. */
+  @Override
+  public String token(int id) {
+    return id >= 0 && id < alphabet.length() ? String.valueOf(alphabet.charAt(id)) : null;
+  }
+
+  /** No beginning-of-sequence token. */
+  @Override
+  public java.util.OptionalInt bosId() {
+    return java.util.OptionalInt.empty();
+  }
+
+  /** No end-of-sequence token (the small GPT's tasks end at a newline). */
+  @Override
+  public java.util.OptionalInt eosId() {
+    return java.util.OptionalInt.empty();
+  }
+
   /** How many distinct tokens there are (the embedding table's row count). */
+  @Override
   public int vocabSize() {
     return alphabet.length();
   }

@@ -100,8 +100,10 @@ class HfDirectoryWriteTest {
 
     for (Path target : List.of(base, notes)) {
       List<String> before = list(target);
-      IOException e = assertThrows(IOException.class, () -> HfDirectory.write(target, config(4), tensors(1), List.of()));
-      assertTrue(e.getMessage().contains("choose an empty or new path"), e.getMessage());
+      // a foreign model: an IOException (its weights lack jlora's mark); a user's files: refused as not ours
+      Exception e = assertThrows(Exception.class, () -> HfDirectory.write(target, config(4), tensors(1), List.of()));
+      assertTrue(e instanceof IOException || e instanceof IllegalArgumentException, e.toString());
+      assertTrue(e.getMessage().contains("choose an empty or new directory"), e.getMessage());
       assertFalse(e.getMessage().contains("\n"));
       assertEquals(before, list(target));
     }
@@ -110,7 +112,7 @@ class HfDirectoryWriteTest {
     assertEquals(List.of("base", "notes"), list(tmp), "no temporary directory is left behind");
 
     Path file = Files.writeString(tmp.resolve("a-file"), "x");
-    IOException e = assertThrows(IOException.class, () -> HfDirectory.write(file, config(4), tensors(1), List.of()));
+    Exception e = assertThrows(IllegalArgumentException.class, () -> HfDirectory.write(file, config(4), tensors(1), List.of()));
     assertTrue(e.getMessage().contains("is a file"), e.getMessage());
   }
 

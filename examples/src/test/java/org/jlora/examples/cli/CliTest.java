@@ -61,7 +61,7 @@ class CliTest {
   void errorsSayWhatIsWrong(@TempDir Path dir) {
     Run missing = run("generate", "--model", dir.resolve("none").toString(), "--prompt", "x");
     assertEquals(1, missing.code());
-    assertTrue(missing.err().contains("no checkpoint") && missing.err().contains("jlora pretrain"), missing.err());
+    assertTrue(missing.err().contains("no model") && missing.err().contains("Hugging Face model directory"), missing.err());
     Run badMethod = run("finetune", "--method", "qlora");
     assertEquals(1, badMethod.code());
     assertTrue(badMethod.err().contains("--method must be lora or full"), badMethod.err());

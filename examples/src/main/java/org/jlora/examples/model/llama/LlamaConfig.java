@@ -184,7 +184,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
 
     int hidden = integer(json, "hidden_size", -1, file);
     int heads = integer(json, "num_attention_heads", -1, file);
-    return builder()
+    Builder b = builder()
         .modelType(type)
         .vocabSize(integer(json, "vocab_size", -1, file))
         .hiddenSize(hidden)
@@ -200,8 +200,13 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         .attentionBias(qwen2 || bool(json, "attention_bias", false, file))
         .ropeLayout(RopeLayout.HALVES)
         .bosTokenId(tokenId(json, "bos_token_id", file))
-        .eosTokenId(eosId(json, file))
-        .build();
+        .eosTokenId(eosId(json, file));
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      // the shape checks speak of fields; say which file they came from, without the class's name
+      throw new IllegalArgumentException(file + ": " + e.getMessage().replaceFirst("^LlamaConfig: ", ""), e);
+    }
   }
 
   /** A config.json transformers loads ({@code AutoConfig} / {@code AutoModelForCausalLM}), in transformers 5's form. */
