@@ -24,10 +24,19 @@ public final class Lora {
       Module m = e.getValue();
       if (m instanceof LoraLayer layer) {
         for (LoraAdapter ad : layer.lora().adapters().values()) {
-          ad.a().setRequiresGrad(true);
-          ad.b().setRequiresGrad(true);
+          ad.parameters().forEach(p -> p.setRequiresGrad(true));
         }
         if (bias == Bias.LORA_ONLY && layer.baseBias() != null) layer.baseBias().setRequiresGrad(true);
+      }
+    }
+    if (bias == Bias.ALL) ownBiases(model).values().forEach(p -> p.setRequiresGrad(true));
+  }
+
+  /** Marks the biases {@code bias} names trainable, leaving every other parameter as it is. */
+  static void markBiasesTrainable(Module model, Bias bias) {
+    for (Module m : model.namedModules().values()) {
+      if (bias == Bias.LORA_ONLY && m instanceof LoraLayer layer && layer.baseBias() != null) {
+        layer.baseBias().setRequiresGrad(true);
       }
     }
     if (bias == Bias.ALL) ownBiases(model).values().forEach(p -> p.setRequiresGrad(true));
@@ -45,6 +54,8 @@ public final class Lora {
         for (LoraAdapter ad : layer.lora().adapters().values()) {
           out.put(prefix + LoraState.aName(ad.name()), ad.a().value());
           out.put(prefix + LoraState.bName(ad.name()), ad.b().value());
+          if (ad.isDora()) out.put(prefix + LoraLinear.DORA_MAGNITUDE + "." + ad.name(), ad.magnitude().value());
+          if (ad.bBias() != null) out.put(prefix + "lora_B_bias." + ad.name(), ad.bBias().value());
         }
         if (bias == Bias.LORA_ONLY && layer.baseBias() != null) out.put(prefix + "bias", layer.baseBias().value());
       }

@@ -1,13 +1,7 @@
 package org.jlora.lora;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,16 +18,15 @@ import java.util.regex.PatternSyntaxException;
  *     .build();
  * }</pre>
  *
- * <p>Targets follow PEFT: a list matches a module whose dotted name equals an entry or ends with
- * {@code "." + entry}; a single {@link Builder#targetRegex regex} must match the whole name.
+ * <p>Which modules are adapted (target_modules, exclude_modules, layers_to_transform,
+ * modules_to_save) is decided in one place, {@link ModuleMatcher}; reading and writing PEFT's
+ * adapter_config.json is {@link PeftConfigCodec}'s job.
  * {@code rank_pattern} / {@code alpha_pattern} override r and alpha for modules whose name matches
  * {@code (.*\.)?<key>} (PEFT's rule). {@code enable_lora} is loralib's MergedLinear mask (e.g.
  * {@code [true, false, true]} adapts q and v of a fused qkv projection); PEFT has no such field, so
  * adapters save it only in the safetensors metadata and export MergedLinear as a plain LoRA.
  */
 public final class LoraConfig {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private final int r;
   private final float loraAlpha;
   private final float loraDropout;
@@ -49,6 +42,14 @@ public final class LoraConfig {
   private final List<Boolean> enableLora;
   private final boolean mergeWeights;
   private final long seed;
+  private final List<String> excludeModules;
+  private final String excludeRegex;
+  private final List<Integer> layersToTransform;
+  private final List<String> layersPattern;
+  private final boolean useDora;
+  private final int pissaNiter;
+  private final boolean loraBias;
+  private final ModuleMatcher matcher;
 
   private LoraConfig(Builder b) {
     this.r = b.r;
@@ -67,6 +68,14 @@ public final class LoraConfig {
     this.enableLora = b.enableLora == null ? null : List.copyOf(b.enableLora);
     this.mergeWeights = b.mergeWeights;
     this.seed = b.seed;
+    this.excludeModules = List.copyOf(b.excludeModules);
+    this.excludeRegex = b.excludeRegex;
+    this.layersToTransform = List.copyOf(b.layersToTransform);
+    this.layersPattern = List.copyOf(b.layersPattern);
+    this.useDora = b.useDora;
+    this.pissaNiter = b.pissaNiter;
+    this.loraBias = b.loraBias;
+    this.matcher = new ModuleMatcher(this);
   }
 
   /** A builder with PEFT's defaults (r 8, alpha 8, no dropout, bias none); target_modules is required. */
@@ -92,6 +101,13 @@ public final class LoraConfig {
     b.enableLora = enableLora == null ? null : new ArrayList<>(enableLora);
     b.mergeWeights = mergeWeights;
     b.seed = seed;
+    b.excludeModules = new ArrayList<>(excludeModules);
+    b.excludeRegex = excludeRegex;
+    b.layersToTransform = new ArrayList<>(layersToTransform);
+    b.layersPattern = new ArrayList<>(layersPattern);
+    b.useDora = useDora;
+    b.pissaNiter = pissaNiter;
+    b.loraBias = loraBias;
     return b;
   }
 
@@ -125,14 +141,27 @@ public final class LoraConfig {
   public boolean mergeWeights() { return mergeWeights; }
   /** Seed for A/B initialisation and dropout masks. */
   public long seed() { return seed; }
+  /** exclude_modules as a suffix list (empty when unused or when a regex is given). */
+  public List<String> excludeModules() { return excludeModules; }
+  /** exclude_modules as one full-match regex, or null. */
+  public String excludeRegex() { return excludeRegex; }
+  /** layers_to_transform: the layer indices list targets are restricted to (empty: every layer). */
+  public List<Integer> layersToTransform() { return layersToTransform; }
+  /** layers_pattern: the names of the layer lists that layers_to_transform indexes (empty: any). */
+  public List<String> layersPattern() { return layersPattern; }
+  /** DoRA (PEFT's use_dora): a learned magnitude per output row times the normalised W + ΔW. */
+  public boolean useDora() { return useDora; }
+  /** For PiSSA: 0 for the exact SVD ("pissa"), else the subspace iterations of the randomized one ("pissa_niter_N"). */
+  public int pissaNiter() { return pissaNiter; }
+  /** PEFT's lora_bias: B gets a trainable bias (Linear layers), merged into the base bias. */
+  public boolean loraBias() { return loraBias; }
 
-  /** Whether {@code moduleName} is a target (PEFT's {@code check_target_module_exists}). */
+  /** The one place that decides which modules are targets and which are saved in full. */
+  public ModuleMatcher matcher() { return matcher; }
+
+  /** Whether {@code moduleName} is a target (PEFT's {@code check_target_module_exists}); see {@link ModuleMatcher}. */
   public boolean matchesTarget(String moduleName) {
-    if (targetRegex != null) return Pattern.compile(targetRegex).matcher(moduleName).matches();
-    for (String t : targetModules) {
-      if (moduleName.equals(t) || moduleName.endsWith("." + t)) return true;
-    }
-    return false;
+    return matcher.isTarget(moduleName);
   }
 
   /** The rank for a module: rank_pattern's first matching key, else r. */
@@ -163,184 +192,14 @@ public final class LoraConfig {
 
   // ------------------------------------------------------------------ JSON (PEFT's adapter_config.json)
 
-  /** The config as PEFT's adapter_config.json ({@code "peft_type": "LORA"}). */
+  /** The config as PEFT's adapter_config.json ({@code "peft_type": "LORA"}); see {@link PeftConfigCodec}. */
   public String toPeftJson() {
-    return toPeftJson(r, loraAlpha, rankPattern, alphaPattern);
+    return PeftConfigCodec.write(this, r, loraAlpha, rankPattern, alphaPattern);
   }
 
-  /** As {@link #toPeftJson()} with ranks and alphas replaced (MergedLinear export widens ranks). */
-  String toPeftJson(int rOut, float alphaOut, Map<String, Integer> ranks, Map<String, Float> alphas) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("peft_type", "LORA");
-    o.putNull("task_type");
-    o.putNull("base_model_name_or_path");
-    o.put("inference_mode", true);
-    o.put("r", rOut);
-    o.put("lora_alpha", alphaOut);
-    o.put("lora_dropout", loraDropout);
-    if (targetRegex != null) {
-      o.put("target_modules", targetRegex);
-    } else {
-      ArrayNode t = o.putArray("target_modules");
-      targetModules.forEach(t::add);
-    }
-    if (modulesToSave.isEmpty()) {
-      o.putNull("modules_to_save");
-    } else {
-      ArrayNode m = o.putArray("modules_to_save");
-      modulesToSave.forEach(m::add);
-    }
-    o.put("bias", bias.peftName());
-    o.put("fan_in_fan_out", fanInFanOut);
-    o.put("use_rslora", useRslora);
-    o.put("use_dora", false);
-    switch (initLoraWeights) {
-      case DEFAULT -> o.put("init_lora_weights", true);
-      case GAUSSIAN -> o.put("init_lora_weights", "gaussian");
-      case RANDOM -> o.put("init_lora_weights", false);
-    }
-    ObjectNode rp = o.putObject("rank_pattern");
-    ranks.forEach(rp::put);
-    ObjectNode ap = o.putObject("alpha_pattern");
-    alphas.forEach(ap::put);
-    try {
-      return JSON.writeValueAsString(o);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * Reads PEFT's adapter_config.json. Keys PEFT writes that jlora has no use for are ignored;
-   * features jlora does not implement (DoRA, non-LORA peft types) are refused with a clear error.
-   *
-   * @param source names the file in error messages
-   */
+  /** Reads PEFT's adapter_config.json; see {@link PeftConfigCodec#read}. */
   public static LoraConfig fromPeftJson(String json, String source) {
-    JsonNode o;
-    try {
-      o = JSON.readTree(json);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (o == null || !o.isObject()) throw new IllegalArgumentException(source + ": expected a JSON object");
-    String type = o.path("peft_type").asText("LORA");
-    if (!type.equals("LORA")) {
-      throw new IllegalArgumentException(source + ": peft_type is '" + type + "'; jlora reads LORA adapters only");
-    }
-    if (o.path("use_dora").asBoolean(false)) {
-      throw new IllegalArgumentException(source + ": use_dora is true; jlora does not implement DoRA");
-    }
-    refuseMeaningChangingFields(o, source);
-    Builder b = builder();
-    if (o.has("r")) b.r(requireInt(o.get("r"), "r", source));
-    if (o.has("lora_alpha")) b.loraAlpha(requireFloat(o.get("lora_alpha"), "lora_alpha", source));
-    if (o.has("lora_dropout")) b.loraDropout(requireFloat(o.get("lora_dropout"), "lora_dropout", source));
-    JsonNode t = o.path("target_modules");
-    if (t.isTextual()) {
-      b.targetRegex(t.asText());
-    } else if (t.isArray()) {
-      b.targetModules(names(t, "target_modules", source));
-    } else {
-      throw new IllegalArgumentException(source + ": target_modules must be a list of names or a regex string");
-    }
-    JsonNode m = o.path("modules_to_save");
-    if (m.isArray()) {
-      b.modulesToSave(names(m, "modules_to_save", source));
-    }
-    if (o.has("bias")) {
-      try {
-        b.bias(Bias.fromPeft(o.get("bias").asText()));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
-      }
-    }
-    if (o.has("fan_in_fan_out")) b.fanInFanOut(o.get("fan_in_fan_out").asBoolean());
-    if (o.has("use_rslora")) b.useRslora(o.get("use_rslora").asBoolean());
-    JsonNode init = o.path("init_lora_weights");
-    if (init.isBoolean()) {
-      b.initLoraWeights(init.asBoolean() ? InitLoraWeights.DEFAULT : InitLoraWeights.RANDOM);
-    } else if (init.isTextual()) {
-      if (!init.asText().equals("gaussian")) {
-        throw new IllegalArgumentException(source + ": init_lora_weights '" + init.asText()
-            + "' is not supported (true, false or \"gaussian\")");
-      }
-      b.initLoraWeights(InitLoraWeights.GAUSSIAN);
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = o.path("rank_pattern").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      b.rankPattern(e.getKey(), requireInt(e.getValue(), "rank_pattern['" + e.getKey() + "']", source));
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = o.path("alpha_pattern").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      b.alphaPattern(e.getKey(), requireFloat(e.getValue(), "alpha_pattern['" + e.getKey() + "']", source));
-    }
-    try {
-      return b.build();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * PEFT fields that change what the adapter computes or which layers it touches, with what they
-   * are. jlora does not implement them yet, so an adapter that sets one is refused by the field's
-   * name rather than loaded with different semantics (null, false and empty are PEFT's defaults).
-   */
-  private static final Map<String, String> UNSUPPORTED_FIELDS = new java.util.LinkedHashMap<>();
-
-  static {
-    UNSUPPORTED_FIELDS.put("exclude_modules", "modules kept out of the target set");
-    UNSUPPORTED_FIELDS.put("lora_bias", "a trainable bias on lora_B");
-    UNSUPPORTED_FIELDS.put("trainable_token_indices", "selected embedding rows trained alongside the adapter");
-    UNSUPPORTED_FIELDS.put("target_parameters", "LoRA on raw parameters (e.g. MoE experts) rather than modules");
-    UNSUPPORTED_FIELDS.put("alora_invocation_tokens", "activated LoRA, which applies only after the invocation tokens");
-    UNSUPPORTED_FIELDS.put("use_qalora", "QA-LoRA's pooled input for quantized bases");
-    UNSUPPORTED_FIELDS.put("megatron_config", "LoRA on Megatron's parallel linear layers");
-    UNSUPPORTED_FIELDS.put("layers_to_transform", "LoRA on selected layer indices only");
-    UNSUPPORTED_FIELDS.put("layers_pattern", "the layer-list name that layers_to_transform indexes");
-    UNSUPPORTED_FIELDS.put("layer_replication", "layers duplicated before adapting");
-    // PEFT 0.21's newer LoRA variants, each configured by its own field (null when unused)
-    for (String variant : new String[] {"use_bdlora", "arrow_config", "kasa_config", "monteclora_config", "velora_config"}) {
-      UNSUPPORTED_FIELDS.put(variant, "a PEFT LoRA variant that changes the adapter's forward");
-    }
-  }
-
-  private static void refuseMeaningChangingFields(JsonNode o, String source) {
-    for (Map.Entry<String, String> f : UNSUPPORTED_FIELDS.entrySet()) {
-      JsonNode v = o.path(f.getKey());
-      boolean unset = v.isMissingNode() || v.isNull() || (v.isBoolean() && !v.asBoolean())
-          || (v.isContainerNode() && v.isEmpty());
-      if (!unset) {
-        throw new IllegalArgumentException(source + ": " + f.getKey() + " is " + v + " (" + f.getValue()
-            + "); jlora does not implement it yet, so it cannot load this adapter faithfully");
-      }
-    }
-  }
-
-  private static int requireInt(JsonNode v, String key, String source) {
-    if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-      throw new IllegalArgumentException(source + ": " + key + " must be an integer, got " + v);
-    }
-    return v.asInt();
-  }
-
-  /** A number that fits a float: text ("16") or an overflow (1e39) would silently become 0 or Infinity. */
-  private static float requireFloat(JsonNode v, String key, String source) {
-    if (!v.isNumber() || !Float.isFinite((float) v.asDouble())) {
-      throw new IllegalArgumentException(source + ": " + key + " must be a finite number, got " + v);
-    }
-    return (float) v.asDouble();
-  }
-
-  /** A list of module names: each entry a string (a number or null would silently become the name "1" or "null"). */
-  private static List<String> names(JsonNode list, String key, String source) {
-    List<String> names = new ArrayList<>();
-    for (JsonNode n : list) {
-      if (!n.isTextual()) throw new IllegalArgumentException(source + ": " + key + " must list module names, got " + list);
-      names.add(n.asText());
-    }
-    return names;
+    return PeftConfigCodec.read(json, source);
   }
 
   @Override
@@ -348,7 +207,10 @@ public final class LoraConfig {
     return "LoraConfig{r=" + r + ", lora_alpha=" + loraAlpha + ", lora_dropout=" + loraDropout
         + ", target_modules=" + (targetRegex != null ? "/" + targetRegex + "/" : targetModules)
         + (enableLora != null ? ", enable_lora=" + enableLora : "") + ", bias=" + bias.peftName()
-        + (useRslora ? ", rslora" : "") + "}";
+        + (excludeRegex != null ? ", exclude_modules=/" + excludeRegex + "/" : excludeModules.isEmpty() ? "" : ", exclude_modules=" + excludeModules)
+        + (layersToTransform.isEmpty() ? "" : ", layers_to_transform=" + layersToTransform
+            + (layersPattern.isEmpty() ? "" : " in " + layersPattern))
+        + (useRslora ? ", rslora" : "") + (useDora ? ", dora" : "") + "}";
   }
 
   /** Builder with PEFT's defaults (r 8, alpha 8, dropout 0, bias none). */
@@ -368,6 +230,13 @@ public final class LoraConfig {
     private List<Boolean> enableLora;
     private boolean mergeWeights;
     private long seed = 0;
+    private List<String> excludeModules = new ArrayList<>();
+    private String excludeRegex;
+    private List<Integer> layersToTransform = new ArrayList<>();
+    private List<String> layersPattern = new ArrayList<>();
+    private boolean useDora;
+    private int pissaNiter;
+    private boolean loraBias;
 
     private Builder() {}
 
@@ -393,6 +262,17 @@ public final class LoraConfig {
     public Builder enableLora(List<Boolean> mask) { this.enableLora = mask == null ? null : new ArrayList<>(mask); return this; }
     public Builder mergeWeights(boolean v) { this.mergeWeights = v; return this; }
     public Builder seed(long seed) { this.seed = seed; return this; }
+    public Builder excludeModules(String... names) { return excludeModules(List.of(names)); }
+    public Builder excludeModules(List<String> names) { this.excludeModules = new ArrayList<>(names); this.excludeRegex = null; return this; }
+    public Builder excludeRegex(String regex) { this.excludeRegex = regex; this.excludeModules = new ArrayList<>(); return this; }
+    public Builder layersToTransform(Integer... indices) { return layersToTransform(List.of(indices)); }
+    public Builder layersToTransform(List<Integer> indices) { this.layersToTransform = new ArrayList<>(indices); return this; }
+    public Builder layersPattern(String... names) { return layersPattern(List.of(names)); }
+    public Builder layersPattern(List<String> names) { this.layersPattern = new ArrayList<>(names); return this; }
+    public Builder useDora(boolean v) { this.useDora = v; return this; }
+    /** PiSSA with the randomized SVD and {@code niter} subspace iterations (PEFT's "pissa_niter_N"); 0: exact. */
+    public Builder pissaNiter(int niter) { this.pissaNiter = niter; return this; }
+    public Builder loraBias(boolean v) { this.loraBias = v; return this; }
 
     /** Validates and builds; errors name the field at fault. */
     public LoraConfig build() {
@@ -406,12 +286,26 @@ public final class LoraConfig {
       if (targetModules != null && targetModules.isEmpty()) {
         throw new IllegalArgumentException("target_modules is an empty list");
       }
-      if (targetRegex != null) {
-        try {
-          Pattern.compile(targetRegex);
-        } catch (PatternSyntaxException e) {
-          throw new IllegalArgumentException("target_modules regex '" + targetRegex + "' is invalid: " + e.getDescription());
-        }
+      requireRegex("target_modules", targetRegex);
+      requireRegex("exclude_modules", excludeRegex);
+      if (targetRegex != null && !layersToTransform.isEmpty()) {
+        // PEFT refuses this too: a regex already says which layers it means
+        throw new IllegalArgumentException("layers_to_transform cannot be used when target_modules is a regex");
+      }
+      if (!layersPattern.isEmpty() && layersToTransform.isEmpty()) {
+        throw new IllegalArgumentException("layers_pattern " + layersPattern + " needs layers_to_transform");
+      }
+      if (pissaNiter < 0) throw new IllegalArgumentException("pissa_niter must be >= 0, got " + pissaNiter);
+      if (pissaNiter > 0 && initLoraWeights != InitLoraWeights.PISSA) {
+        throw new IllegalArgumentException("pissa_niter " + pissaNiter + " is set but init_lora_weights is " + initLoraWeights.peftName());
+      }
+      if (loraBias && useDora) throw new IllegalArgumentException("lora_bias is not supported with use_dora (nor by PEFT)");
+      if (loraBias && initLoraWeights != InitLoraWeights.DEFAULT && initLoraWeights != InitLoraWeights.RANDOM) {
+        throw new IllegalArgumentException("lora_bias needs init_lora_weights true or false (as PEFT), got "
+            + initLoraWeights.peftName());
+      }
+      if (useDora && enableLora != null) {
+        throw new IllegalArgumentException("use_dora with enable_lora: DoRA is implemented for plain LoRA layers only");
       }
       rankPattern.forEach((k, v) -> {
         if (v <= 0) throw new IllegalArgumentException("rank_pattern['" + k + "'] must be > 0, got " + v);
@@ -420,6 +314,15 @@ public final class LoraConfig {
         throw new IllegalArgumentException("enable_lora " + enableLora + " enables no slice");
       }
       return new LoraConfig(this);
+    }
+
+    private static void requireRegex(String field, String regex) {
+      if (regex == null) return;
+      try {
+        Pattern.compile(regex);
+      } catch (PatternSyntaxException e) {
+        throw new IllegalArgumentException(field + " regex '" + regex + "' is invalid: " + e.getDescription());
+      }
     }
   }
 }

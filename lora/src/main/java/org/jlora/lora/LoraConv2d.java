@@ -60,6 +60,13 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
     return new LoraConv2d(base, Form.FACTORIZED, mergeWeights);
   }
 
+  /** loralib's A [r·k, in·k] has no PEFT equivalent: say so, so no one mistakes it for PEFT's conv. */
+  @Override
+  public java.util.Map<String, String> peftMetadata(String path) {
+    return form == Form.LORALIB
+        ? java.util.Map.of(PeftAdapters.CONV_FORM_KEY + path, "loralib (not loadable by PEFT)") : java.util.Map.of();
+  }
+
   /** Which factorisation this layer's adapters use. */
   public Form form() {
     return form;
@@ -71,6 +78,8 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
 
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
+    spec.requireNotDora("LoraConv2d");
+    spec.requireSimpleInit("LoraConv2d");
     int r = spec.r();
     int in = inChannels(), out = outChannels(), g = groups(), kh = kernelH(), kw = kernelW();
     Parameter a;
@@ -95,19 +104,24 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
   @Override
   public Variable forward(Variable x) {
     // x: [N, in, H, W] -> [N, out, outH, outW]
-    LoraAdapter ad = lora.forwardAdapter();
-    if (ad == null) return super.forward(x);
+    java.util.List<LoraAdapter> ads = lora.forwardAdapters();
+    if (ads.isEmpty()) return super.forward(x);
     if (form == Form.LORALIB) {
-      Variable delta = F.scale(F.reshape(F.matmul(ad.b(), false, ad.a(), false), weight().shape()), ad.scaling());
-      return F.conv2d(x, F.add(weight(), delta), bias(), stride(), stride(), padding(), padding(), dilation(), dilation(),
-          groups());
+      Variable w = weight();
+      for (LoraAdapter ad : ads) {   // several active adapters add up
+        w = F.add(w, F.scale(F.reshape(F.matmul(ad.b(), false, ad.a(), false), weight().shape()), ad.scaling()));
+      }
+      return F.conv2d(x, w, bias(), stride(), stride(), padding(), padding(), dilation(), dilation(), groups());
     }
     Variable y = super.forward(x);
-    Variable xd = F.dropout(x, ad.dropout(), ad.dropoutRng(), isTraining());
-    Variable h = F.conv2d(xd, ad.a(), null, stride(), stride(), padding(), padding(), dilation(), dilation(),
-        groups());                                                                                   // [N, r, oh, ow]
-    Variable d = F.conv2d(F.scale(h, ad.scaling()), ad.b(), null, 1, 1, 0, 0, 1, 1, groups());            // [N, out, oh, ow]
-    return F.add(y, d);
+    for (LoraAdapter ad : ads) {
+      Variable xd = F.dropout(x, ad.dropout(), ad.dropoutRng(), isTraining());
+      Variable h = F.conv2d(xd, ad.a(), null, stride(), stride(), padding(), padding(), dilation(), dilation(),
+          groups());                                                                                   // [N, r, oh, ow]
+      Variable d = F.conv2d(F.scale(h, ad.scaling()), ad.b(), null, 1, 1, 0, 0, 1, 1, groups());            // [N, out, oh, ow]
+      y = F.add(y, d);
+    }
+    return y;
   }
 
   @Override

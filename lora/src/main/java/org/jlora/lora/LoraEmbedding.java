@@ -44,6 +44,8 @@ public class LoraEmbedding extends Embedding implements LoraLayer {
 
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
+    spec.requireNotDora("LoraEmbedding");
+    spec.requireSimpleInit("LoraEmbedding");
     int r = spec.r();
     // A: [r, vocab] zeros, B: [dim, r] N(0, 1); both random for InitLoraWeights.RANDOM
     Tensor a = spec.init() == InitLoraWeights.RANDOM ? Tensor.randn(spec.rng(), r, vocab) : Tensor.zeros(r, vocab);
@@ -57,11 +59,12 @@ public class LoraEmbedding extends Embedding implements LoraLayer {
   @Override
   public Variable forward(int[] ids, int... idsShape) {
     Variable y = super.forward(ids, idsShape);                                    // [..., dim]
-    LoraAdapter ad = lora.forwardAdapter();
-    if (ad == null) return y;
-    Variable afterA = F.embedding(F.transpose(ad.a(), 0, 1), ids, ids.length);    // rows of Aᵀ: [N, r]
-    Variable delta = F.matmul(F.scale(afterA, ad.scaling()), false, ad.b(), true); // [N, r]·Bᵀ -> [N, dim]
-    return F.add(y, F.reshape(delta, y.shape()));
+    for (LoraAdapter ad : lora.forwardAdapters()) {   // several active adapters add up
+      Variable afterA = F.embedding(F.transpose(ad.a(), 0, 1), ids, ids.length);    // rows of Aᵀ: [N, r]
+      Variable delta = F.matmul(F.scale(afterA, ad.scaling()), false, ad.b(), true); // [N, r]·Bᵀ -> [N, dim]
+      y = F.add(y, F.reshape(delta, y.shape()));
+    }
+    return y;
   }
 
   @Override

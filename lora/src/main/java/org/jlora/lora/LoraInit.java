@@ -25,6 +25,8 @@ final class LoraInit {
     return new Parameter(switch (spec.init()) {
       case DEFAULT, RANDOM -> kaimingUniform(spec.rng(), fanIn, shape);
       case GAUSSIAN -> Tensor.randn(spec.rng(), 0f, 1f / spec.r(), shape);
+      // these need the base weight: the layer computes them (DecompositionInit); refused elsewhere
+      case PISSA, OLORA, ORTHOGONAL -> throw new IllegalStateException("init " + spec.init() + " is the layer's job");
     });
   }
 

@@ -39,7 +39,12 @@ public interface LoraLayer {
 
   /** Makes {@code name} the adapter the forward applies (unmerging another one first). */
   default void setActiveAdapter(String name) {
-    lora().setActive(name, this);
+    lora().setActive(List.of(name), this);
+  }
+
+  /** Makes several adapters active at once: the forward adds all their outputs. */
+  default void setActiveAdapters(List<String> names) {
+    lora().setActive(names, this);
   }
 
   /** The active adapter's name, or null when none is active. */
@@ -94,6 +99,14 @@ public interface LoraLayer {
   default void importPeft(LoraAdapter ad, Map<String, Tensor> bySuffix, String keyPrefix) {
     copyChecked(bySuffix.get("lora_A.weight"), ad.a().value(), keyPrefix + "lora_A.weight");
     copyChecked(bySuffix.get("lora_B.weight"), ad.b().value(), keyPrefix + "lora_B.weight");
+  }
+
+  /**
+   * Entries this layer adds to the safetensors metadata when saved at {@code path} (what PEFT's
+   * format cannot say, e.g. MergedLinear's mask); none by default.
+   */
+  default Map<String, String> peftMetadata(String path) {
+    return Map.of();
   }
 
   /** The rank PEFT sees for this adapter (MergedLinear exports a wider one). */

@@ -2,13 +2,10 @@ package org.jlora.lora;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jlora.autograd.Parameter;
-import org.jlora.autograd.nn.Conv2d;
-import org.jlora.autograd.nn.Embedding;
 import org.jlora.autograd.nn.Linear;
 import org.jlora.autograd.nn.Module;
 import org.jlora.engine.Rng;
@@ -30,7 +27,8 @@ import org.jlora.engine.Rng;
 public final class LoraModel {
   private final Module model;
   private final Map<String, LoraConfig> configs = new LinkedHashMap<>();
-  private String active;
+  /** The adapters every layer applies (summed) and that train; empty after unloading. */
+  private final List<String> active = new ArrayList<>();
 
   private LoraModel(Module model) {
     this.model = model;
@@ -55,6 +53,7 @@ public final class LoraModel {
       String name = e.getKey();
       // a LoRA layer's own lora_A / lora_B holders are not targets (a regex like ".*fc.*" reaches them)
       if (name.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(name)) continue;
+      LayerKinds.requireSupported(name, e.getValue(), cfg);
       matches.add(new Match(name, e.getValue().getClass().getSimpleName(), loraTypeFor(name, e.getValue(), cfg),
           cfg.rankFor(name), cfg.alphaFor(name)));
     }
@@ -62,18 +61,17 @@ public final class LoraModel {
     if (cfg.targetModules() != null) {
       // every listed target must adapt something: a typo among correct names would otherwise go unnoticed
       for (String target : cfg.targetModules()) {
-        if (matches.stream().noneMatch(m -> m.module().equals(target) || m.module().endsWith("." + target))) {
+        if (matches.stream().noneMatch(m -> ModuleMatcher.suffixMatches(m.module(), target))) {
           throw new IllegalArgumentException("target_modules entry '" + target + "' matched no module (the others did)."
-              + " Adaptable modules (closest first): " + String.join(", ", suggestions(model, target)));
+              + " Adaptable modules (closest first): " + String.join(", ", ModuleSuggestions.closest(model, target)));
         }
       }
     }
     for (String keep : cfg.modulesToSave()) {
-      boolean found = model.namedModules().keySet().stream()
-          .anyMatch(n -> n.equals(keep) || n.endsWith("." + keep));
+      boolean found = model.namedModules().keySet().stream().anyMatch(n -> ModuleMatcher.suffixMatches(n, keep));
       if (!found) {
         throw new IllegalArgumentException("modules_to_save '" + keep + "' matches no module; modules are: "
-            + String.join(", ", suggestions(model, keep)));
+            + String.join(", ", ModuleSuggestions.closest(model, keep)));
       }
     }
     return matches;
@@ -108,31 +106,29 @@ public final class LoraModel {
       LoraLayer layer = current instanceof LoraLayer l ? l : replace(m.module(), current, cfg);
       layer.addAdapter(AdapterSpec.fromConfig(adapterName, cfg, m.module(), rng.split()));
       // the model's active adapter stays the one every layer applies; a layer without it applies none
-      if (active != null) activate(layer, active);
+      if (!active.isEmpty()) activate(layer, active);
     }
     configs.put(adapterName, cfg);
-    if (active == null) active = adapterName;
+    if (active.isEmpty()) active.add(adapterName);
     markTrainable(active);
   }
 
   /**
-   * Freezes everything but the matrices of adapter {@code adapter} (other adapters stay frozen, as
-   * in PEFT), plus its config's biases and modules_to_save.
+   * Freezes everything but the matrices of the active adapters (other adapters stay frozen, as in
+   * PEFT), plus their configs' biases and modules_to_save.
    */
-  private void markTrainable(String adapter) {
-    LoraConfig cfg = configs.get(adapter);
-    Lora.markOnlyLoraAsTrainable(model, cfg.bias());
+  private void markTrainable(List<String> adapters) {
+    Lora.markOnlyLoraAsTrainable(model, configs.get(adapters.get(0)).bias());
     for (LoraLayer l : loraLayers().values()) {
       for (LoraAdapter ad : l.lora().adapters().values()) {
-        boolean on = ad.name().equals(adapter);
-        ad.a().setRequiresGrad(on);
-        ad.b().setRequiresGrad(on);
+        boolean on = adapters.contains(ad.name());
+        ad.parameters().forEach(p -> p.setRequiresGrad(on));
       }
     }
-    for (String keep : cfg.modulesToSave()) {
-      model.namedModules().forEach((n, mod) -> {
-        if (n.equals(keep) || n.endsWith("." + keep)) mod.parameters().forEach(p -> p.setRequiresGrad(true));
-      });
+    for (String adapter : adapters) {
+      LoraConfig cfg = configs.get(adapter);
+      if (cfg.bias() != Bias.NONE) Lora.markBiasesTrainable(model, cfg.bias());
+      modulesToSaveParameters(model, cfg).values().forEach(p -> p.setRequiresGrad(true));
     }
   }
 
@@ -169,8 +165,22 @@ public final class LoraModel {
     return cfg.toBuilder().targetModules(new ArrayList<>(names)).build();
   }
 
+  /**
+   * The parameters of cfg's modules_to_save modules (and of everything inside them), by full
+   * name: they train in full and are saved with the adapter.
+   */
+  static Map<String, Parameter> modulesToSaveParameters(Module model, LoraConfig cfg) {
+    Map<String, Parameter> out = new LinkedHashMap<>();
+    if (cfg.modulesToSave().isEmpty()) return out;
+    model.namedParameters().forEach((n, p) -> {
+      int dot = n.lastIndexOf('.');
+      if (dot >= 0 && cfg.matcher().isInsideModuleToSave(n.substring(0, dot))) out.put(n, p);
+    });
+    return out;
+  }
+
   private LoraLayer replace(String name, Module current, LoraConfig cfg) {
-    Module replacement = wrap(name, current, cfg);
+    Module replacement = (Module) LayerKinds.of(name, current).wrap(current, cfg);
     replacement.train(current.isTraining());   // a model in eval() stays in eval()
     int dot = name.lastIndexOf('.');
     Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
@@ -178,62 +188,18 @@ public final class LoraModel {
     return (LoraLayer) replacement;
   }
 
-  private static Module wrap(String name, Module m, LoraConfig cfg) {
-    if (m instanceof Linear lin) {
-      if (cfg.enableLora() != null) {
-        boolean[] mask = new boolean[cfg.enableLora().size()];
-        for (int i = 0; i < mask.length; i++) mask[i] = cfg.enableLora().get(i);
-        return MergedLinear.wrap(lin, mask, lin.fanInFanOut(), cfg.mergeWeights());
-      }
-      return LoraLinear.wrap(lin, lin.fanInFanOut(), cfg.mergeWeights());
-    }
-    if (m instanceof Embedding emb) return LoraEmbedding.wrap(emb, cfg.mergeWeights());
-    if (m instanceof Conv2d conv) return LoraConv2d.factorized(conv, cfg.mergeWeights());
-    throw new IllegalArgumentException("target '" + name + "' is a " + m.getClass().getSimpleName()
-        + "; LoRA adapts Linear, Embedding and Conv2d modules");
-  }
-
   private static String loraTypeFor(String name, Module m, LoraConfig cfg) {
     if (m instanceof LoraLayer) return m.getClass().getSimpleName() + " (+adapter)";
-    if (m instanceof Linear) return cfg.enableLora() != null ? "MergedLinear" + cfg.enableLora() : "LoraLinear";
-    if (m instanceof Embedding) return "LoraEmbedding";
-    if (m instanceof Conv2d) return "LoraConv2d";
-    throw new IllegalArgumentException("target '" + name + "' is a " + m.getClass().getSimpleName()
-        + "; LoRA adapts Linear, Embedding and Conv2d modules");
+    return LayerKinds.of(name, m).loraType(cfg);
   }
 
   private static IllegalArgumentException noMatch(Module model, LoraConfig cfg) {
     String target = cfg.targetRegex() != null ? "regex '" + cfg.targetRegex() + "'" : "target_modules " + cfg.targetModules();
     String probe = cfg.targetRegex() != null ? cfg.targetRegex() : String.join(" ", cfg.targetModules());
     return new IllegalArgumentException(target + " matched no module. Adaptable modules (closest first): "
-        + String.join(", ", suggestions(model, probe)));
+        + String.join(", ", ModuleSuggestions.closest(model, probe)));
   }
 
-  /** Names of adaptable modules, closest (edit distance of the last component) to {@code probe} first. */
-  private static List<String> suggestions(Module model, String probe) {
-    List<String> names = new ArrayList<>();
-    model.namedModules().forEach((n, m) -> {
-      if (!n.isEmpty() && (m instanceof Linear || m instanceof Embedding || m instanceof Conv2d)) names.add(n);
-    });
-    names.sort(Comparator.comparingInt((String n) -> distance(n.substring(n.lastIndexOf('.') + 1), probe))
-        .thenComparing(Comparator.naturalOrder()));
-    return names.size() > 12 ? names.subList(0, 12) : names;
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) prev[j] = j;
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev; prev = cur; cur = t;
-    }
-    return prev[b.length()];
-  }
 
   // ------------------------------------------------------------------ adapters
 
@@ -256,9 +222,20 @@ public final class LoraModel {
     return new ArrayList<>(configs.keySet());
   }
 
-  /** The adapter the layers apply and that trains, or null after unloading. */
+  /** The (first) adapter the layers apply and that trains, or null after unloading. */
   public String activeAdapter() {
-    return active;
+    return active.isEmpty() ? null : active.get(0);
+  }
+
+  /** Every active adapter, in the order they were set. */
+  public List<String> activeAdapters() {
+    return List.copyOf(active);
+  }
+
+  /** Records a new config for an existing adapter (after a hotswap changed its alpha). */
+  void replaceConfig(String adapter, LoraConfig cfg) {
+    config(adapter);
+    configs.put(adapter, cfg);
   }
 
   /** The config adapter {@code adapter} was added with; a clear error naming the adapters when unknown. */
@@ -270,18 +247,57 @@ public final class LoraModel {
 
   /** Makes {@code adapter} the one every layer applies (unmerging another first) and the one that trains. */
   public void setAdapter(String adapter) {
-    config(adapter);
-    for (LoraLayer l : loraLayers().values()) activate(l, adapter);
-    active = adapter;
-    markTrainable(adapter);
+    setAdapter(List.of(adapter));
   }
 
-  /** Makes {@code adapter} active on {@code layer}, or no adapter at all when the layer lacks it. */
-  private static void activate(LoraLayer layer, String adapter) {
-    if (layer.adapterNames().contains(adapter)) {
-      layer.setActiveAdapter(adapter);
-    } else {
+  /**
+   * Makes several adapters active at once (PEFT's {@code set_adapter([...])}): every layer adds the
+   * outputs of those it has, {@code y = base(x) + Σ_i s_i·B_i·A_i·x}, and all of them train.
+   */
+  public void setAdapter(List<String> adapters) {
+    if (adapters.isEmpty()) throw new IllegalArgumentException("setAdapter: no adapter named");
+    adapters.forEach(this::config);
+    for (LoraLayer l : loraLayers().values()) activate(l, adapters);
+    active.clear();
+    active.addAll(adapters);
+    markTrainable(active);
+  }
+
+  /** Makes those of {@code adapters} that {@code layer} has active on it, or none when it has none of them. */
+  private static void activate(LoraLayer layer, List<String> adapters) {
+    List<String> present = adapters.stream().filter(layer.adapterNames()::contains).toList();
+    if (present.isEmpty()) {
       layer.lora().deactivate(layer);
+    } else {
+      layer.lora().setActive(present, layer);
+    }
+  }
+
+  /**
+   * PEFT's {@code add_weighted_adapter}: adds adapter {@code name} combined from {@code adapters}
+   * with {@code weights} per {@code how} ({@link WeightedAdapters}); it is frozen and not activated.
+   */
+  public void addWeightedAdapter(List<String> adapters, List<Float> weights, String name, WeightedMerge how) {
+    WeightedAdapters.add(this, adapters, weights, name, how);
+  }
+
+  /**
+   * A mixed batch until the scope closes: sample b of every forward runs adapter {@code names.get(b)}
+   * ({@link MixedBatch#BASE} for the base model), as PEFT's {@code adapter_names=}; use it around a
+   * forward or a whole generation loop. As PEFT, only in eval mode, with no adapter merged and no DoRA.
+   */
+  public AutoCloseable mixedBatch(List<String> names) {
+    return MixedBatch.open(this, names);
+  }
+
+  /** One forward with a different adapter per sample ({@link #mixedBatch}). */
+  public org.jlora.autograd.Variable forward(org.jlora.autograd.Variable x, List<String> adapterNames) {
+    try (AutoCloseable scope = mixedBatch(adapterNames)) {
+      return model.forward(x);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -304,26 +320,26 @@ public final class LoraModel {
   /** Removes adapter {@code adapter} from every layer; the active one can be deleted only when it is the last one or another is set first. */
   public void deleteAdapter(String adapter) {
     config(adapter);
-    if (adapter.equals(active) && configs.size() > 1) {
+    if (active.contains(adapter) && configs.size() > 1) {
       throw new IllegalStateException("adapter '" + adapter + "' is active; setAdapter(...) another one first");
     }
     for (LoraLayer l : loraLayers().values()) {
       if (l.adapterNames().contains(adapter)) l.deleteAdapter(adapter);
     }
     configs.remove(adapter);
-    if (adapter.equals(active)) active = null;
+    active.remove(adapter);
   }
 
   /** Merges the active adapter into every base weight and replaces the LoRA layers by plain ones. */
   public Module mergeAndUnload() {
     // safe merge: every layer is checked before any is touched, so a refusal leaves the model whole
     loraLayers().forEach((name, layer) -> {
-      LoraAdapter ad = layer.lora().forwardAdapter();
-      if (ad == null) return;
-      try {
-        LoraState.requireFiniteSum(layer.baseWeight().value(), layer.deltaWeight(ad), ad.name());
-      } catch (IllegalStateException e) {
-        throw new IllegalStateException("layer '" + name + "': " + e.getMessage(), e);
+      for (LoraAdapter ad : layer.lora().forwardAdapters()) {
+        try {
+          LoraState.requireFiniteSum(layer.baseWeight().value(), layer.deltaWeight(ad), ad.name());
+        } catch (IllegalStateException e) {
+          throw new IllegalStateException("layer '" + name + "': " + e.getMessage(), e);
+        }
       }
     });
     for (Map.Entry<String, LoraLayer> e : loraLayers().entrySet()) {
@@ -331,7 +347,7 @@ public final class LoraModel {
       replacePlain(e.getKey(), e.getValue());
     }
     configs.clear();
-    active = null;
+    active.clear();
     return model;
   }
 
@@ -342,7 +358,7 @@ public final class LoraModel {
       replacePlain(e.getKey(), e.getValue());
     }
     configs.clear();
-    active = null;
+    active.clear();
     return model;
   }
 
@@ -367,8 +383,8 @@ public final class LoraModel {
       for (LoraAdapter ad : l.lora().adapters().values()) {
         rows.add(String.format("  %-40s %-14s adapter=%-10s r=%-3d alpha=%-6s scaling=%.4f%s%s", name,
             l.getClass().getSimpleName(), ad.name(), ad.r(), trim(ad.alpha()), ad.scaling(),
-            ad.name().equals(l.activeAdapter()) ? " active" : "",
-            l.isMerged() && ad.name().equals(l.activeAdapter()) ? " merged" : ""));
+            l.lora().activeNames().contains(ad.name()) ? " active" : "",
+            l.lora().mergedAdapters().contains(ad.name()) ? " merged" : ""));
       }
     });
     rows.forEach(r -> sb.append(r).append('\n'));

@@ -73,6 +73,12 @@ public class MergedLinear extends Linear implements LoraLayer {
   @Override public Parameter baseWeight() { return weight(); }
   @Override public Parameter baseBias() { return bias(); }
 
+  /** The mask, so that jlora can load the PEFT export back into this form. */
+  @Override
+  public java.util.Map<String, String> peftMetadata(String path) {
+    return java.util.Map.of(PeftAdapters.MASK_KEY + path, Arrays.toString(enableLora));
+  }
+
   /** A copy of the mask. */
   public boolean[] enableLora() {
     return enableLora.clone();
@@ -85,6 +91,8 @@ public class MergedLinear extends Linear implements LoraLayer {
 
   @Override
   public LoraAdapter addAdapter(AdapterSpec spec) {
+    spec.requireNotDora("MergedLinear");
+    spec.requireSimpleInit("MergedLinear");
     int r = spec.r();
     LoraAdapter a = new LoraAdapter(spec.name(), r, spec.alpha(), spec.scaling(), spec.dropout(),
         LoraInit.downA(spec, in, r * nOn, in), LoraInit.upB(spec, r, outPer * nOn, r), spec.rng().split());
@@ -96,8 +104,10 @@ public class MergedLinear extends Linear implements LoraLayer {
   public Variable forward(Variable x) {
     // x: [..., in] -> [..., out]; each enabled slice gets h_q·B_qᵀ, the disabled ones zero blocks
     Variable y = super.forward(x);
-    LoraAdapter ad = lora.forwardAdapter();
-    return ad == null ? y : LoraLinear.addLowRank(x, y, ad, blockB(ad.b(), ad.r()), isTraining());
+    for (LoraAdapter ad : lora.forwardAdapters()) {   // several active adapters add up
+      y = LoraLinear.addLowRank(x, y, ad, blockB(ad.b(), ad.r()), isTraining());
+    }
+    return y;
   }
 
   /**

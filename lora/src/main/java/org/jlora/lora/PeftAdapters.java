@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,9 +50,40 @@ public final class PeftAdapters {
     }
   }
 
-  /** Writes adapter {@code adapter} of {@code lm} into {@code dir} (created if needed); both files are written atomically. */
+  /**
+   * Writes adapter {@code adapter} of {@code lm} into {@code dir} (created if needed); both files are
+   * written atomically. A PiSSA or OLoRA adapter is written as PEFT writes it by default: its config
+   * keeps the init, so loading it onto the <em>original</em> base redoes the decomposition (see
+   * {@link #saveAsPlainLora} for a plain LoRA instead).
+   */
   public static void save(LoraModel lm, String adapter, Path dir) throws IOException {
+    write(lm, adapter, dir, false);
+  }
+
+  /**
+   * Writes a PiSSA or OLoRA adapter as a plain LoRA of rank 2r for the original base, as PEFT's
+   * {@code save_pretrained(path_initial_model_for_weight_conversion=...)}: r, lora_alpha and the
+   * patterns are doubled (alpha by sqrt 2 with rsLoRA), init_lora_weights becomes true, and each layer
+   * saves {@code A' = [A ; A₀]}, {@code B' = [B | -B₀]}. Unlike PEFT this needs no separate copy of
+   * the initial adapter: the layers keep A₀ and B₀.
+   */
+  public static void saveAsPlainLora(LoraModel lm, String adapter, Path dir) throws IOException {
+    write(lm, adapter, dir, true);
+  }
+
+  private static void write(LoraModel lm, String adapter, Path dir, boolean asPlainLora) throws IOException {
     LoraConfig cfg = lm.config(adapter);
+    if (asPlainLora) {
+      if (!cfg.initLoraWeights().mutatesBase()) {
+        throw new IllegalArgumentException("adapter '" + adapter + "' was initialised with init_lora_weights '"
+            + cfg.initLoraWeights().peftName() + "', which leaves the base alone: save(...) it as it is");
+      }
+      if (cfg.useDora()) throw new IllegalArgumentException("converting a DoRA adapter to plain LoRA is not supported");
+      if (cfg.useRslora() && (!cfg.rankPattern().isEmpty() || !cfg.alphaPattern().isEmpty())) {
+        throw new IllegalArgumentException("converting with rank_pattern or alpha_pattern and use_rslora is not "
+            + "supported (PEFT refuses it too)");
+      }
+    }
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     Map<String, String> metadata = new TreeMap<>();
     metadata.put("format", "pt");
@@ -66,18 +96,16 @@ public final class PeftAdapters {
       if (!layer.adapterNames().contains(adapter)) continue;
       LoraAdapter ad = layer.adapter(adapter);
       String path = e.getKey();
-      layer.exportPeft(ad).forEach((suffix, t) -> tensors.put(PREFIX + path + "." + suffix, t));
+      Map<String, Tensor> own = asPlainLora && layer instanceof LoraLinear lin ? lin.asPlainLora(ad) : layer.exportPeft(ad);
+      if (own == null) throw new IllegalStateException("layer '" + path + "' has no initial factors to convert");
+      own.forEach((suffix, t) -> tensors.put(PREFIX + path + "." + suffix, t));
       int peftRank = layer.peftRank(ad);
       if (peftRank != ad.r()) {
         ranks.put(path, peftRank);
         alphas.put(path, cfg.useRslora()
             ? (float) (ad.alpha() * Math.sqrt((double) peftRank / ad.r())) : ad.alpha() * peftRank / ad.r());
       }
-      if (layer instanceof MergedLinear ml) metadata.put(MASK_KEY + path, Arrays.toString(ml.enableLora()));
-      if (layer instanceof LoraConv2d conv && conv.form() == LoraConv2d.Form.LORALIB) {
-        // loralib's A [r·k, in·k] has no PEFT equivalent: say so, so no one mistakes it for PEFT's conv
-        metadata.put(CONV_FORM_KEY + path, "loralib (not loadable by PEFT)");
-      }
+      metadata.putAll(layer.peftMetadata(path));
       if (cfg.bias() == Bias.LORA_ONLY && layer.baseBias() != null) {
         tensors.put(PREFIX + path + ".bias", layer.baseBias().value());
       }
@@ -85,15 +113,38 @@ public final class PeftAdapters {
     cfg.rankPattern().forEach(ranks::putIfAbsent);
     cfg.alphaPattern().forEach(alphas::putIfAbsent);
     if (cfg.bias() == Bias.ALL) Lora.ownBiases(model).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
-    modulesToSave(model, cfg).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
+    LoraModel.modulesToSaveParameters(model, cfg).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
     if (tensors.isEmpty()) throw new IllegalStateException("adapter '" + adapter + "' has no tensors to save");
     tensors.forEach(PeftAdapters::requireFinite);
-    String json = cfg.toPeftJson(cfg.r(), cfg.loraAlpha(), ranks, alphas);
+    String json = asPlainLora ? PeftConfigCodec.write(doubledRank(cfg), 2 * cfg.r(), doubledAlpha(cfg, cfg.loraAlpha()),
+        doubled(ranks), doubledAlphas(cfg, alphas)) : PeftConfigCodec.write(cfg, cfg.r(), cfg.loraAlpha(), ranks, alphas);
     // the directory is written as a whole: a reader never sees new weights with an old config
     AtomicDirectories.replace(dir, "adapter directory", OWN_FILES, fresh -> {
       SafeTensors.write(fresh.resolve(WEIGHTS_FILE), tensors, metadata);
       AtomicFiles.writeString(fresh.resolve(CONFIG_FILE), json);
     });
+  }
+
+  /** The config of a converted adapter: plain init; r and alpha are given to the codec doubled. */
+  private static LoraConfig doubledRank(LoraConfig cfg) {
+    return cfg.toBuilder().initLoraWeights(InitLoraWeights.DEFAULT).pissaNiter(0).build();
+  }
+
+  /** Doubling r keeps the scaling when alpha doubles too (alpha/r), or grows by sqrt 2 (rsLoRA: alpha/sqrt r). */
+  private static float doubledAlpha(LoraConfig cfg, float alpha) {
+    return cfg.useRslora() ? (float) (alpha * Math.sqrt(2)) : 2 * alpha;
+  }
+
+  private static Map<String, Integer> doubled(Map<String, Integer> ranks) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    ranks.forEach((k, v) -> out.put(k, 2 * v));
+    return out;
+  }
+
+  private static Map<String, Float> doubledAlphas(LoraConfig cfg, Map<String, Float> alphas) {
+    Map<String, Float> out = new LinkedHashMap<>();
+    alphas.forEach((k, v) -> out.put(k, doubledAlpha(cfg, v)));
+    return out;
   }
 
   /** The files of an adapter directory (PEFT's save_pretrained also writes a README.md model card). */
@@ -111,25 +162,12 @@ public final class PeftAdapters {
     }
   }
 
-  /** Parameters of modules_to_save modules, by full name. */
-  private static Map<String, Parameter> modulesToSave(Module model, LoraConfig cfg) {
-    Map<String, Parameter> out = new LinkedHashMap<>();
-    for (String keep : cfg.modulesToSave()) {
-      model.namedParameters().forEach((n, p) -> {
-        int dot = n.lastIndexOf('.');
-        String owner = dot < 0 ? "" : n.substring(0, dot);
-        if (owner.equals(keep) || owner.endsWith("." + keep) || owner.startsWith(keep + ".") || owner.contains("." + keep + ".")) {
-          out.put(n, p);
-        }
-      });
-    }
-    return out;
-  }
-
   /** An adapter with the same name and shapes whose A and B are copies (a target for dry imports). */
   private static LoraAdapter scratchCopy(LoraAdapter ad) {
     return new LoraAdapter(ad.name(), ad.r(), ad.alpha(), ad.scaling(), ad.dropout(),
-        new Parameter(ad.a().value().copy()), new Parameter(ad.b().value().copy()), ad.dropoutRng());
+        new Parameter(ad.a().value().copy()), new Parameter(ad.b().value().copy()), ad.dropoutRng(),
+        ad.isDora() ? new Parameter(ad.magnitude().value().copy()) : null,
+        ad.bBias() != null ? new Parameter(ad.bBias().value().copy()) : null);
   }
 
   /** Reads the config of an adapter directory (with enable_lora restored from the weights' metadata). */
@@ -242,8 +280,19 @@ public final class PeftAdapters {
     }
   }
 
+  /**
+   * PEFT's {@code hotswap_adapter}: replaces the weights (and alpha) of the existing adapter
+   * {@code adapter} by those in {@code dir}, in place: the same Parameter objects receive the new
+   * values, so optimizers, compiled graphs and references stay valid and nothing is re-injected. The
+   * new adapter must adapt exactly the same modules with the same ranks and DoRA setting; every tensor
+   * is checked before any is copied, and a merged model is refused.
+   */
+  public static void hotswap(LoraModel lm, Path dir, String adapter) throws IOException {
+    Hotswap.swap(lm, dir, adapter);
+  }
+
   /** Checks every tensor of the file against {@code lm}'s adapter {@code adapter}, then copies them in. */
-  private static LoadReport loadInto(LoraModel lm, Path dir, String adapter, boolean strict) throws IOException {
+  static LoadReport loadInto(LoraModel lm, Path dir, String adapter, boolean strict) throws IOException {
     Map<String, Tensor> file = SafeTensors.readAll(dir.resolve(WEIGHTS_FILE));
     Map<String, Tensor> unclaimed = new LinkedHashMap<>(file);
     List<String> missing = new ArrayList<>();

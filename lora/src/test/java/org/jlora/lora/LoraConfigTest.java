@@ -133,18 +133,35 @@ class LoraConfigTest {
   }
 
   @Test
+  void targetingFieldsRoundTripThroughPeftJson() {
+    LoraConfig c = LoraConfig.fromPeftJson("{\"target_modules\": [\"q\", \"v\"], \"exclude_modules\": [\"layers.1.q\"],"
+        + " \"layers_to_transform\": 2, \"layers_pattern\": \"layers\", \"use_dora\": true}", "f.json");
+    assertEquals(List.of("layers.1.q"), c.excludeModules());
+    assertEquals(List.of(2), c.layersToTransform());
+    assertEquals(List.of("layers"), c.layersPattern());
+    assertTrue(c.useDora());
+    LoraConfig back = LoraConfig.fromPeftJson(c.toPeftJson(), "again");
+    assertEquals(c.toPeftJson(), back.toPeftJson());
+    LoraConfig regex = LoraConfig.fromPeftJson("{\"target_modules\": [\"q\"], \"exclude_modules\": \".*\\\\.0\\\\.q\"}", "f.json");
+    assertEquals(".*\\.0\\.q", regex.excludeRegex());
+  }
+
+  @Test
   void badConfigsAreRefusedNamingTheFieldAndSource() {
     String[][] cases = {
         {"{", "f.json: not valid JSON"},
         {"{\"peft_type\": \"IA3\", \"target_modules\": [\"q\"]}", "peft_type is 'IA3'"},
-        {"{\"use_dora\": true, \"target_modules\": [\"q\"]}", "use_dora"},
-        {"{\"target_modules\": [\"q\"], \"layers_to_transform\": [0, 1]}", "layers_to_transform"},
-        {"{\"target_modules\": [\"q\"], \"exclude_modules\": [\"k\"]}", "exclude_modules is [\"k\"] (modules kept out"},
-        {"{\"target_modules\": [\"q\"], \"lora_bias\": true}", "lora_bias is true"},
+        {"{\"use_dora\": true, \"target_modules\": [\"q\"], \"enable_lora\": null, \"layer_replication\": [[0, 1]]}",
+            "layer_replication is [[0,1]] (layers duplicated"},
+        {"{\"target_modules\": \"q\", \"layers_to_transform\": [0, 1]}", "layers_to_transform cannot be used when target_modules is a regex"},
+        {"{\"target_modules\": [\"q\"], \"layers_pattern\": \"layers\"}", "layers_pattern [layers] needs layers_to_transform"},
+        {"{\"target_modules\": [\"q\"], \"exclude_modules\": \"(k\"}", "exclude_modules regex '(k' is invalid"},
+        {"{\"target_modules\": [\"q\"], \"lora_bias\": true, \"use_dora\": true}", "lora_bias is not supported with use_dora"},
         {"{\"target_modules\": [\"q\"], \"trainable_token_indices\": [3, 4]}", "trainable_token_indices"},
         {"{\"target_modules\": [\"q\"], \"target_parameters\": [\"experts.w\"]}", "target_parameters"},
         {"{\"target_modules\": [\"q\"], \"alora_invocation_tokens\": [7]}", "alora_invocation_tokens"},
-        {"{\"target_modules\": [\"q\"], \"init_lora_weights\": \"pissa\"}", "init_lora_weights 'pissa'"},
+        {"{\"target_modules\": [\"q\"], \"init_lora_weights\": \"corda\"}", "init_lora_weights 'corda' is not supported"},
+        {"{\"target_modules\": [\"q\"], \"init_lora_weights\": \"pissa_niter_x\"}", "pissa_niter_N must be an integer"},
         {"{\"target_modules\": [\"q\"], \"r\": 2.5}", "r must be an integer"},
         {"{\"target_modules\": [\"q\"], \"bias\": \"some\"}", "bias must be one of"},
         {"{\"r\": 4}", "target_modules"},
@@ -157,8 +174,8 @@ class LoraConfigTest {
         {"{\"target_modules\": [\"q\"], \"lora_dropout\": \"x\"}", "lora_dropout must be a finite number"},
         {"{\"target_modules\": [\"q\"], \"alpha_pattern\": {\"q\": \"x\"}}", "alpha_pattern['q'] must be a finite number"},
         {"{\"target_modules\": [\"q\"], \"rank_pattern\": {\"q\": 2.5}}", "rank_pattern['q'] must be an integer"},
-        {"{\"target_modules\": [1, null]}", "target_modules must list module names"},
-        {"{\"target_modules\": [\"q\"], \"modules_to_save\": [{}]}", "modules_to_save must list module names"},
+        {"{\"target_modules\": [1, null]}", "target_modules must list names"},
+        {"{\"target_modules\": [\"q\"], \"modules_to_save\": [{}]}", "modules_to_save must list names"},
     };
     for (String[] c : cases) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

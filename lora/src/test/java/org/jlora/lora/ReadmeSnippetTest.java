@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeSnippetTest {
   private static final Path README = Path.of("../README.md");
   private static final String MARKER = "<!-- snippet: lora -->";
+  private static final String VARIANTS_MARKER = "<!-- snippet: lora-variants -->";
   private static final Path SELF = Path.of("src/test/java/org/jlora/lora/ReadmeSnippetTest.java");
 
   @TempDir
@@ -56,15 +57,53 @@ class ReadmeSnippetTest {
   }
 
   @Test
-  void theReadmeShowsExactlyThisCode() throws IOException {
-    assertEquals(codeBetween(Files.readAllLines(SELF), "// snippet:start", "// snippet:end"),
-        codeBetween(afterMarker(Files.readAllLines(README)), "```java", "```"));
+  void theVariantsSnippetRuns() throws Exception {
+    // variants:start
+    Module model = new Sequential(new Linear(16, 32, true, new Rng(1)), new GELU(), new Linear(32, 4, true, new Rng(2)));
+    LoraConfig dora = LoraConfig.builder().r(4).loraAlpha(8).targetModules("0", "2").useDora(true).build();
+    LoraModel lm = LoraModel.inject(model, dora, "dora");        // magnitude · (W + ΔW) / ‖W + ΔW‖ per row
+    LoraConfig plain = LoraConfig.builder().r(4).loraAlpha(8).targetModules("0", "2")
+        .initLoraWeights(InitLoraWeights.RANDOM).build();         // B non-zero, as if trained
+    lm.addAdapter("a", plain.toBuilder().seed(1).build());
+    lm.addAdapter("b", plain.toBuilder().seed(2).build());
+    lm.addWeightedAdapter(List.of("a", "b"), List.of(0.7f, 0.3f), "ab", WeightedMerge.of(WeightedMerge.Combination.CAT));
+    model.eval();
+    Variable x = Variable.of(Tensor.randn(new Rng(3), 3, 16), false);
+    Variable y = lm.forward(x, List.of("a", "ab", MixedBatch.BASE)); // one adapter per sample, one pass
+    // variants:end
+
+    Tensor base;
+    try (AutoCloseable off = lm.disableAdapters()) {
+      base = model.forward(x).value();
+    }
+    Tensor doraOut = model.forward(x).value();   // "dora" is active: a fresh DoRA adapter is the base model
+    assertTrue(maxRelDiff(doraOut, base) < 1e-6, "fresh DoRA = base");
+    String[] names = {"a", "ab"};
+    for (int row = 0; row < 3; row++) {
+      Tensor expected = base;
+      if (row < 2) {
+        lm.setAdapter(names[row]);
+        expected = model.forward(x).value();
+      }
+      for (int j = 0; j < 4; j++) {
+        assertEquals(expected.get(row * 4 + j), y.value().get(row * 4 + j), 1e-5f, "row " + row + " output " + j);
+      }
+    }
+    assertTrue(maxRelDiff(y.value(), base) > 1e-3, "the adapters matter");
   }
 
-  /** The README's lines from the lora snippet marker on. */
-  private static List<String> afterMarker(List<String> lines) {
-    int i = lines.indexOf(MARKER);
-    if (i < 0) throw new AssertionError("README.md has no line " + MARKER);
+  @Test
+  void theReadmeShowsExactlyThisCode() throws IOException {
+    assertEquals(codeBetween(Files.readAllLines(SELF), "// snippet:start", "// snippet:end"),
+        codeBetween(afterMarker(Files.readAllLines(README), MARKER), "```java", "```"));
+    assertEquals(codeBetween(Files.readAllLines(SELF), "// variants:start", "// variants:end"),
+        codeBetween(afterMarker(Files.readAllLines(README), VARIANTS_MARKER), "```java", "```"));
+  }
+
+  /** The README's lines from {@code marker} on. */
+  private static List<String> afterMarker(List<String> lines, String marker) {
+    int i = lines.indexOf(marker);
+    if (i < 0) throw new AssertionError("README.md has no line " + marker);
     return lines.subList(i, lines.size());
   }
 

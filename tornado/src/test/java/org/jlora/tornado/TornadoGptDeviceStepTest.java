@@ -14,6 +14,7 @@ import java.util.Map;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Module;
+import org.jlora.autograd.optim.AdamW;
 import org.jlora.autograd.optim.GradClip;
 import org.jlora.autograd.optim.ParamGroup;
 import org.jlora.engine.Backend;
@@ -25,7 +26,6 @@ import org.jlora.examples.gpt.DeviceTrainStep;
 import org.jlora.examples.gpt.Gpt;
 import org.jlora.examples.gpt.GptConfig;
 import org.jlora.examples.gpt.GptLora;
-import org.jlora.examples.gpt.ResumableAdamW;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.Trainer;
 import org.jlora.lora.LoraModel;
@@ -62,7 +62,7 @@ class TornadoGptDeviceStepTest {
     float[] norms = new float[STEPS];
     Backend previous = Backends.use("vector");
     try {
-      ResumableAdamW opt = new ResumableAdamW(List.of(new ParamGroup(List.copyOf(cpuLora.values()), LR, WD)),
+      AdamW opt = new AdamW(List.of(new ParamGroup(List.copyOf(cpuLora.values()), LR, WD)),
           0.9f, 0.95f, 1e-8f);
       for (int s = 0; s < STEPS; s++) {
         cpu.zeroGrad();

@@ -45,6 +45,12 @@ public class Adam extends Optimizer {
     return new float[][] {new float[size], new float[size], new float[1]};   // m, v, step count
   }
 
+  /** m (first moment), v (second moment), t (this parameter's step count, as a float). */
+  @Override
+  protected List<String> stateSlots() {
+    return List.of("m", "v", "t");
+  }
+
   @Override
   protected void update(Parameter p, float[][] state, ParamGroup group) {
     Backend be = Backends.current();

@@ -12,9 +12,21 @@ public final class GradClip {
   /**
    * The 2-norm of all gradients taken together; when it exceeds {@code maxNorm} every gradient
    * is scaled by {@code maxNorm / (norm + 1e-6)}. Parameters without a gradient are skipped.
-   * Returns the norm before clipping. The sum of squares runs in double, in parameter order.
+   * Returns the norm before clipping.
    */
   public static float clipGradNorm(Collection<? extends Parameter> params, float maxNorm) {
+    double norm = globalNorm(params);
+    clipToNorm(params, norm, maxNorm);
+    return (float) norm;
+  }
+
+  /**
+   * The 2-norm of all gradients taken together. The sum of squares runs in double, in parameter
+   * order, so it is the same number for any thread count; it is finite exactly when every gradient
+   * is (the square of the largest float, times any array count, stays far below double's range),
+   * which makes it a one-pass check for NaN and infinity too.
+   */
+  public static double globalNorm(Collection<? extends Parameter> params) {
     double sumSquares = 0;
     for (Parameter p : params) {
       Tensor g = p.grad();
@@ -22,7 +34,11 @@ public final class GradClip {
       float[] d = g.data();
       for (int i = g.offset(), end = g.offset() + g.size(); i < end; i++) sumSquares += (double) d[i] * d[i];
     }
-    double norm = Math.sqrt(sumSquares);
+    return Math.sqrt(sumSquares);
+  }
+
+  /** Scales every gradient by {@code maxNorm / (norm + 1e-6)} when that is below 1; {@code norm} from {@link #globalNorm}. */
+  public static void clipToNorm(Collection<? extends Parameter> params, double norm, float maxNorm) {
     double coef = maxNorm / (norm + 1e-6);
     if (coef < 1) {
       for (Parameter p : params) {
@@ -30,6 +46,5 @@ public final class GradClip {
         if (g != null) Backends.current().scale(g.size(), (float) coef, g.data(), g.offset());
       }
     }
-    return (float) norm;
   }
 }

@@ -1,13 +1,24 @@
 package org.jlora.autograd.optim;
 
+import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jlora.autograd.Parameter;
+import org.jlora.engine.Shapes;
+import org.jlora.engine.Tensor;
 
 /**
  * Updates parameters from their gradients. Parameters that do not require a gradient, or have
  * none this step, are skipped and never get optimizer state (a frozen LoRA base costs nothing).
+ *
+ * <p>The state (Adam's moments, SGD's momentum) can be saved and restored by parameter name
+ * ({@link #stateDict}, {@link #loadStateDict}), as PyTorch's {@code optimizer.state_dict()}, so a
+ * checkpointed run resumes with exactly the state it stopped with and takes bit-identical steps.
+ * Names, not positions: the optimizer is rebuilt around a freshly built model on resume, and
+ * a name says which parameter a tensor belongs to whatever order the groups list them in.
  */
 public abstract class Optimizer {
   private final List<ParamGroup> groups;
@@ -53,8 +64,76 @@ public abstract class Optimizer {
     return floats * Float.BYTES;
   }
 
+  /**
+   * The state by parameter name, one tensor per slot: {@code "<slot>.<name>"} (Adam: {@code m.NAME},
+   * {@code v.NAME} shaped like the parameter, {@code t.NAME} of shape [1]). Only parameters that
+   * have been updated have state; {@code named} maps names to this optimizer's parameters (a
+   * model's {@code namedParameters()}); parameters it does not name are left out.
+   */
+  public Map<String, Tensor> stateDict(Map<String, Parameter> named) {
+    List<String> slots = stateSlots();
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Parameter> e : named.entrySet()) {
+      float[][] s = state.get(e.getValue());
+      if (s == null) continue;
+      for (int i = 0; i < slots.size(); i++) {
+        int[] shape = s[i].length == e.getValue().value().size() ? e.getValue().shape() : new int[] {s[i].length};
+        out.put(slots.get(i) + "." + e.getKey(), Tensor.of(s[i].clone(), shape));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Replaces the state with {@link #stateDict}'s output. Every key must name one slot of a parameter
+   * this optimizer updates, with every slot present and of the right size; otherwise nothing is
+   * changed and the message names {@code source} (the file it came from) and the key at fault.
+   */
+  public void loadStateDict(Map<String, Parameter> named, Map<String, Tensor> saved, String source) {
+    List<String> slots = stateSlots();
+    Set<Parameter> mine = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (ParamGroup g : groups) mine.addAll(g.params());
+    for (String key : new java.util.TreeSet<>(saved.keySet())) {   // sorted: the same key is named every time
+      int dot = key.indexOf('.');
+      String slot = dot < 0 ? "" : key.substring(0, dot);
+      Parameter p = dot < 0 ? null : named.get(key.substring(dot + 1));
+      if (!slots.contains(slot) || p == null || !mine.contains(p)) {
+        throw new IllegalArgumentException(source + ": optimizer state '" + key + "' belongs to no parameter this run "
+            + "trains; resume with the same model and settings it was saved with");
+      }
+    }
+    Map<Parameter, float[][]> loaded = new IdentityHashMap<>();
+    for (Map.Entry<String, Parameter> e : named.entrySet()) {
+      Parameter p = e.getValue();
+      float[][] fresh = newState(p.value().size());
+      int present = 0;
+      for (int i = 0; i < slots.size(); i++) {
+        Tensor t = saved.get(slots.get(i) + "." + e.getKey());
+        if (t == null) continue;
+        present++;
+        if (t.size() != fresh[i].length) {
+          throw new IllegalArgumentException(source + ": optimizer state '" + slots.get(i) + "." + e.getKey()
+              + "' has shape " + Shapes.str(t.shape()) + " but the parameter is " + Shapes.str(p.shape())
+              + "; resume with the model it was saved with");
+        }
+        fresh[i] = t.toArray();
+      }
+      if (present == 0) continue;
+      if (present != slots.size()) {
+        throw new IllegalArgumentException(source + ": the optimizer state of '" + e.getKey() + "' is incomplete (needs "
+            + String.join(", ", slots) + "); the file is damaged: resume from another checkpoint");
+      }
+      loaded.put(p, fresh);
+    }
+    state.clear();
+    state.putAll(loaded);
+  }
+
   /** Fresh state for a parameter of {@code size} elements (e.g. two zeroed moment arrays). */
   protected abstract float[][] newState(int size);
+
+  /** The names of {@link #newState}'s arrays, in its order: the slots of {@link #stateDict}'s keys. */
+  protected abstract List<String> stateSlots();
 
   /** Updates {@code p} in place from {@code p.grad()} with its state and its group's settings. */
   protected abstract void update(Parameter p, float[][] state, ParamGroup group);

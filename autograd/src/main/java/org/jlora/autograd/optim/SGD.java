@@ -39,6 +39,12 @@ public final class SGD extends Optimizer {
     return momentum == 0 ? new float[0][] : new float[][] {new float[size], new float[1]};
   }
 
+  /** The momentum buffer and whether it has been started (none without momentum). */
+  @Override
+  protected List<String> stateSlots() {
+    return momentum == 0 ? List.of() : List.of("momentum_buffer", "started");
+  }
+
   @Override
   protected void update(Parameter p, float[][] state, ParamGroup group) {
     Backend be = Backends.current();

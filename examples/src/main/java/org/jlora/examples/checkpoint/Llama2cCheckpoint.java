@@ -99,6 +99,7 @@ public final class Llama2cCheckpoint {
         if (e.permute && layout == RopeLayout.HALVES) data = toHalves(data, e.rows / cfg.headDim(), cfg.headDim(), e.cols);
         params.get(e.name).copyFrom(Tensor.of(data, e.shape));
       }
+      FiniteWeights.require(params, file.toString());
       return model;
     }
   }

@@ -48,10 +48,12 @@ public final class DemoCommand implements Runnable {
   Path dir;
 
   @Mixin KernelOptions kernels;
+  @Mixin WeightOptions weights;
   @Mixin OutputOptions output;
 
   @Override
   public void run() {
+    weights.apply();
     kernels.apply();
     FinetuneDemo.Builder b = FinetuneDemo.Options.defaults().workDir(dir).mode(output.mode());
     if (model != null) b.model(model);

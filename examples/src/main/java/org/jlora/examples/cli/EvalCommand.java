@@ -55,9 +55,11 @@ public final class EvalCommand implements Runnable {
   boolean json;
 
   @Mixin KernelOptions kernels;
+  @Mixin WeightOptions weights;
 
   @Override
   public void run() {
+    weights.apply();
     if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
     if (data != null && task != null) throw new IllegalArgumentException("give --data or --task, not both");
     kernels.apply();

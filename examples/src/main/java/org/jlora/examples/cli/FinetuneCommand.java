@@ -1,24 +1,34 @@
 package org.jlora.examples.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jlora.examples.checkpoint.Pretrained;
+import org.jlora.examples.gpt.Checkpoint;
 import org.jlora.examples.gpt.Gpt;
 import org.jlora.examples.gpt.GptLora;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
 import org.jlora.examples.model.LanguageModel;
+import org.jlora.examples.train.Checkpointing;
+import org.jlora.examples.train.GracefulStop;
+import org.jlora.examples.train.TrainingCheckpoint;
 import org.jlora.lora.LoraConfig;
 import org.jlora.lora.LoraModel;
 import org.jlora.lora.PeftAdapters;
+import org.jlora.lora.io.AtomicDirectories;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jlora finetune}: adapts a pretrained model to your data with LoRA (only the adapter trains;
@@ -58,9 +68,31 @@ public final class FinetuneCommand implements Runnable {
   @Mixin DataOptions dataOptions;
   @Mixin OutputOptions output;
 
+  @Option(names = "--checkpoint", paramLabel = "DIR", description = "where the resumable state goes (trainable"
+      + " weights, optimizer, progress; default: --out's path + .checkpoint)")
+  Path checkpoint;
+
+  @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "DIR",
+      description = "continue the run saved in DIR (default: the --checkpoint directory) with the same settings")
+  String resume;
+
+  @Option(names = "--save-every", defaultValue = "" + Checkpointing.DEFAULT_EVERY_STEPS,
+      description = "save a resumable checkpoint every N steps (0: not by steps; default ${DEFAULT-VALUE})")
+  int saveEvery;
+
+  @Option(names = "--save-minutes", defaultValue = "5",
+      description = "save a resumable checkpoint every M minutes (0: not by time; default ${DEFAULT-VALUE})")
+  double saveMinutes;
+
+  @Mixin WeightOptions weights;
+  @Spec CommandSpec spec;
+
   @Option(names = "--out", description = "where to save: the adapter directory (lora, default .jlora/adapter) or the model"
       + " (full, default .jlora/full; a name ending in .bin writes a llama2.c checkpoint)")
   Path out;
+
+  /** How long a Ctrl-C waits for the current step and the save. */
+  private static final long STOP_GRACE_SECONDS = 60;
 
   @Override
   public void run() {
@@ -73,7 +105,12 @@ public final class FinetuneCommand implements Runnable {
     if (rank < 1) throw new IllegalArgumentException("--rank must be >= 1, got " + rank);
     if (!(alpha > 0)) throw new IllegalArgumentException("--alpha must be > 0, got " + alpha);
     if (!(loraDropout >= 0 && loraDropout < 1)) throw new IllegalArgumentException("--lora-dropout must be in [0, 1)");
+    if (saveEvery < 0) throw new IllegalArgumentException("--save-every must be >= 0, got " + saveEvery);
+    if (!(saveMinutes >= 0)) throw new IllegalArgumentException("--save-minutes must be >= 0, got " + saveMinutes);
+    weights.apply();
     Path dest = out != null ? out : Path.of(lora ? ".jlora/adapter" : ".jlora/full");
+    Path state = checkpoint != null ? checkpoint : Path.of(dest + ".checkpoint");
+    Path resumeDir = resume == null ? null : resume.isEmpty() ? state : Path.of(resume);
     Pretrained p = Models.open(model, tokenizer);
     LanguageModel lm = p.model();
     boolean toyTask = p.format() == Pretrained.Format.JLORA_GPT && train.data == null;
@@ -83,26 +120,58 @@ public final class FinetuneCommand implements Runnable {
     TrainConfig tc = train.config(toyTask ? 300 : 200, toyTask ? 16 : 8, dContext, lora ? 3e-3f : (toyTask ? 1e-3f : 3e-4f),
         lora ? 0f : 0.1f);
     data.requireOneBatch(tc.batchSize(), tc.contextLength());
-    Trainer trainer = new Trainer(lm, tc, data.train(), data.validation());
-    trainer.progress("finetune " + method, output.mode()).onStep(TrainOptions.jsonLines(output));
-    TrainResult r = trainer.run();
+    ObjectNode run = new ObjectMapper().createObjectNode().put("model", model.toString()).put("method", method)
+        .put("rank", rank).put("alpha", (double) alpha).put("targets", adapted != null
+            ? String.join(",", adapted.config("default").targetModules()) : "");
     try {
-      if (lora) PeftAdapters.save(adapted, "default", dest);
-      else p.save(lm, dest, p.formatFor(dest));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("method", method);
-    m.putAll(r.summary());
-    m.put("saved", dest.toString());
-    if (output.json()) {
-      System.out.println(OutputOptions.line(m));
-    } else {
-      System.out.printf("%s fine-tuning on %s: %d trainable params (%.2f%%), optimizer state %d bytes, train loss %.3f, "
+      checkWritable(dest, lora, p);     // a wrong --out fails now, not after the run
+      TrainingCheckpoint.checkWritable(state);
+      Trainer trainer = new Trainer(lm, tc, data.train(), data.validation());
+      if (resumeDir != null) {
+        TrainingCheckpoint.resume(resumeDir, lm, trainer, run);
+        if (trainer.finished()) {
+          System.err.println("jlora: " + resumeDir + ": this run already finished all " + tc.steps() + " steps; "
+              + "writing its result to " + dest);
+        }
+      }
+      TrainResult r;
+      try (GracefulStop stop = GracefulStop.install(STOP_GRACE_SECONDS)) {
+        trainer.progress("finetune " + method, output.mode()).onStep(TrainOptions.jsonLines(output))
+            .checkpointing(state, saveEvery, Duration.ofMillis((long) (saveMinutes * 60_000)),
+                (dir, t) -> TrainingCheckpoint.save(dir, lm, t, run))
+            .stopOn(stop::requested).resumeCommand(ResumeCommand.of(spec, state));
+        r = trainer.run();
+        if (r.interrupted()) return;   // saved, and the trainer said how to resume
+        if (lora) PeftAdapters.save(adapted, "default", dest);
+        else p.save(lm, dest, p.formatFor(dest));
+        TrainingCheckpoint.save(state, lm, trainer, run);   // the finished run, so --resume says so
+      }
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("method", method);
+      m.putAll(r.summary());
+      m.put("saved", dest.toString());
+      m.put("checkpoint", state.toString());
+      if (output.json()) {
+        System.out.println(OutputOptions.line(m));
+      } else {
+        System.out.printf("%s fine-tuning on %s: %d trainable params (%.2f%%), optimizer state %d bytes, train loss %.3f, "
               + "val loss %.3f, %.1f ms/step, %.0f tokens/s -> %s%n", method, data.name(), r.trainableParams(),
           100.0 * r.trainableParams() / r.totalParams(), r.optimizerStateBytes(), r.finalTrainLoss(), r.finalValLoss(),
           r.msPerStep(), r.tokensPerSecond(), dest);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The run's output must be writable before any training: an adapter or model directory jlora may replace. */
+  private static void checkWritable(Path dest, boolean lora, Pretrained p) throws IOException {
+    if (lora) {
+      AtomicDirectories.checkReplaceable(dest, dest.toAbsolutePath().normalize(), "adapter directory", PeftAdapters.OWN_FILES);
+    } else if (p.formatFor(dest) == Pretrained.Format.JLORA_GPT) {
+      Checkpoint.checkWritable(dest);
+    } else if (p.formatFor(dest) == Pretrained.Format.LLAMA2C && java.nio.file.Files.exists(dest)) {
+      throw new IllegalArgumentException(dest + " exists; jlora will not replace a file it cannot tell it wrote: give a new name");
     }
   }
 

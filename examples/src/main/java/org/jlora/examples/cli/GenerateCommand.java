@@ -56,10 +56,12 @@ public final class GenerateCommand implements Runnable {
   long seed;
 
   @Mixin KernelOptions kernels;
+  @Mixin WeightOptions weights;
   @Mixin OutputOptions output;
 
   @Override
   public void run() {
+    weights.apply();
     kernels.apply();
     if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
     if (prompt.isEmpty()) throw new IllegalArgumentException("--prompt is empty");

@@ -38,9 +38,11 @@ public final class MergeCommand implements Runnable {
   boolean force;
 
   @Mixin OutputOptions output;
+  @Mixin WeightOptions weights;
 
   @Override
   public void run() {
+    weights.apply();
     Models.Loaded merged = Models.open(model, tokenizer, adapter, true);   // safe merge: refused if non-finite
     Pretrained p = merged.pretrained();
     Pretrained.Format format = p.formatFor(out);

@@ -2,8 +2,11 @@ package org.jlora.examples.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jlora.examples.gpt.Checkpoint;
@@ -12,16 +15,30 @@ import org.jlora.examples.gpt.GptConfig;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
+import org.jlora.examples.train.Checkpointing;
+import org.jlora.examples.train.GracefulStop;
+import org.jlora.lora.io.AtomicDirectories;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code jlora pretrain}: trains a GPT from scratch and writes a checkpoint (resumable). */
+/**
+ * {@code jlora pretrain}: trains a GPT from scratch and writes a checkpoint. The run saves itself
+ * every {@code --save-every} steps or {@code --save-minutes} minutes, and on Ctrl-C or SIGTERM after
+ * the current step, then prints the command that resumes it ({@code --resume}).
+ */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
     description = "Train a GPT from scratch on a built-in task (default: base = copy + reverse) or a text file.")
 public final class PretrainCommand implements Runnable {
+  private static final Path DEFAULT_OUT = Path.of(".jlora/base");
+  /** How long a Ctrl-C waits for the current step and the save; a small GPT needs a fraction of a second. */
+  private static final long STOP_GRACE_SECONDS = 60;
+
   @Mixin TrainOptions train;
   @Mixin OutputOptions output;
+  @Spec CommandSpec spec;
 
   @Option(names = "--model", defaultValue = "tiny", description = "nano | tiny | small (default ${DEFAULT-VALUE})")
   String model;
@@ -29,62 +46,115 @@ public final class PretrainCommand implements Runnable {
   @Option(names = "--dropout", defaultValue = "0", description = "dropout (default ${DEFAULT-VALUE})")
   float dropout;
 
-  @Option(names = "--out", defaultValue = ".jlora/base", description = "checkpoint directory (default ${DEFAULT-VALUE})")
+  @Option(names = "--out", description = "checkpoint directory (default: the --resume directory, else " + ".jlora/base)")
   Path out;
 
-  @Option(names = "--resume", description = "continue the run saved in --out (same settings)")
-  boolean resume;
+  @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "DIR",
+      description = "continue the run saved in DIR (default: --out) with the same settings")
+  String resume;
 
-  @Option(names = "--save-every", defaultValue = "0", description = "also checkpoint every N steps (0: only at the end)")
+  @Option(names = "--save-every", defaultValue = "" + Checkpointing.DEFAULT_EVERY_STEPS,
+      description = "also checkpoint every N steps (0: not by steps; default ${DEFAULT-VALUE})")
   int saveEvery;
+
+  @Option(names = "--save-minutes", defaultValue = "5",
+      description = "also checkpoint every M minutes (0: not by time; default ${DEFAULT-VALUE})")
+  double saveMinutes;
 
   @Override
   public void run() {
+    if (saveEvery < 0) throw new IllegalArgumentException("--save-every must be >= 0, got " + saveEvery);
+    if (!(saveMinutes >= 0)) throw new IllegalArgumentException("--save-minutes must be >= 0, got " + saveMinutes);
     train.kernels.apply();
+    Path resumeDir = resume == null ? null : resume.isEmpty() ? (out != null ? out : DEFAULT_OUT) : Path.of(resume);
+    Path dest = out != null ? out : resumeDir != null ? resumeDir : DEFAULT_OUT;
     TrainOptions.Data data = train.data("base");
     try {
-      Gpt gpt;
-      if (resume) {
-        gpt = (Gpt) Models.open(out, null).model();
-      } else {
-        gpt = new Gpt(GptConfig.named(model, data.tokenizer().vocabSize()).withDropout(dropout), train.seed);
+      Checkpoint.checkWritable(dest);   // a wrong --out fails now, not after the run
+      if (Checkpoint.exists(dest) && (resumeDir == null || !sameDirectory(dest, resumeDir))) {
+        throw new IllegalArgumentException(dest + " already holds a checkpoint; pass --resume " + dest
+            + " to continue it, or choose another --out");
       }
+      Gpt gpt = resumeDir != null ? loadForResume(resumeDir, data)
+          : new Gpt(GptConfig.named(model, data.tokenizer().vocabSize()).withDropout(dropout), train.seed);
       TrainConfig tc = train.config(1000, 16, Math.min(gpt.config().blockSize(), train.data != null ? 128 : 64), 3e-3f, 0.1f);
       Trainer trainer = new Trainer(gpt, tc, data.train(), data.validation());
-      if (resume) Checkpoint.resume(out, trainer);
-      else if (Files.exists(out.resolve(Checkpoint.MODEL))) {
-        throw new IllegalArgumentException(out + " already holds a checkpoint; pass --resume to continue it or --out DIR");
+      if (resumeDir != null) {
+        Checkpoint.resume(resumeDir, trainer);
+        if (trainer.finished()) {
+          reportFinished(resumeDir, trainer);
+          return;
+        }
       }
-      if (saveEvery < 0) throw new IllegalArgumentException("--save-every must be >= 0, got " + saveEvery);
-      var json = TrainOptions.jsonLines(output);
-      trainer.progress("pretrain", output.mode()).onStep(r -> {
-        json.accept(r);
-        if (saveEvery > 0 && r.step() % saveEvery == 0 && r.step() < tc.steps()) save(gpt, data, trainer);
-      });
-      TrainResult r = trainer.run();
-      save(gpt, data, trainer);
-      report(r, data.name());
+      try (GracefulStop stop = GracefulStop.install(STOP_GRACE_SECONDS)) {
+        trainer.progress("pretrain", output.mode()).onStep(TrainOptions.jsonLines(output))
+            .checkpointing(dest, saveEvery, Duration.ofMillis((long) (saveMinutes * 60_000)),
+                (dir, t) -> Checkpoint.save(dir, gpt, data.tokenizer(), t))
+            .stopOn(stop::requested).resumeCommand(ResumeCommand.of(spec, dest));
+        TrainResult r = trainer.run();
+        if (r.interrupted()) return;   // saved, and the trainer said how to resume
+        Checkpoint.save(dest, gpt, data.tokenizer(), trainer);
+        report(r, data.name(), dest);
+      }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException(describe(e), e);
     }
   }
 
-  private void save(Gpt gpt, TrainOptions.Data data, Trainer trainer) {
+  /** The checkpoint to continue; its alphabet must be the data's, or the token ids would mean other characters. */
+  private static Gpt loadForResume(Path dir, TrainOptions.Data data) throws IOException {
+    AtomicDirectories.recover(dir);
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("nothing to resume: " + dir + " is not a directory; start a new run without --resume");
+    }
+    Checkpoint.Loaded loaded;
     try {
-      Checkpoint.save(out, gpt, data.tokenizer(), trainer);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      loaded = Checkpoint.load(dir);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("nothing to resume: " + describe(e) + "; start a new run without --resume");
+    }
+    if (!loaded.tokenizer().equals(data.tokenizer())) {
+      throw new IllegalArgumentException(dir + " was trained on other characters than " + data.name()
+          + "; resume with the same --data or --task");
+    }
+    return loaded.model();
+  }
+
+  private static boolean sameDirectory(Path a, Path b) {
+    return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+  }
+
+  /** Resuming a run that has done all its steps: say so, instead of a report with no step timed. */
+  private void reportFinished(Path dir, Trainer trainer) {
+    TrainResult r = trainer.result();
+    if (output.json()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("checkpoint", dir.toString());
+      m.put("finished", true);
+      m.put("steps", trainer.config().steps());
+      m.put("final_train_loss", r.finalTrainLoss());
+      System.out.println(OutputOptions.line(m));
+    } else {
+      System.out.printf("%s: this run already finished all %d steps (train loss %.3f); nothing to do. To train longer, "
+          + "start a new run with more --steps and another --out.%n", dir, trainer.config().steps(), r.finalTrainLoss());
     }
   }
 
-  private void report(TrainResult r, String dataName) {
+  private void report(TrainResult r, String dataName, Path dest) {
     Map<String, Object> m = new LinkedHashMap<>(r.summary());
-    m.put("checkpoint", out.toString());
+    m.put("checkpoint", dest.toString());
     if (output.json()) {
       System.out.println(OutputOptions.line(m));
     } else {
       System.out.printf("pretrained on %s: train loss %.3f, val loss %.3f, %.1f ms/step, %.0f tokens/s -> %s%n", dataName,
-          r.finalTrainLoss(), r.finalValLoss(), r.msPerStep(), r.tokensPerSecond(), out);
+          r.finalTrainLoss(), r.finalValLoss(), r.msPerStep(), r.tokensPerSecond(), dest);
     }
+  }
+
+  /** An I/O failure in words, without Java's class names. */
+  private static String describe(IOException e) {
+    if (e instanceof AccessDeniedException a) return a.getFile() + ": permission denied";
+    if (e instanceof NoSuchFileException n) return n.getFile() + ": " + (n.getReason() != null ? n.getReason() : "not found");
+    return e.getMessage();
   }
 }

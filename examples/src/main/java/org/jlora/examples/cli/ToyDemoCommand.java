@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 public final class ToyDemoCommand implements Runnable {
   @Mixin OutputOptions output;
 
-  @Option(names = "--dir", defaultValue = ".jlora/demo", description = "work directory (default ${DEFAULT-VALUE})")
+  @Option(names = "--dir", defaultValue = ".jlora/toy-demo", description = "work directory (default ${DEFAULT-VALUE})")
   Path dir;
 
   @Option(names = "--pretrain-steps", description = "pretraining steps (default 1200)")
@@ -43,10 +43,12 @@ public final class ToyDemoCommand implements Runnable {
   @Override
   public void run() {
     kernels.apply();
-    Demo.Options d = Demo.Options.defaults(dir, output.mode());
-    d = new Demo.Options(d.model(), Figures.pos(pretrainSteps, d.pretrainSteps(), "--pretrain-steps"), Figures.pos(steps, d.adaptSteps(), "--steps"),
-        d.batch(), d.context(), d.pretrainLr(), d.loraLr(), d.fullLr(), Figures.pos(rank, d.rank(), "--rank"),
-        rank == null ? d.alpha() : 2f * rank, Figures.pos(evalExamples, d.evalExamples(), "--eval"), d.seed(), d.workDir(), d.mode());
+    Demo.Builder b = Demo.Options.builder().workDir(dir).mode(output.mode());
+    if (pretrainSteps != null) b.pretrainSteps(Figures.pos(pretrainSteps, 1, "--pretrain-steps"));
+    if (steps != null) b.adaptSteps(Figures.pos(steps, 1, "--steps"));
+    if (rank != null) b.rank(Figures.pos(rank, 1, "--rank")).alpha(2f * rank);
+    if (evalExamples != null) b.evalExamples(Figures.pos(evalExamples, 1, "--eval"));
+    Demo.Options d = b.build();
     long t0 = System.nanoTime();
     Demo.Report r;
     try {

@@ -1,75 +1,95 @@
 package org.jlora.examples.gpt;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.Set;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.FiniteWeights;
 import org.jlora.examples.data.CharTokenizer;
-import org.jlora.lora.io.AtomicFiles;
+import org.jlora.examples.train.TrainerState;
+import org.jlora.lora.io.AtomicDirectories;
 import org.jlora.lora.io.SafeTensors;
 
 /**
- * A model checkpoint directory: {@code config.json} (the {@link GptConfig}), {@code model.safetensors}
+ * A checkpoint of the small GPT: {@code config.json} (the {@link GptConfig}), {@code model.safetensors}
  * (weights by GPT-2 name), {@code tokenizer.json}, and, to resume training, {@code optimizer.safetensors}
- * (AdamW moments by parameter name) and {@code trainer.json} (steps done, the run's settings, loss curves).
+ * (AdamW moments by parameter name) and {@code trainer.json} ({@link TrainerState}).
  *
- * <p>Written atomically as a whole: everything goes to a sibling temporary directory, which then
- * replaces the old checkpoint by a rename, so a crash leaves either the old or the new one.
+ * <p>Written atomically as a whole by {@link AtomicDirectories}: a crash leaves the old or the new
+ * checkpoint, never a mix, and the temporary left by a killed save is removed by the next one.
+ * Only a checkpoint is ever replaced: a file, the current directory or a directory holding anything
+ * but these five files is refused, so a wrong {@code --out} never deletes a user's files. Weights
+ * that are not finite are neither saved nor loaded ({@link FiniteWeights}).
  */
 public final class Checkpoint {
   public static final String CONFIG = "config.json";
   public static final String MODEL = "model.safetensors";
   public static final String TOKENIZER = "tokenizer.json";
   public static final String OPTIMIZER = "optimizer.safetensors";
-  public static final String TRAINER = "trainer.json";
+  public static final String TRAINER = TrainerState.FILE;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Every file a checkpoint directory may hold: what {@link #save} may replace. */
+  public static final Set<String> FILES = Set.of(CONFIG, MODEL, TOKENIZER, OPTIMIZER, TRAINER);
+
+  private static final String WHAT = "checkpoint directory";
 
   private Checkpoint() {}
 
   /** A model with its tokenizer, as loaded. */
   public record Loaded(Gpt model, CharTokenizer tokenizer) {}
 
+  /**
+   * Refuses, before any training, an output path {@link #save} would not replace: call it first
+   * so a wrong {@code --out} fails at once rather than after the run.
+   */
+  public static void checkWritable(Path dir) throws IOException {
+    AtomicDirectories.checkReplaceable(dir, dir.toAbsolutePath().normalize(), WHAT, FILES);
+  }
+
+  /** Whether {@code dir} holds a checkpoint's weights (after putting back one a killed save had set aside). */
+  public static boolean exists(Path dir) throws IOException {
+    AtomicDirectories.recover(dir);
+    return Files.isRegularFile(dir.resolve(MODEL));
+  }
+
   /** Saves the model, its tokenizer and, when {@code trainer} is not null, what resuming needs. */
   public static void save(Path dir, Gpt model, CharTokenizer tokenizer, Trainer trainer) throws IOException {
     if (trainer != null && trainer.usesDeviceStep()) {
-      throw new IllegalStateException("Checkpoint: cannot save a resumable checkpoint of a run whose optimizer moments "
-          + "live on the device (the tornado device step); save the model or the adapter instead");
+      throw new IllegalStateException("cannot save a resumable checkpoint of a run whose optimizer moments live on "
+          + "the device (the tornado device step); save the model or the adapter instead");
     }
     if (tokenizer.vocabSize() != model.config().vocabSize()) {
       throw new IllegalArgumentException("Checkpoint.save: tokenizer has " + tokenizer.vocabSize()
           + " symbols but the model's vocabulary is " + model.config().vocabSize());
     }
-    Path parent = dir.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = Files.createTempDirectory(parent, dir.getFileName() + ".tmp-");
-    try {
+    Map<String, Tensor> weights = model.stateDict();
+    String nonFinite = FiniteWeights.describeFirst(weights);
+    if (nonFinite != null) {
+      throw new IllegalStateException("not saving " + dir + ": the model's " + nonFinite + "; the run diverged: lower "
+          + "--lr or check the data");
+    }
+    removeLegacyTemporaries(dir);
+    AtomicDirectories.replace(dir, WHAT, FILES, tmp -> {
       model.config().save(tmp.resolve(CONFIG));
-      SafeTensors.write(tmp.resolve(MODEL), model.stateDict(), Map.of("format", "pt"));
+      SafeTensors.write(tmp.resolve(MODEL), weights, Map.of("format", "pt"));
       tokenizer.save(tmp.resolve(TOKENIZER));
       if (trainer != null) {
-        SafeTensors.write(tmp.resolve(OPTIMIZER), trainer.optimizer().stateByName(model.namedParameters()));
-        AtomicFiles.writeString(tmp.resolve(TRAINER), trainerJson(trainer));
+        SafeTensors.write(tmp.resolve(OPTIMIZER), trainer.optimizer().stateDict(model.namedParameters()));
+        TrainerState.of(trainer, null, null).write(tmp);   // every weight is saved: nothing frozen to check
       }
-      replace(dir, tmp);
-    } finally {
-      deleteTree(tmp);
-    }
+    });
   }
 
   /** Loads config, weights and tokenizer; errors name the directory and what is wrong or missing. */
   public static Loaded load(Path dir) throws IOException {
+    AtomicDirectories.recover(dir);   // a save killed between its two renames left the old checkpoint aside
     if (!Files.isDirectory(dir)) {
-      throw new NoSuchFileException(dir + " (no checkpoint directory here; make one with `jlora pretrain --out "
-          + dir + "`)");
+      throw new NoSuchFileException(dir.toString(), null, "no checkpoint directory here; make one with `jlora pretrain "
+          + "--out " + dir + "`");
     }
     GptConfig cfg = GptConfig.load(dir.resolve(CONFIG));
     CharTokenizer tok = CharTokenizer.load(dir.resolve(TOKENIZER));
@@ -79,9 +99,11 @@ public final class Checkpoint {
     }
     Gpt model = new Gpt(cfg, 0L);
     Path weights = dir.resolve(MODEL);
-    if (!Files.exists(weights)) throw new NoSuchFileException(weights + " (the checkpoint has no weights)");
+    if (!Files.exists(weights)) throw new NoSuchFileException(weights.toString(), null, "the checkpoint has no weights");
+    Map<String, Tensor> state = SafeTensors.readAll(weights);
+    FiniteWeights.require(state, weights.toString());
     try {
-      model.loadStateDict(SafeTensors.readAll(weights), true);
+      model.loadStateDict(state, true);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(weights + " does not fit " + CONFIG + ": " + e.getMessage(), e);
     }
@@ -93,56 +115,41 @@ public final class Checkpoint {
    * checkpoint left off: steps done, optimizer moments, loss curves.
    */
   public static void resume(Path dir, Trainer trainer) throws IOException {
-    Path state = dir.resolve(TRAINER);
-    if (!Files.exists(state)) {
-      throw new NoSuchFileException(state + " (this checkpoint has no trainer state; it was saved for inference only)");
+    TrainerState state = TrainerState.read(dir);
+    state.checkMatches(trainer, null, null, dir);
+    Path optimizer = dir.resolve(OPTIMIZER);
+    if (!Files.isRegularFile(optimizer)) {
+      throw new NoSuchFileException(optimizer.toString(), null, "the checkpoint has no optimizer state; it cannot be "
+          + "resumed: start a new run");
     }
-    JsonNode o = JSON.readTree(Files.readString(state));
-    JsonNode savedNode = o.get("train_config");
-    TrainConfig saved = savedNode == null ? null : TrainConfig.fromJson(savedNode, state.toString());
-    if (!trainer.config().equals(saved)) {
-      throw new IllegalArgumentException(state + ": the checkpoint was trained with " + saved + " but this run uses "
-          + trainer.config() + "; resume with the same settings");
-    }
-    Map<String, Tensor> opt = SafeTensors.readAll(dir.resolve(OPTIMIZER));
-    trainer.restore(o.get("step").asInt(), opt, curve(o.get("train_curve")), curve(o.get("val_curve")),
-        dir.resolve(OPTIMIZER).toString());
+    Map<String, Tensor> moments = SafeTensors.readAll(optimizer);
+    FiniteWeights.require(moments, optimizer.toString());
+    state.restoreInto(trainer, moments, optimizer.toString());
   }
 
-  private static String trainerJson(Trainer trainer) throws IOException {
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("step", trainer.stepsDone());
-    o.put("train_config", trainer.config().toJson());
-    Map<String, double[][]> curves = trainer.curves();
-    o.put("train_curve", curves.get("train"));
-    o.put("val_curve", curves.get("val"));
-    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n";
-  }
-
-  private static double[][] curve(JsonNode n) {
-    if (n == null || n.size() != 2) return new double[2][0];
-    double[][] c = new double[2][n.get(0).size()];
-    for (int r = 0; r < 2; r++) {
-      for (int i = 0; i < c[r].length; i++) c[r][i] = n.get(r).get(i).asDouble();
-    }
-    return c;
-  }
-
-  /** Swaps {@code fresh} in for {@code dir}: the old one is moved aside first, then deleted. */
-  private static void replace(Path dir, Path fresh) throws IOException {
-    Path old = null;
-    if (Files.exists(dir)) {
-      old = dir.resolveSibling(dir.getFileName() + ".old-" + System.nanoTime());
-      Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(fresh, dir, StandardCopyOption.ATOMIC_MOVE);
-    if (old != null) deleteTree(old);
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) return;
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+  /**
+   * Removes what a save by earlier versions left when killed: sibling directories
+   * {@code <name>.tmp-<digits>} and {@code <name>.old-<digits>} that hold only checkpoint files.
+   * Anything else of that name is left alone.
+   */
+  private static void removeLegacyTemporaries(Path dir) throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    Path parent = abs.getParent();
+    if (parent == null || !Files.isDirectory(parent)) return;
+    String name = abs.getFileName().toString();
+    try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent,
+        p -> p.getFileName().toString().matches(java.util.regex.Pattern.quote(name) + "\\.(tmp|old)-\\d+"))) {
+      for (Path stale : siblings) {
+        try {
+          AtomicDirectories.checkReplaceable(stale, stale, WHAT, FILES);
+        } catch (IllegalArgumentException notOurs) {
+          continue;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(stale)) {
+          for (Path f : files) Files.delete(f);
+        }
+        Files.delete(stale);
+      }
     }
   }
 }

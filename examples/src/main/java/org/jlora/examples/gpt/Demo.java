@@ -54,8 +54,57 @@ public final class Demo {
                         float loraLr, float fullLr, int rank, float alpha, int evalExamples, long seed, Path workDir,
                         Progress.Mode mode) {
     public static Options defaults(Path workDir, Progress.Mode mode) {
-      return new Options(demoModel(Tasks.tokenizer().vocabSize()), 1200, 600, 32, Tasks.MAX_LINE_LENGTH, 3e-3f, 1e-2f,
-          1e-3f, 8, 16f, 200, 1L, workDir, mode);
+      return builder().workDir(workDir).mode(mode).build();
+    }
+
+    /** The defaults, to change by name (no two numbers can be swapped by position). */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+      return new Builder().model(model).pretrainSteps(pretrainSteps).adaptSteps(adaptSteps).batch(batch).context(context)
+          .pretrainLr(pretrainLr).loraLr(loraLr).fullLr(fullLr).rank(rank).alpha(alpha).evalExamples(evalExamples)
+          .seed(seed).workDir(workDir).mode(mode);
+    }
+  }
+
+  /** Named settings of the toy demo; unset ones keep the defaults. */
+  public static final class Builder {
+    private GptConfig model = demoModel(Tasks.tokenizer().vocabSize());
+    private int pretrainSteps = 1200;
+    private int adaptSteps = 600;
+    private int batch = 32;
+    private int context = Tasks.MAX_LINE_LENGTH;
+    private float pretrainLr = 3e-3f;
+    private float loraLr = 1e-2f;
+    private float fullLr = 1e-3f;
+    private int rank = 8;
+    private float alpha = 16f;
+    private int evalExamples = 200;
+    private long seed = 1L;
+    private Path workDir = Path.of(".jlora", "toy-demo");
+    private Progress.Mode mode = Progress.Mode.BAR;
+
+    public Builder model(GptConfig v) { model = v; return this; }
+    public Builder pretrainSteps(int v) { pretrainSteps = v; return this; }
+    public Builder adaptSteps(int v) { adaptSteps = v; return this; }
+    public Builder batch(int v) { batch = v; return this; }
+    public Builder context(int v) { context = v; return this; }
+    public Builder pretrainLr(float v) { pretrainLr = v; return this; }
+    public Builder loraLr(float v) { loraLr = v; return this; }
+    public Builder fullLr(float v) { fullLr = v; return this; }
+    public Builder rank(int v) { rank = v; return this; }
+    public Builder alpha(float v) { alpha = v; return this; }
+    public Builder evalExamples(int v) { evalExamples = v; return this; }
+    public Builder seed(long v) { seed = v; return this; }
+    public Builder workDir(Path v) { workDir = v; return this; }
+    public Builder mode(Progress.Mode v) { mode = v; return this; }
+
+    public Options build() {
+      return new Options(model, pretrainSteps, adaptSteps, batch, context, pretrainLr, loraLr, fullLr, rank, alpha,
+          evalExamples, seed, workDir, mode);
     }
   }
 

@@ -15,9 +15,18 @@ import java.util.Map;
  * @param optimizerStateBytes AdamW's moments (only for parameters that train)
  * @param trainableParams parameters that require a gradient
  * @param totalParams all parameters
+ * @param interrupted the run stopped early when asked to (Ctrl-C, SIGTERM), after saving
  */
 public record TrainResult(double[][] trainCurve, double[][] valCurve, double msPerStep, double tokensPerSecond,
-                          long peakHeapBytes, long optimizerStateBytes, long trainableParams, long totalParams) {
+                          long peakHeapBytes, long optimizerStateBytes, long trainableParams, long totalParams,
+                          boolean interrupted) {
+
+  /** A run that was not interrupted. */
+  public TrainResult(double[][] trainCurve, double[][] valCurve, double msPerStep, double tokensPerSecond,
+                     long peakHeapBytes, long optimizerStateBytes, long trainableParams, long totalParams) {
+    this(trainCurve, valCurve, msPerStep, tokensPerSecond, peakHeapBytes, optimizerStateBytes, trainableParams,
+        totalParams, false);
+  }
 
   /** Mean training loss of the last (up to) 10 steps: less noisy than the very last step. */
   public double finalTrainLoss() {
@@ -46,6 +55,7 @@ public record TrainResult(double[][] trainCurve, double[][] valCurve, double msP
     m.put("tokens_per_s", tokensPerSecond);
     m.put("final_train_loss", finalTrainLoss());
     m.put("final_val_loss", finalValLoss());
+    if (interrupted) m.put("interrupted", true);
     return m;
   }
 }

@@ -1,5 +1,7 @@
 package org.jlora.examples.gpt;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -7,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jlora.autograd.F;
 import org.jlora.autograd.NoGrad;
@@ -14,12 +17,18 @@ import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Embedding;
 import org.jlora.autograd.nn.Module;
+import org.jlora.autograd.optim.AdamW;
 import org.jlora.autograd.optim.GradClip;
 import org.jlora.autograd.optim.LrSchedule;
 import org.jlora.autograd.optim.ParamGroup;
 import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.FiniteWeights;
 import org.jlora.examples.data.Batch;
 import org.jlora.examples.model.LanguageModel;
+import org.jlora.examples.train.Checkpointing;
+import org.jlora.examples.train.LossWatch;
+import org.jlora.examples.train.NonFiniteTrainingException;
 import org.jlora.examples.ui.Progress;
 import org.jlora.examples.ui.Median;
 
@@ -31,6 +40,19 @@ import org.jlora.examples.ui.Median;
  * <p>Reproducible: the batch of step s (micro-batch m) is drawn from a generator seeded by
  * (seed, s, m) alone, so a run resumed from a checkpoint at step s sees the very batches the
  * uninterrupted run saw, and (with dropout 0) takes bit-identical steps.
+ *
+ * <p>Safe to leave running: a NaN or infinite loss or gradient stops the run before the update
+ * ({@link NonFiniteTrainingException}), a loss that climbs far above its start gets a warning
+ * ({@link LossWatch}), and with {@link #checkpointing} and {@link #stopOn} the run saves itself
+ * periodically and, when asked to stop (Ctrl-C, SIGTERM), after the current step:
+ *
+ * <pre>{@code
+ * try (GracefulStop stop = GracefulStop.install(60)) {
+ *   trainer.checkpointing(dir, Checkpointing.DEFAULT_EVERY_STEPS, (d, t) -> TrainingCheckpoint.save(d, model, t))
+ *       .stopOn(stop::requested).resumeCommand("jlora finetune ... --resume " + dir);
+ *   TrainResult r = trainer.run();   // r.interrupted(): stopped early, saved, resume command printed
+ * }
+ * }</pre>
  */
 public final class Trainer {
   /** Where batches come from: TaskBatches::next, or TextData's train/validation windows. */
@@ -49,13 +71,14 @@ public final class Trainer {
   private final TrainConfig cfg;
   private final BatchSource train;
   private final BatchSource validation;
-  private final ResumableAdamW optimizer;
+  private final AdamW optimizer;
   private final LrSchedule schedule;
-  private final List<Parameter> trainable = new ArrayList<>();
+  private final Map<String, Parameter> trainable = new LinkedHashMap<>();   // by name, in the model's order
   private final List<double[]> trainCurve = new ArrayList<>();   // {step, loss}
   private final List<double[]> valCurve = new ArrayList<>();
   private final List<Double> stepMillis = new ArrayList<>();
   private int step;
+  private double trainSeconds;   // wall time of the steps so far, earlier sessions included
   private boolean timingsReset;   // warm-up already excluded by the caller
   private DeviceTrainStep deviceStep;   // the whole step on an accelerator, when the backend has one
   private boolean deviceStepChosen;     // decided at the first step (after any restore)
@@ -63,14 +86,21 @@ public final class Trainer {
   private String label = "train";
   private Progress.Mode mode = Progress.Mode.QUIET;
   private Consumer<StepReport> listener = r -> {};
+  private Consumer<String> messages = line -> System.err.println("jlora: " + line);
+  private LossWatch lossWatch = new LossWatch();
+  private Checkpointing checkpointing;      // null: no saves on the way
+  private BooleanSupplier stopRequested = () -> false;
+  private String resumeCommand;
+  private boolean interrupted;
+  private boolean deviceSaveNoticed;   // said once that a device step cannot checkpoint on the way
 
   /**
    * @param validation null for no validation loss
    */
   public Trainer(LanguageModel model, TrainConfig cfg, BatchSource train, BatchSource validation) {
     if (cfg.contextLength() > model.contextLength()) {
-      throw new IllegalArgumentException("Trainer: context length " + cfg.contextLength() + " exceeds the model's "
-          + model.contextLength() + "; pass a shorter context");
+      throw new IllegalArgumentException("a context of " + cfg.contextLength() + " tokens exceeds the model's context "
+          + "length " + model.contextLength() + "; pass a shorter --context");
     }
     this.model = model;
     this.cfg = cfg;
@@ -82,12 +112,12 @@ public final class Trainer {
     for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
       Parameter p = e.getValue();
       if (!p.requiresGrad()) continue;
-      trainable.add(p);
+      trainable.put(e.getKey(), p);
       boolean embedding = embeddings.contains(p) || isEmbeddingName(e.getKey());
       (p.value().rank() >= 2 && !embedding ? decay : noDecay).add(p);
     }
-    if (trainable.isEmpty()) throw new IllegalArgumentException("Trainer: the model has no trainable parameter");
-    this.optimizer = new ResumableAdamW(List.of(new ParamGroup(decay, cfg.lr(), cfg.weightDecay()),
+    if (trainable.isEmpty()) throw new IllegalArgumentException("the model has no trainable parameter: nothing to train");
+    this.optimizer = new AdamW(List.of(new ParamGroup(decay, cfg.lr(), cfg.weightDecay()),
         new ParamGroup(noDecay, cfg.lr(), 0f)), BETA1, BETA2, ADAM_EPS);
     this.schedule = LrSchedule.warmupCosine(cfg.warmup(), cfg.steps(), cfg.minLr());
   }
@@ -131,11 +161,62 @@ public final class Trainer {
     return this;
   }
 
+  /** Where warnings and the stop notice go (default: stderr, prefixed "jlora: "). */
+  public Trainer onMessage(Consumer<String> messages) {
+    this.messages = messages;
+    return this;
+  }
+
+  /**
+   * Saves through {@code save} into {@code dir} every {@code everySteps} steps (0: not by steps) or
+   * every {@link Checkpointing#DEFAULT_EVERY_TIME}, whichever comes first, and when a stop is
+   * requested. The finished run is not saved here: the caller saves its final result its own way.
+   */
+  public Trainer checkpointing(Path dir, int everySteps, Checkpointing.SaveFn save) {
+    return checkpointing(new Checkpointing(dir, everySteps, Checkpointing.DEFAULT_EVERY_TIME, save));
+  }
+
+  /** As {@link #checkpointing(Path, int, Checkpointing.SaveFn)} with a time limit of your own ({@link Duration#ZERO}: none). */
+  public Trainer checkpointing(Path dir, int everySteps, Duration everyTime, Checkpointing.SaveFn save) {
+    return checkpointing(new Checkpointing(dir, everySteps, everyTime, save));
+  }
+
+  private Trainer checkpointing(Checkpointing c) {
+    this.checkpointing = c;
+    return this;
+  }
+
+  /**
+   * Checked after every step: when it says true, the run saves (with {@link #checkpointing}),
+   * prints where it stopped and how to resume, and returns a result marked interrupted. Pass a
+   * {@code GracefulStop}'s {@code requested}.
+   */
+  public Trainer stopOn(BooleanSupplier stopRequested) {
+    this.stopRequested = stopRequested;
+    return this;
+  }
+
+  /** The exact command that resumes this run, printed when it stops early. */
+  public Trainer resumeCommand(String command) {
+    this.resumeCommand = command;
+    return this;
+  }
+
   public LanguageModel model() { return model; }
 
   public TrainConfig config() { return cfg; }
 
-  public ResumableAdamW optimizer() { return optimizer; }
+  /** AdamW; its {@code stateDict} (by parameter name) is what a checkpoint saves to resume. */
+  public AdamW optimizer() { return optimizer; }
+
+  /** The parameters that train, by name (what a training checkpoint saves). */
+  public Map<String, Parameter> trainableParameters() { return Collections.unmodifiableMap(trainable); }
+
+  /** Whether every configured step is done: resuming such a run has nothing left to do. */
+  public boolean finished() { return step >= cfg.steps(); }
+
+  /** Wall time of the training steps so far, in seconds, including the sessions before a resume. */
+  public double trainSeconds() { return trainSeconds; }
 
   /** Whether the steps run as one {@link DeviceTrainStep} (optimizer moments on the device, not in {@link #optimizer()}). */
   public boolean usesDeviceStep() { return deviceStep != null; }
@@ -151,18 +232,27 @@ public final class Trainer {
     return run(cfg.steps());
   }
 
-  /** Runs until {@code untilStep} steps are done (at most the configured total). */
+  /**
+   * Runs until {@code untilStep} steps are done (at most the configured total), or until a stop
+   * is requested ({@link #stopOn}): then it saves, says how to resume, and returns early with
+   * {@link TrainResult#interrupted()} set.
+   *
+   * @throws NonFiniteTrainingException when a loss or gradient is NaN or infinite (nothing applied)
+   */
   public TrainResult run(int untilStep) {
     int end = Math.min(untilStep, cfg.steps());
+    interrupted = false;
     model.train();
+    if (checkpointing != null) checkpointing.start(System.nanoTime());
     try (Progress progress = Progress.start(label, cfg.steps(), mode)) {
       progress.step(step, null);
       while (step < end) {
         long t0 = System.nanoTime();
         float lr = schedule.lr(step, cfg.lr());
-        double loss = trainStep(step == end - 1);
+        double loss = trainStep(step == end - 1, lr);
         double ms = (System.nanoTime() - t0) / 1e6;
         stepMillis.add(ms);
+        trainSeconds += ms / 1e3;
         step++;
         trainCurve.add(new double[] {step, loss});
         double val = Double.NaN;
@@ -172,10 +262,48 @@ public final class Trainer {
         }
         listener.accept(new StepReport(step, loss, val, lr, ms));
         progress.step(step, String.format("loss %.3f | %.1fk tok/s", loss, cfg.tokensPerStep() / ms));
+        String warning = lossWatch.observe(step, loss, lr);
+        if (warning != null) {
+          if (mode == Progress.Mode.BAR) System.err.println();   // below the bar, not on it
+          messages.accept(warning);
+        }
+        boolean stopping = step < end && stopRequested.getAsBoolean();
+        if (checkpointing != null && (stopping || checkpointing.due(step, cfg.steps(), System.nanoTime()))) {
+          saveCheckpoint();
+        }
+        if (stopping) {
+          interrupted = true;
+          break;
+        }
       }
     }
     syncFromDevice();
+    if (interrupted) announceStop();
     return result();
+  }
+
+  /** A periodic or stopping save; skipped (said once) when the optimizer moments live on a device. */
+  private void saveCheckpoint() {
+    if (deviceStep != null) {
+      if (!deviceSaveNoticed) {
+        messages.accept("no checkpoints on the way: the device step keeps the optimizer moments on the device");
+        deviceSaveNoticed = true;
+      }
+      return;
+    }
+    checkpointing.save(this);
+  }
+
+  /** Where the run stopped, where it is saved, and the command that resumes it. */
+  private void announceStop() {
+    if (checkpointing != null && checkpointing.savedStep() == step) {
+      messages.accept("stopped after step " + step + " of " + cfg.steps() + "; saved a checkpoint in "
+          + checkpointing.dir());
+      if (resumeCommand != null) messages.accept("resume with: " + resumeCommand);
+    } else {
+      messages.accept("stopped after step " + step + " of " + cfg.steps() + "; nothing was saved"
+          + (checkpointing == null ? " (no checkpoint directory was set)" : ""));
+    }
   }
 
   /**
@@ -183,12 +311,16 @@ public final class Trainer {
    * {@code probeHeap}, measures the live heap at the fullest point of the step: after the last
    * forward pass, with its whole graph (every saved activation) held, before backward frees it.
    */
-  private double trainStep(boolean probeHeap) {
+  private double trainStep(boolean probeHeap, float lr) {
     if (!deviceStepChosen) chooseDeviceStep();
     if (deviceStep != null) {
       Batch b = train.next(batchRng(cfg.seed(), step, 0), cfg.batchSize(), cfg.contextLength());
       deviceAhead = true;
-      return deviceStep.step(b.inputs(), b.targets(), schedule.lr(step, cfg.lr()));
+      double loss = deviceStep.step(b.inputs(), b.targets(), lr);
+      // the device step updates in the same pass, so only the loss can be checked, after the fact;
+      // checkpoints and adapters refuse the non-finite weights that may result
+      if (!Double.isFinite(loss)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, true);
+      return loss;
     }
     schedule.apply(optimizer, step);
     optimizer.zeroGrad();
@@ -196,13 +328,27 @@ public final class Trainer {
     for (int m = 0; m < cfg.gradAccum(); m++) {
       Batch b = train.next(batchRng(cfg.seed(), step, m), cfg.batchSize(), cfg.contextLength());
       Variable loss = model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize());
-      total += loss.value().item();
+      double value = loss.value().item();
+      if (!Double.isFinite(value)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, value, false);
+      total += value;
       if (probeHeap && m == cfg.gradAccum() - 1) peakHeapBytes = Math.max(peakHeapBytes, LiveHeap.bytes());
       (cfg.gradAccum() == 1 ? loss : F.scale(loss, 1f / cfg.gradAccum())).backward();
     }
-    if (cfg.gradClip() > 0) GradClip.clipGradNorm(trainable, cfg.gradClip());
+    double norm = GradClip.globalNorm(trainable.values());   // finite exactly when every gradient is
+    if (!Double.isFinite(norm)) throw nonFiniteGradient(lr);
+    if (cfg.gradClip() > 0) GradClip.clipToNorm(trainable.values(), norm, cfg.gradClip());
     optimizer.step();
     return total / cfg.gradAccum();
+  }
+
+  /** Names the first parameter whose gradient is not finite (called once the norm said one is). */
+  private NonFiniteTrainingException nonFiniteGradient(float lr) {
+    for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
+      Tensor g = e.getValue().grad();
+      int i = g == null ? -1 : FiniteWeights.firstNonFinite(g);
+      if (i >= 0) return NonFiniteTrainingException.gradient(step + 1, cfg.steps(), lr, e.getKey(), g.get(i), i);
+    }
+    throw new IllegalStateException("the gradient norm is not finite but every gradient is");
   }
 
   /**
@@ -272,30 +418,41 @@ public final class Trainer {
     double ms = medianAfterWarmup();
     long total = model.parameterCount();
     long trainableCount = 0;
-    for (Parameter p : trainable) trainableCount += p.value().size();
+    for (Parameter p : trainable.values()) trainableCount += p.value().size();
     return new TrainResult(curve(trainCurve), curve(valCurve), ms, cfg.tokensPerStep() / (ms / 1e3), peakHeapBytes,
-        deviceStep != null ? deviceStep.optimizerStateBytes() : optimizer.stateBytes(), trainableCount, total);
+        deviceStep != null ? deviceStep.optimizerStateBytes() : optimizer.stateBytes(), trainableCount, total,
+        interrupted);
   }
 
-  /** Loss curves so far, to save beside a checkpoint. */
-  Map<String, double[][]> curves() {
+  /** Loss curves so far ("train", "val": {steps[], losses[]}), to save beside a checkpoint. */
+  public Map<String, double[][]> curves() {
     Map<String, double[][]> m = new LinkedHashMap<>();
     m.put("train", curve(trainCurve));
     m.put("val", curve(valCurve));
     return m;
   }
 
-  /** Restores a checkpoint's position: steps done, optimizer moments (by name) and the curves so far. */
-  void restore(int stepsDone, Map<String, org.jlora.engine.Tensor> optimizerState, double[][] train, double[][] val,
-               String source) {
+  /**
+   * Restores a checkpoint's position before the first step: steps done, optimizer moments (by
+   * name), the curves and the training time so far. The loss watch replays the curve, so its
+   * reference is that of the uninterrupted run.
+   */
+  public void restore(int stepsDone, Map<String, Tensor> optimizerState, double[][] train, double[][] val,
+                      double seconds, String source) {
     if (stepsDone < 0 || stepsDone > cfg.steps()) {
       throw new IllegalArgumentException(source + ": step " + stepsDone + " is outside this run's 0.." + cfg.steps());
     }
-    optimizer.loadStateByName(model.namedParameters(), optimizerState, source);
+    if (deviceStepChosen) throw new IllegalStateException("Trainer.restore: restore before the first step");
+    optimizer.loadStateDict(model.namedParameters(), optimizerState, source);
     step = stepsDone;
+    trainSeconds = seconds;
     trainCurve.clear();
     valCurve.clear();
-    for (int i = 0; i < train[0].length; i++) trainCurve.add(new double[] {train[0][i], train[1][i]});
+    lossWatch = new LossWatch();
+    for (int i = 0; i < train[0].length; i++) {
+      trainCurve.add(new double[] {train[0][i], train[1][i]});
+      lossWatch.observe((int) train[0][i], train[1][i], 0f);
+    }
     for (int i = 0; i < val[0].length; i++) valCurve.add(new double[] {val[0][i], val[1][i]});
   }
 

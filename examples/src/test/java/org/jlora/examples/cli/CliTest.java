@@ -75,7 +75,8 @@ class CliTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String[] cmd : new String[][] {{"pretrain"}, {"finetune"}, {"generate"}, {"eval"}, {"demo"}, {"bench", "train"},
+    for (String[] cmd : new String[][] {{"pretrain"}, {"finetune"}, {"generate"}, {"eval"}, {"demo"}, {"toy-demo"},
+        {"merge"}, {"tokenize"}, {"bench", "train"},
         {"bench", "generate"}}) {
       String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
       args[cmd.length] = "--help";

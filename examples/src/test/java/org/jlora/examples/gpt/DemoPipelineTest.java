@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoPipelineTest {
   @Test
   void runsEndToEndAndReusesItsBase(@TempDir Path dir) throws Exception {
-    Demo.Options o = new Demo.Options(GptConfig.named("nano", org.jlora.examples.data.Tasks.tokenizer().vocabSize()), 6, 4, 4, 16, 5e-3f, 1e-2f, 1e-3f, 4, 8f, 5, 1L, dir, Progress.Mode.QUIET);
+    Demo.Options o = Demo.Options.builder().model(GptConfig.named("nano", org.jlora.examples.data.Tasks.tokenizer().vocabSize()))
+        .pretrainSteps(6).adaptSteps(4).batch(4).context(16).pretrainLr(5e-3f).rank(4).alpha(8f).evalExamples(5)
+        .workDir(dir).mode(Progress.Mode.QUIET).build();
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
     Demo.Report r = Demo.run(o, quiet);
     assertFalse(r.baseReused());
@@ -49,12 +51,9 @@ class DemoPipelineTest {
     Demo.Options o = Demo.Options.defaults(dir, Progress.Mode.QUIET);
     String name = Demo.baseName(o);
     assertEquals(name, Demo.baseName(Demo.Options.defaults(dir, Progress.Mode.QUIET)));
-    Demo.Options otherLr = new Demo.Options(o.model(), o.pretrainSteps(), o.adaptSteps(), o.batch(), o.context(), 2 * o.pretrainLr(),
-        o.loraLr(), o.fullLr(), o.rank(), o.alpha(), o.evalExamples(), o.seed(), dir, o.mode());
-    Demo.Options otherModel = new Demo.Options(o.model().withBlockSize(64), o.pretrainSteps(), o.adaptSteps(), o.batch(),
-        o.context(), o.pretrainLr(), o.loraLr(), o.fullLr(), o.rank(), o.alpha(), o.evalExamples(), o.seed(), dir, o.mode());
-    Demo.Options otherRank = new Demo.Options(o.model(), o.pretrainSteps(), o.adaptSteps(), o.batch(), o.context(),
-        o.pretrainLr(), o.loraLr(), o.fullLr(), 2 * o.rank(), o.alpha(), o.evalExamples(), o.seed(), dir, o.mode());
+    Demo.Options otherLr = o.toBuilder().pretrainLr(2 * o.pretrainLr()).build();
+    Demo.Options otherModel = o.toBuilder().model(o.model().withBlockSize(64)).build();
+    Demo.Options otherRank = o.toBuilder().rank(2 * o.rank()).build();
     assertNotEquals(name, Demo.baseName(otherLr));
     assertNotEquals(name, Demo.baseName(otherModel));
     assertEquals(name, Demo.baseName(otherRank), "adaptation settings reuse the same base");

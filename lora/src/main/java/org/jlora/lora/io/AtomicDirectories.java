@@ -17,6 +17,8 @@ import java.util.stream.Stream;
 /**
  * Writes a whole directory (an adapter, a checkpoint, an exported model) so that a reader sees the
  * old directory or the complete new one, never a mix, and so that nothing a user put there is lost.
+ * (Between the two renames of a swap the target is briefly absent; a reader that finds it so calls
+ * {@link #recover}, which moves the complete old directory back.)
  *
  * <ul>
  *   <li>The new content is written into a hidden sibling {@code .<name>.<random>.jlora-tmp}, then
@@ -96,7 +98,29 @@ public final class AtomicDirectories {
     }
   }
 
-  /** Old directory aside, new one in, old one deleted: at every instant the target is whole. */
+  /**
+   * Puts back a directory that a killed {@link #replace} had moved aside but not yet replaced: the
+   * one instant when the target is absent (between the two renames). Readers call it before
+   * looking for the target, so the last complete directory is found. Returns whether it did.
+   */
+  public static boolean recover(Path target) throws IOException {
+    Path abs = target.toAbsolutePath().normalize();
+    Path parent = abs.getParent();
+    if (parent == null || Files.exists(abs, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(parent)) return false;
+    String prefix = "." + abs.getFileName() + ".";
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, p -> {
+      String n = p.getFileName().toString();
+      return n.startsWith(prefix) && n.endsWith(OLD_SUFFIX);
+    })) {
+      for (Path old : entries) {
+        move(old, abs);   // at most one: a replace sets one aside and deletes it before the next can
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Old directory aside, new one in, old one deleted: the target is whole except between the renames ({@link #recover}). */
   private static void swapIn(Path target, Path fresh) throws IOException {
     Path old = null;
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {

@@ -9,6 +9,7 @@ import org.jlora.autograd.F;
 import org.jlora.autograd.Variable;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.FiniteWeights;
 import org.jlora.examples.checkpoint.HfDirectory;
 import org.jlora.examples.model.KvCache;
 import org.jlora.examples.model.LanguageModel;
@@ -83,7 +84,9 @@ public final class Gpt2 extends LanguageModel {
     hf.requireWeightsFor((cfg.vocabSize() + (double) cfg.nPositions()) * c + cfg.nLayer() * (4 * c * c + 2 * c * cfg.nInner()));
     Gpt2 model = new Gpt2(cfg, 0L);
     try {
-      model.loadHfStateDict(hf.readAll());
+      Map<String, Tensor> state = hf.readAll();
+      FiniteWeights.require(state, hf.dir().toString());
+      model.loadHfStateDict(state);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(hf.dir() + ": the weights do not fit " + CONFIG + ": " + e.getMessage(), e);
     }

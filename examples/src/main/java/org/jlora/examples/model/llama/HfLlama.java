@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.FiniteWeights;
 import org.jlora.examples.checkpoint.HfDirectory;
 import org.jlora.examples.checkpoint.JsonFiles;
 
@@ -45,6 +46,7 @@ public final class HfLlama {
     hf.requireWeightsFor(minParameters(cfg));   // before allocating what the config asks for
     Llama model = new Llama(cfg, 0);
     Map<String, Tensor> state = hf.readAll();
+    FiniteWeights.require(state, hf.dir().toString());
     if (cfg.tieEmbeddings()) {
       state.remove("lm_head.weight");   // some tied checkpoints store the shared table twice
     }
