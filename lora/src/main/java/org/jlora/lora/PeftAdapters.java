@@ -1,6 +1,7 @@
 package org.jlora.lora;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -175,7 +176,13 @@ public final class PeftAdapters {
     if (!Files.isRegularFile(cfgFile)) {
       throw new NoSuchFileException(cfgFile.toString(), null, "no " + CONFIG_FILE + " here: is " + dir + " an adapter directory?");
     }
-    LoraConfig cfg = LoraConfig.fromPeftJson(Files.readString(cfgFile, StandardCharsets.UTF_8), cfgFile.toString());
+    String json;
+    try {
+      json = Files.readString(cfgFile, StandardCharsets.UTF_8);
+    } catch (CharacterCodingException e) {   // its own message is "Input length = 1"
+      throw new IOException(cfgFile + ": not UTF-8 text, so not PEFT's JSON config; is it the right file?", e);
+    }
+    LoraConfig cfg = LoraConfig.fromPeftJson(json, cfgFile.toString());
     Path weights = dir.resolve(WEIGHTS_FILE);
     if (!Files.isRegularFile(weights)) {
       throw new NoSuchFileException(weights.toString(), null, "the adapter's weights are missing ("
@@ -233,6 +240,8 @@ public final class PeftAdapters {
       if (!t.equals("true") && !t.equals("false")) throw new IllegalArgumentException(key + ": bad mask '" + s + "'");
       out.add(t.equals("true"));
     }
+    // a mask with no slice on has no rank to divide among its slices (and trains nothing)
+    if (!out.contains(Boolean.TRUE)) throw new IllegalArgumentException(key + ": mask '" + s + "' enables no slice");
     return out;
   }
 

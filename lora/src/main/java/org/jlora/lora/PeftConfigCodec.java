@@ -127,33 +127,33 @@ public final class PeftConfigCodec {
     }
     refuseMeaningChangingFields(o, source);
     LoraConfig.Builder b = LoraConfig.builder();
-    if (o.has("r")) b.r(requireInt(o, "r", source));
-    if (o.has("lora_alpha")) b.loraAlpha((float) o.get("lora_alpha").asDouble());
-    if (o.has("lora_dropout")) b.loraDropout((float) o.get("lora_dropout").asDouble());
+    if (o.has("r")) b.r(requireInt(o.get("r"), "r", source));
+    if (o.has("lora_alpha")) b.loraAlpha(requireFloat(o.get("lora_alpha"), "lora_alpha", source));
+    if (o.has("lora_dropout")) b.loraDropout(requireFloat(o.get("lora_dropout"), "lora_dropout", source));
     JsonNode t = o.path("target_modules");
     if (t.isTextual()) {
       b.targetRegex(t.asText());
     } else if (t.isArray()) {
-      b.targetModules(strings(t));
+      b.targetModules(strings(t, "target_modules", source));
     } else {
       throw new IllegalArgumentException(source + ": target_modules must be a list of names or a regex string");
     }
     JsonNode ex = o.path("exclude_modules");
     if (ex.isTextual()) b.excludeRegex(ex.asText());
-    else if (ex.isArray()) b.excludeModules(strings(ex));
+    else if (ex.isArray()) b.excludeModules(strings(ex, "exclude_modules", source));
     JsonNode layers = o.path("layers_to_transform");
     if (layers.isIntegralNumber()) {
       b.layersToTransform(layers.asInt());
     } else if (layers.isArray()) {
       List<Integer> idx = new ArrayList<>();
-      layers.forEach(n -> idx.add(n.asInt()));
+      layers.forEach(n -> idx.add(requireInt(n, "layers_to_transform", source)));
       b.layersToTransform(idx);
     }
     JsonNode lp = o.path("layers_pattern");
     if (lp.isTextual() && !lp.asText().isEmpty()) b.layersPattern(lp.asText());
-    else if (lp.isArray()) b.layersPattern(strings(lp));
+    else if (lp.isArray()) b.layersPattern(strings(lp, "layers_pattern", source));
     JsonNode m = o.path("modules_to_save");
-    if (m.isArray()) b.modulesToSave(strings(m));
+    if (m.isArray()) b.modulesToSave(strings(m, "modules_to_save", source));
     if (o.has("bias")) {
       try {
         b.bias(Bias.fromPeft(o.get("bias").asText()));
@@ -173,11 +173,11 @@ public final class PeftConfigCodec {
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = o.path("rank_pattern").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      b.rankPattern(e.getKey(), e.getValue().asInt());
+      b.rankPattern(e.getKey(), requireInt(e.getValue(), "rank_pattern['" + e.getKey() + "']", source));
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = o.path("alpha_pattern").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      b.alphaPattern(e.getKey(), (float) e.getValue().asDouble());
+      b.alphaPattern(e.getKey(), requireFloat(e.getValue(), "alpha_pattern['" + e.getKey() + "']", source));
     }
     try {
       return b.build();
@@ -208,9 +208,13 @@ public final class PeftConfigCodec {
         + "loftq, lora_ga, mica and the rest are data- or quantization-driven initialisations jlora does not have)");
   }
 
-  private static List<String> strings(JsonNode array) {
+  /** A list of names: each entry a string (a number or null would silently become the name "1" or "null"). */
+  private static List<String> strings(JsonNode array, String key, String source) {
     List<String> out = new ArrayList<>();
-    array.forEach(n -> out.add(n.asText()));
+    for (JsonNode n : array) {
+      if (!n.isTextual()) throw new IllegalArgumentException(source + ": " + key + " must list names, got " + array);
+      out.add(n.asText());
+    }
     return out;
   }
 
@@ -226,11 +230,18 @@ public final class PeftConfigCodec {
     }
   }
 
-  private static int requireInt(JsonNode o, String key, String source) {
-    JsonNode v = o.get(key);
+  private static int requireInt(JsonNode v, String key, String source) {
     if (!v.canConvertToInt() || !v.isIntegralNumber()) {
       throw new IllegalArgumentException(source + ": " + key + " must be an integer, got " + v);
     }
     return v.asInt();
+  }
+
+  /** A number that fits a float: text ("16") or an overflow (1e39) would silently become 0 or Infinity. */
+  private static float requireFloat(JsonNode v, String key, String source) {
+    if (!v.isNumber() || !Float.isFinite((float) v.asDouble())) {
+      throw new IllegalArgumentException(source + ": " + key + " must be a finite number, got " + v);
+    }
+    return (float) v.asDouble();
   }
 }

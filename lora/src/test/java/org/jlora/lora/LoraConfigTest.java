@@ -168,6 +168,14 @@ class LoraConfigTest {
         {"{\"target_modules\": [\"q\"], \"lora_dropout\": 1.0}", "lora_dropout must be in [0, 1)"},
         {"{\"target_modules\": [\"q\"], \"rank_pattern\": {\"q\": 0}}", "rank_pattern['q'] must be > 0"},
         {"{\"target_modules\": \"(unclosed\"}", "regex '(unclosed' is invalid"},
+        // read as 0, Infinity or the names "1" and "null" before: an adapter that silently computed garbage
+        {"{\"target_modules\": [\"q\"], \"lora_alpha\": \"sixteen\"}", "lora_alpha must be a finite number"},
+        {"{\"target_modules\": [\"q\"], \"lora_alpha\": 1e39}", "lora_alpha must be a finite number"},
+        {"{\"target_modules\": [\"q\"], \"lora_dropout\": \"x\"}", "lora_dropout must be a finite number"},
+        {"{\"target_modules\": [\"q\"], \"alpha_pattern\": {\"q\": \"x\"}}", "alpha_pattern['q'] must be a finite number"},
+        {"{\"target_modules\": [\"q\"], \"rank_pattern\": {\"q\": 2.5}}", "rank_pattern['q'] must be an integer"},
+        {"{\"target_modules\": [1, null]}", "target_modules must list names"},
+        {"{\"target_modules\": [\"q\"], \"modules_to_save\": [{}]}", "modules_to_save must list names"},
     };
     for (String[] c : cases) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

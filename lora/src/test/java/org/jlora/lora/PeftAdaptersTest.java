@@ -214,6 +214,26 @@ class PeftAdaptersTest {
     assertTrue(e.getMessage().contains(PeftAdapters.WEIGHTS_FILE) && e.getMessage().contains("missing"), e.getMessage());
   }
 
+  @Test
+  void aMergedLinearMaskWithNoSliceOnIsRefusedByItsKey() throws IOException {
+    // found while writing the fuzz target: the rank_pattern entry was divided by the mask's 0 enabled slices
+    Files.writeString(tmp.resolve(PeftAdapters.CONFIG_FILE), "{\"target_modules\": [\"p\"], \"rank_pattern\": {\"p\": 4}}");
+    SafeTensors.write(tmp.resolve(PeftAdapters.WEIGHTS_FILE), Map.of("x", Tensor.ones(1)),
+        Map.of(PeftAdapters.MASK_KEY + "p", "[false, false]"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PeftAdapters.readConfig(tmp));
+    assertTrue(e.getMessage().contains(PeftAdapters.MASK_KEY + "p") && e.getMessage().contains("enables no slice"),
+        e.getMessage());
+  }
+
+  @Test
+  void aConfigThatIsNotUtf8IsNamed() throws IOException {
+    LoraModel lm = LoraModel.inject(new TinyModel(16), cfg("fc1").build());
+    PeftAdapters.save(lm, "default", tmp);
+    Files.write(tmp.resolve(PeftAdapters.CONFIG_FILE), new byte[] {'{', (byte) 0xfe, '}'});   // was "Input length = 1"
+    IOException e = assertThrows(IOException.class, () -> PeftAdapters.readConfig(tmp));
+    assertTrue(e.getMessage().contains(PeftAdapters.CONFIG_FILE) && e.getMessage().contains("not UTF-8"), e.getMessage());
+  }
+
   private static List<String> list(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -176,6 +176,26 @@ public final class HfDirectory implements Closeable {
     return fileOf(name).tensor(name);
   }
 
+  /**
+   * Refuses a config that describes a larger model than the weights hold, before the model is
+   * allocated: the config.json of another model (or a corrupted one) would otherwise ask for
+   * gigabytes and end in an OutOfMemoryError rather than in an error that names the mismatch.
+   *
+   * @param configParameters a lower bound on the parameter count the config describes
+   */
+  public void requireWeightsFor(double configParameters) throws IOException {
+    long held = 0;
+    for (String name : fileOfTensor.keySet()) {
+      long n = 1;
+      for (int d : shape(name)) n *= d;
+      held += n;
+    }
+    if (configParameters > held) {
+      throw new IOException(dir.resolve(CONFIG) + " describes a model of at least " + String.format("%.0f", configParameters)
+          + " parameters, but the weights hold " + held + "; the config and the weights do not belong together");
+    }
+  }
+
   /** Every tensor, decoded, in {@link #tensorNames()} order. */
   public Map<String, Tensor> readAll() throws IOException {
     Map<String, Tensor> out = new LinkedHashMap<>();

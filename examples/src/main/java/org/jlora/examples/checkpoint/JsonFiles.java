@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -44,7 +45,12 @@ public final class JsonFiles {
       throw new IOException(file + ": " + size + " bytes, more than the " + MAX_JSON_BYTES
           + " a JSON file of a model directory may have; is it the right file?");
     }
-    String text = Files.readString(file, StandardCharsets.UTF_8);
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (CharacterCodingException e) {   // its own message is "Input length = 1"
+      throw new IOException(file + ": not UTF-8 text, so not a JSON file; is it the right file?", e);
+    }
     JsonNode root;
     try {
       root = JSON.readTree(text);

@@ -87,6 +87,10 @@ public final class Llama2cTokenizer implements Tokenizer {
     if (pieces.size() < BYTE_OFFSET + 256) {
       throw new TokenizerFileException(file, "has " + pieces.size() + " tokens, fewer than the 259 (unk, BOS, EOS, 256 bytes) of a llama2.c tokenizer");
     }
+    if (!pieces.contains(" ")) {   // encode starts every text with it (run.c would look up id -1)
+      throw new TokenizerFileException(file, "has no \" \" piece, which llama2.c's encoder puts before every text;"
+          + " not a llama2.c tokenizer.bin (or a corrupted one)");
+    }
     float[] s = new float[scores.size()];
     for (int i = 0; i < s.length; i++) s[i] = scores.get(i);
     return new Llama2cTokenizer(pieces.toArray(String[]::new), s);

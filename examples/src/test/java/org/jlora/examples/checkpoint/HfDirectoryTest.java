@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -19,6 +20,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.model.gpt2.Gpt2;
+import org.jlora.examples.model.llama.HfLlama;
 import org.jlora.lora.io.DType;
 import org.jlora.lora.io.SafeTensors;
 import org.junit.jupiter.api.Test;
@@ -162,6 +165,24 @@ class HfDirectoryTest {
 
   // ---- errors: each is one line naming the file and what to do
 
+  @Test
+  void aConfigOfALargerModelThanTheWeightsIsRefusedBeforeItIsAllocated() throws IOException {
+    // 2M layers or a 2^31-row embedding: the model was allocated first and the load ended in OutOfMemoryError
+    String[][] cases = {{"llama/tiny-llama", "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 2000000"},
+                        {"gpt2/tiny", "\"n_layer\": 2", "\"n_layer\": 1000000"}};
+    for (String[] c : cases) {
+      Path src = Path.of("src/test/resources", c[0]);
+      Path dir = Files.createDirectories(tmp.resolve(c[0]));
+      Files.copy(src.resolve("model.safetensors"), dir.resolve("model.safetensors"));
+      String config = Files.readString(src.resolve("config.json"));
+      assertTrue(config.contains(c[1]), c[1]);
+      Files.writeString(dir.resolve("config.json"), config.replace(c[1], c[2]));
+      IOException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThrows(IOException.class,
+          () -> { if (c[0].startsWith("gpt2")) Gpt2.load(dir); else HfLlama.load(dir); }));
+      assertContains(e.getMessage(), dir.resolve("config.json").toString(), "parameters", "do not belong together");
+    }
+  }
+
   private static String openFails(Path dir) {
     Exception e = assertThrows(Exception.class, () -> HfDirectory.open(dir).close());
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -190,6 +211,8 @@ class HfDirectoryTest {
     assertContains(openFails(dir), "config.json", "expected a JSON object");
     Files.writeString(dir.resolve("config.json"), "{\"a\": 1, \"a\": 2}");
     assertContains(openFails(dir), "config.json", "not valid JSON", "key 'a' appears twice");
+    Files.write(dir.resolve("config.json"), new byte[] {'{', (byte) 0xff, '}'});   // was the bare "Input length = 1"
+    assertContains(openFails(dir), dir.resolve("config.json").toString(), "not UTF-8");
   }
 
   @Test

@@ -114,6 +114,22 @@ class TokenizerErrorsTest {
   }
 
   @Test
+  void aLlama2cFileWithoutTheSpacePieceIsRefused() throws Exception {
+    // found by the corruption property: one flipped byte turned " " into "!", and encode threw a NullPointerException
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    out.write(b.putInt(0, 8).array(), 0, 4);
+    for (int id = 0; id < 260; id++) {
+      byte[] piece = (id < 3 ? "<" + id + ">" : id < 259 ? String.format("<0x%02X>", id - 3) : "!").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.write(b.putFloat(0, 0f).putInt(4, piece.length).array(), 0, 8);
+      out.write(piece);
+    }
+    Files.write(dir.resolve("tokenizer.bin"), out.toByteArray());
+    IOException e = assertThrows(TokenizerFileException.class, () -> Tokenizers.load(dir));
+    assertOneLineNaming(e, "tokenizer.bin", "no \" \" piece");
+  }
+
+  @Test
   void gpt2MergesWithAnUnknownTokenAreRefused() throws Exception {
     Path gpt2 = TokenizerGoldenTest.resource("gpt2");
     Files.copy(gpt2.resolve("vocab.json"), dir.resolve("vocab.json"));

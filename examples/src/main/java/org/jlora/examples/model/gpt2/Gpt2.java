@@ -78,7 +78,11 @@ public final class Gpt2 extends LanguageModel {
   /** The model of an opened Hugging Face directory. */
   public static Gpt2 fromDirectory(HfDirectory hf) throws IOException {
     Path configFile = hf.dir().resolve(CONFIG);
-    Gpt2 model = new Gpt2(Gpt2Config.fromHfConfig(hf.config(), configFile.toString()), 0L);
+    Gpt2Config cfg = Gpt2Config.fromHfConfig(hf.config(), configFile.toString());
+    // before allocating what the config asks for: wte, wpe and the layers' matrices (c_attn, c_proj, c_fc, mlp c_proj)
+    double c = cfg.nEmbd();
+    hf.requireWeightsFor((cfg.vocabSize() + (double) cfg.nPositions()) * c + cfg.nLayer() * (4 * c * c + 2 * c * cfg.nInner()));
+    Gpt2 model = new Gpt2(cfg, 0L);
     try {
       Map<String, Tensor> state = hf.readAll();
       FiniteWeights.require(state, hf.dir().toString());

@@ -146,6 +146,10 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
     JsonNode v = o.get(key);
     if (v == null || v.isNull()) return absent;
     if (!v.isNumber()) throw new IllegalArgumentException(f + ": field '" + key + "' must be a number");
+    // 1e39 would silently become Infinity
+    if (!Float.isFinite((float) v.asDouble())) {
+      throw new IllegalArgumentException(f + ": field '" + key + "' is " + v + ", beyond a 32-bit float's range");
+    }
     return (float) v.asDouble();
   }
 

@@ -43,6 +43,7 @@ public final class HfLlama {
   public static Llama fromDirectory(HfDirectory hf) throws IOException {
     Path configFile = hf.dir().resolve(HfDirectory.CONFIG);
     LlamaConfig cfg = LlamaConfig.fromHfConfig(hf.config(), configFile.toString());
+    hf.requireWeightsFor(minParameters(cfg));   // before allocating what the config asks for
     Llama model = new Llama(cfg, 0);
     Map<String, Tensor> state = hf.readAll();
     FiniteWeights.require(state, hf.dir().toString());
@@ -64,5 +65,13 @@ public final class HfLlama {
    */
   public static void save(Llama model, Path dir, List<Path> tokenizerFiles) throws IOException {
     HfDirectory.write(dir, model.config().toHfConfig(), model.stateDict(), tokenizerFiles);
+  }
+
+  /** A lower bound on the parameters of {@code cfg}: embeddings and the layers' matrices (norms and biases left out). */
+  private static double minParameters(LlamaConfig cfg) {
+    double c = cfg.hiddenSize();
+    double q = (double) cfg.numHeads() * cfg.headDim();
+    double kv = (double) cfg.numKvHeads() * cfg.headDim();
+    return cfg.vocabSize() * c + cfg.numLayers() * (2 * c * q + 2 * c * kv + 3 * c * cfg.intermediateSize());
   }
 }

@@ -199,7 +199,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         .tieEmbeddings(bool(json, "tie_word_embeddings", false, file))
         .attentionBias(qwen2 || bool(json, "attention_bias", false, file))
         .ropeLayout(RopeLayout.HALVES)
-        .bosTokenId(integer(json, "bos_token_id", -1, file))
+        .bosTokenId(tokenId(json, "bos_token_id", file))
         .eosTokenId(eosId(json, file));
     try {
       return b.build();
@@ -250,8 +250,22 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
 
   private static int eosId(JsonNode json, String file) {
     JsonNode e = json.get("eos_token_id");
-    if (e != null && e.isArray()) return e.isEmpty() ? -1 : e.get(0).asInt();   // several: the first
-    return integer(json, "eos_token_id", -1, file);
+    if (e != null && e.isArray()) {   // several: the first
+      if (e.isEmpty()) return -1;
+      JsonNode first = e.get(0);
+      if (!first.canConvertToInt() || !first.isIntegralNumber() || first.asInt() < 0) {
+        throw refuse(file, "eos_token_id", "must hold token ids (integers >= 0), got " + e);
+      }
+      return first.asInt();
+    }
+    return tokenId(json, "eos_token_id", file);
+  }
+
+  /** A token id, or -1 when there is none; a negative id in the file is refused, not read as "none". */
+  private static int tokenId(JsonNode json, String key, String file) {
+    int id = integer(json, key, -1, file);
+    if (json.hasNonNull(key) && id < 0) throw refuse(file, key, "is " + id + "; a token id is an integer >= 0");
+    return id;
   }
 
   private static IllegalArgumentException refuse(String file, String key, String why) {
@@ -285,6 +299,8 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
   private static double number(JsonNode json, String key, String file) {
     JsonNode n = json.get(key);
     if (!n.isNumber()) throw refuse(file, key, "must be a number, got " + n);
+    // the model computes in float: 1e39 would silently become Infinity
+    if (!Float.isFinite((float) n.asDouble())) throw refuse(file, key, "is " + n + ", beyond a 32-bit float's range");
     return n.asDouble();
   }
 }

@@ -40,6 +40,7 @@ class Gpt2ConfigTest {
     assertRefused("attn_pdrop", 0.2, "attn_pdrop");
     assertRefused("n_head", 5, "n_head");
     assertRefused("n_embd", "wide", "n_embd");
+    assertRefused("layer_norm_epsilon", 1e39, "32-bit float");   // was read as Infinity
   }
 
   private static void assertRefused(String key, Object value, String named) {

@@ -77,6 +77,11 @@ class LlamaConfigTest {
     refused("layer_types", "sliding_attention", o -> o.putArray("layer_types").add("sliding_attention"));
     refused("hidden_size", "missing", o -> o.remove("hidden_size"));
     refused("num_attention_heads", "integer", o -> o.put("num_attention_heads", "four"));
+    // read before as -1 ("none", a different config on a round trip), 0 and Infinity
+    refused("bos_token_id", ">= 0", o -> o.put("bos_token_id", -5));
+    refused("eos_token_id", ">= 0", o -> o.putArray("eos_token_id").add("x"));
+    refused("rope_theta", "32-bit float", o -> o.put("rope_theta", 1e39));
+    refused("rms_norm_eps", "32-bit float", o -> o.put("rms_norm_eps", -1e39));
     // a null rope_scaling (transformers 4's default) is fine
     ObjectNode o = llama();
     o.putNull("rope_scaling");
