@@ -35,7 +35,7 @@ import org.jlora.engine.Tensor;
  */
 public final class TrainableTokensEmbedding extends Embedding {
   /** One adapter's rows: which tokens, their trained values, and W's rows before any merge. */
-  record Tokens(String adapter, int[] indices, Parameter delta, Tensor original) {}
+  public record Tokens(String adapter, int[] indices, Parameter delta, Tensor original) {}
 
   private final Map<String, Tokens> adapters = new LinkedHashMap<>();
   private final AdapterParams deltas;
