@@ -52,12 +52,19 @@ public final class LoraModel {
     for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
       String name = e.getKey();
       // a LoRA layer's own lora_A / lora_B holders are not targets (a regex like ".*fc.*" reaches them)
-      if (name.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(name)) continue;
+      if (name.isEmpty() || e.getValue() instanceof AdapterParams || e.getValue() instanceof TrainableTokensEmbedding.Holder
+          || !cfg.matchesTarget(name)) continue;
+      if (e.getValue() instanceof TrainableTokensEmbedding t) {
+        // a LoraEmbedding would read the plain table and drop the rows without a word
+        throw new IllegalArgumentException("target '" + name + "' trains token rows (trainable_token_indices of "
+            + t.adapterNames() + "); jlora adapts an embedding one way or the other, not both");
+      }
       LayerKinds.requireSupported(name, e.getValue(), cfg);
       matches.add(new Match(name, e.getValue().getClass().getSimpleName(), loraTypeFor(name, e.getValue(), cfg),
           cfg.rankFor(name), cfg.alphaFor(name)));
     }
     if (matches.isEmpty()) throw noMatch(model, cfg);
+    TrainableTokensTargets.resolve(model, cfg);   // its errors too, before anything changes
     if (cfg.targetModules() != null) {
       // every listed target must adapt something: a typo among correct names would otherwise go unnoticed
       for (String target : cfg.targetModules()) {
@@ -447,6 +454,13 @@ public final class LoraModel {
             l.getClass().getSimpleName(), ad.name(), ad.r(), trim(ad.alpha()), ad.scaling(),
             l.lora().activeNames().contains(ad.name()) ? " active" : "",
             l.lora().mergedAdapters().contains(ad.name()) ? " merged" : ""));
+      }
+    });
+    tokenLayers().forEach((name, t) -> {
+      for (String ad : t.adapterNames()) {
+        rows.add(String.format("  %-40s %-14s adapter=%-10s tokens=%s%s%s", name, "TrainableTokens", ad,
+            java.util.Arrays.toString(t.adapter(ad).indices()), ad.equals(t.activeAdapter()) ? " active" : "",
+            ad.equals(t.activeAdapter()) && t.isMerged() ? " merged" : ""));
       }
     });
     rows.forEach(r -> sb.append(r).append('\n'));

@@ -57,7 +57,11 @@ class TrainableTokensTest {
 
   /** Moves the rows away from W's so that they matter. */
   private static void perturbRows(TrainableTokensEmbedding t) {
-    Tensor d = t.adapter("default").delta().value();
+    perturbRows(t, "default");
+  }
+
+  private static void perturbRows(TrainableTokensEmbedding t, String adapter) {
+    Tensor d = t.adapter(adapter).delta().value();
     d.copyFrom(Tensor.randn(new Rng(11), d.shape()));
   }
 
@@ -168,6 +172,25 @@ class TrainableTokensTest {
   }
 
   @Test
+  void eachAdapterShowsItsOwnRowsAndTwoAtOnceAreRefused() {
+    TiedLm model = new TiedLm(1);
+    LoraModel lm = LoraModel.inject(model, config(), "a");
+    lm.addAdapter("b", config().toBuilder().trainableTokenIndices(2, 3).build());
+    TrainableTokensEmbedding t = lm.tokenLayers().get("embed_tokens");
+    perturbRows(t, "a");   // adapter "a"'s rows move; "b"'s still equal W's
+    Tensor withA = model.logits().value().copy();
+    lm.setAdapter("b");
+    assertEquals("b", t.activeAdapter());
+    assertFalse(t.adapter("a").delta().requiresGrad(), "the inactive adapter's rows are frozen");
+    assertTrue(t.adapter("b").delta().requiresGrad());
+    assertTrue(LoraTesting.maxRelDiff(withA, model.logits().value()) > 1e-3, "b shows other rows");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lm.setAdapter(List.of("a", "b")));
+    assertTrue(e.getMessage().contains("only one set of trainable tokens"), e.getMessage());
+    assertEquals("b", t.activeAdapter(), "a refused setAdapter changes nothing");
+    assertTrue(lm.summary().contains("tokens=[2, 3] active"), lm.summary());
+  }
+
+  @Test
   void badTargetsAreRefusedBeforeAnythingChanges() {
     TiedLm model = new TiedLm(1);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoraModel.inject(model,
@@ -182,5 +205,9 @@ class TrainableTokensTest {
     e = assertThrows(IllegalArgumentException.class, () -> LoraModel.inject(model,
         LoraConfig.builder().targetModules("q", "embed_tokens").trainableTokenIndices(1).build()));
     assertTrue(e.getMessage().contains("a LoRA target and in trainable_token_indices"), e.getMessage());
+    LoraModel lm = LoraModel.inject(model, LoraConfig.builder().targetModules("q").trainableTokenIndices(1).build());
+    e = assertThrows(IllegalArgumentException.class, () -> lm.addAdapter("lora-on-table",
+        LoraConfig.builder().targetModules("embed_tokens").build()));
+    assertTrue(e.getMessage().contains("trains token rows"), e.getMessage());
   }
 }
