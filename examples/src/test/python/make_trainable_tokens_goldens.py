@@ -20,6 +20,9 @@ What it writes:
                                       "delta_grad" [3, 16]: the delta's gradient of sum(logits * w) with the
                                       loaded adapter (embedding lookup and tied head both contribute),
                                       "lm_head_row_3": the head's weight row 3 as PEFT's tied layer sees it}
+  gpt2-tiny-tokens/, gpt2-tiny-tokens-logits.json   the same on make_peft_goldens.py's gpt2-tiny (tied wte, Conv1D):
+                                      LoRA on c_attn and rows [3, 5, 7] of transformer.wte (the list form
+                                      means the input embedding, wte, not wpe); ids < 128
 
 The other direction (by hand, after this script): TrainableTokensPeftTest with -Djlora.writeTokensGolden=true
 writes jlora-tied-tokens/ (the adapter as jlora saves it), then, from examples/src/test/resources/peft/:
@@ -37,7 +40,7 @@ import safetensors
 import torch
 import transformers
 from peft import LoraConfig, PeftModel, get_peft_model
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.normpath(os.path.join(HERE, "..", "resources", "peft"))
@@ -94,20 +97,29 @@ def main():
     base_dir = os.path.join(OUT, "llama-tiny-tied")
     fresh_dir(base_dir)
     base.save_pretrained(base_dir, safe_serialization=True)
-    base_logits = logits_of(base)
+    make(LlamaForCausalLM, "llama-tiny-tied", ["q_proj", "v_proj"], "llama-tiny-tied-tokens",
+         lambda m: m.model.embed_tokens, lambda m: m.lm_head)
+    # made by make_peft_goldens.py: GPT-2's tied head, Conv1D attention
+    make(GPT2LMHeadModel, "gpt2-tiny", ["c_attn"], "gpt2-tiny-tokens",
+         lambda m: m.transformer.wte, lambda m: m.lm_head)
 
-    cfg = LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"], trainable_token_indices=TOKENS)
+
+def make(model_cls, base_name, targets, name, embedding_of, head_of):
+    base_dir = os.path.join(OUT, base_name)
+    base_logits = logits_of(model_cls.from_pretrained(base_dir, attn_implementation="eager"))
+    vocab = base_logits.shape[-1]
+    cfg = LoraConfig(r=2, lora_alpha=4, target_modules=targets, trainable_token_indices=TOKENS)
     torch.manual_seed(2)
-    model = get_peft_model(LlamaForCausalLM.from_pretrained(base_dir, attn_implementation="eager"), cfg)
+    model = get_peft_model(model_cls.from_pretrained(base_dir, attn_implementation="eager"), cfg)
     model.train()
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=0.05)
     ids = torch.tensor(INPUT_IDS)
-    w = loss_weights((2, 9, VOCAB))
+    w = loss_weights((2, 9, vocab))
     for _ in range(3):
         opt.zero_grad()
         (model(input_ids=ids).logits * w).sum().backward()
         opt.step()
-    adapter_dir = os.path.join(OUT, "llama-tiny-tied-tokens")
+    adapter_dir = os.path.join(OUT, name)
     fresh_dir(adapter_dir)
     model.save_pretrained(adapter_dir)
     readme = os.path.join(adapter_dir, "README.md")
@@ -115,23 +127,23 @@ def main():
         os.remove(readme)
 
     # reload as a user would, then measure: logits, the delta's gradient, merged logits
-    loaded = PeftModel.from_pretrained(LlamaForCausalLM.from_pretrained(base_dir, attn_implementation="eager"),
+    loaded = PeftModel.from_pretrained(model_cls.from_pretrained(base_dir, attn_implementation="eager"),
                                        adapter_dir, is_trainable=True)
     peft_logits = logits_of(loaded)
     loaded.eval()
-    delta = loaded.base_model.model.model.embed_tokens.token_adapter.trainable_tokens_delta["default"]
+    delta = embedding_of(loaded.base_model.model).token_adapter.trainable_tokens_delta["default"]
     (loaded(input_ids=ids).logits * w).sum().backward()
     delta_grad = delta.grad.clone()
-    head_row = loaded.base_model.model.lm_head.token_adapter.get_merged_weights(["default"])[3]
+    head_row = head_of(loaded.base_model.model).token_adapter.get_merged_weights(["default"])[3]
     merged = loaded.merge_and_unload()
     merged_logits = logits_of(merged)
     assert (peft_logits - base_logits).abs().max() > 1e-3, "the adapter changes nothing"
     assert torch.allclose(peft_logits, merged_logits, atol=1e-5), "merged differs from unmerged"
-    with open(os.path.join(OUT, "llama-tiny-tied-tokens-logits.json"), "w") as f:
+    with open(os.path.join(OUT, name + "-logits.json"), "w") as f:
         json.dump({
             "versions": VERSIONS,
-            "model": "llama-tiny-tied",
-            "adapter": "llama-tiny-tied-tokens",
+            "model": base_name,
+            "adapter": name,
             "input_ids": INPUT_IDS,
             "token_indices": TOKENS,
             "base_logits": floats(base_logits),

@@ -15,6 +15,8 @@ import org.jlora.autograd.NoGrad;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.model.LanguageModel;
+import org.jlora.examples.model.gpt2.Gpt2;
 import org.jlora.examples.model.llama.HfLlama;
 import org.jlora.examples.model.llama.Llama;
 import org.jlora.lora.LoraModel;
@@ -22,11 +24,13 @@ import org.jlora.lora.PeftAdapters;
 import org.jlora.lora.TrainableTokensEmbedding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * PEFT 0.21's trainable_token_indices on a Llama with a tied head
+ * PEFT 0.21's trainable_token_indices on a Llama and a GPT-2, both with a tied head
  * (examples/src/test/python/make_trainable_tokens_goldens.py): the adapter PEFT trained (LoRA on
- * q_proj / v_proj and rows 3, 5, 7 of embed_tokens) loads into jlora with PEFT's logits, the rows'
+ * q_proj / v_proj, or c_attn, and rows 3, 5, 7 of the token embedding) loads into jlora with PEFT's logits, the rows'
  * gradient (lookup and tied head) is PEFT's, merging gives PEFT's merged logits, and an adapter
  * jlora writes loads back with the same logits, in jlora and in PEFT.
  */
@@ -34,8 +38,13 @@ class TrainableTokensPeftTest {
   private static final Path RES = Path.of("src/test/resources/peft");
   private static final double TOL = 1e-5;
 
-  private static JsonNode golden() throws IOException {
-    return new ObjectMapper().readTree(RES.resolve("llama-tiny-tied-tokens-logits.json").toFile());
+  private static JsonNode golden(String name) throws IOException {
+    return new ObjectMapper().readTree(RES.resolve(name + "-logits.json").toFile());
+  }
+
+  /** A Hugging Face directory as jlora's Llama or GPT-2 (both tie their head to the token embedding). */
+  private static LanguageModel load(Path dir) throws IOException {
+    return dir.getFileName().toString().startsWith("gpt2") ? Gpt2.load(dir) : HfLlama.load(dir);
   }
 
   private static int[] ids(JsonNode g) {
@@ -48,24 +57,26 @@ class TrainableTokensPeftTest {
     return out;
   }
 
-  private static float[] logits(Llama m, int[] ids) {
+  private static float[] logits(LanguageModel m, int[] ids) {
     m.eval();
     try (NoGrad ng = NoGrad.enter()) {
       return m.forward(ids, 2, ids.length / 2).value().toArray();
     }
   }
 
-  @Test
-  void peftsAdapterGivesPeftsLogitsGradientAndMergedLogits() throws IOException {
-    JsonNode g = golden();
+  @ParameterizedTest
+  @CsvSource({"llama-tiny-tied-tokens, model.embed_tokens", "gpt2-tiny-tokens, transformer.wte"})
+  void peftsAdapterGivesPeftsLogitsGradientAndMergedLogits(String name, String embedding) throws IOException {
+    JsonNode g = golden(name);
     int[] ids = ids(g);
-    Llama model = HfLlama.load(RES.resolve(g.get("model").asText()));
-    assertTrue(model.config().tieEmbeddings(), "the golden's head is tied");
+    LanguageModel model = load(RES.resolve(g.get("model").asText()));
+    if (model instanceof Llama llama) assertTrue(llama.config().tieEmbeddings(), "the golden's head is tied");
     assertClose(g.get("base_logits"), logits(model, ids), "base model");
 
     LoraModel lm = PeftAdapters.fromPretrained(model, RES.resolve(g.get("adapter").asText()));
     assertEquals(List.of(3, 5, 7), lm.config("default").trainableTokenIndices());
-    TrainableTokensEmbedding tokens = lm.tokenLayers().get("model.embed_tokens");
+    assertEquals(List.of(embedding), List.copyOf(lm.tokenLayers().keySet()), "the input embedding the list form means");
+    TrainableTokensEmbedding tokens = lm.tokenLayers().get(embedding);
     assertClose(g.get("peft_logits"), logits(model, ids), "with the adapter (rows + LoRA)");
     assertClose(g.get("lm_head_row_3"), rowOf(tokens.table().value(), 3), "the tied head's row 3");
 
@@ -85,7 +96,7 @@ class TrainableTokensPeftTest {
 
   @Test
   void jloraSavedAdapterLoadsBackWithTheSameLogits(@TempDir Path tmp) throws IOException {
-    JsonNode g = golden();
+    JsonNode g = golden("llama-tiny-tied-tokens");
     int[] ids = ids(g);
     Path base = RES.resolve(g.get("model").asText());
     Llama model = HfLlama.load(base);
