@@ -17,6 +17,10 @@ final class Hotswap {
   static void swap(LoraModel lm, Path dir, String adapter) throws IOException {
     LoraConfig old = lm.config(adapter);
     LoraConfig cfg = PeftAdapters.readConfig(dir);
+    if (cfg.hasTrainableTokens() || old.hasTrainableTokens()) {
+      throw new IllegalArgumentException("hotswap: adapters with trainable_token_indices cannot be hotswapped in jlora "
+          + "(load the adapter instead)");
+    }
     if (cfg.useDora() != old.useDora() || cfg.loraBias() != old.loraBias()) {
       throw new IllegalArgumentException("hotswap: use_dora / lora_bias are " + cfg.useDora() + " / " + cfg.loraBias()
           + " in " + dir + " but " + old.useDora() + " / " + old.loraBias() + " for adapter '" + adapter + "'");

@@ -49,6 +49,8 @@ public final class LoraConfig {
   private final boolean useDora;
   private final int pissaNiter;
   private final boolean loraBias;
+  private final List<Integer> trainableTokenIndices;
+  private final Map<String, List<Integer>> trainableTokens;
   private final ModuleMatcher matcher;
 
   private LoraConfig(Builder b) {
@@ -75,6 +77,10 @@ public final class LoraConfig {
     this.useDora = b.useDora;
     this.pissaNiter = b.pissaNiter;
     this.loraBias = b.loraBias;
+    this.trainableTokenIndices = b.trainableTokenIndices == null ? null : List.copyOf(b.trainableTokenIndices);
+    Map<String, List<Integer>> tokens = new LinkedHashMap<>();
+    b.trainableTokens.forEach((k, v) -> tokens.put(k, List.copyOf(v)));
+    this.trainableTokens = Collections.unmodifiableMap(tokens);
     this.matcher = new ModuleMatcher(this);
   }
 
@@ -108,6 +114,8 @@ public final class LoraConfig {
     b.useDora = useDora;
     b.pissaNiter = pissaNiter;
     b.loraBias = loraBias;
+    b.trainableTokenIndices = trainableTokenIndices == null ? null : new ArrayList<>(trainableTokenIndices);
+    b.trainableTokens = new LinkedHashMap<>(trainableTokens);
     return b;
   }
 
@@ -155,6 +163,16 @@ public final class LoraConfig {
   public int pissaNiter() { return pissaNiter; }
   /** PEFT's lora_bias: B gets a trainable bias (Linear layers), merged into the base bias. */
   public boolean loraBias() { return loraBias; }
+
+  /**
+   * PEFT's trainable_token_indices as a list: rows of the model's input embedding that train
+   * alongside the adapter ({@link TrainableTokensEmbedding}); null when unused or given per module.
+   */
+  public List<Integer> trainableTokenIndices() { return trainableTokenIndices; }
+  /** trainable_token_indices as a dict: embedding module name (suffix) to its rows; empty when unused or a list. */
+  public Map<String, List<Integer>> trainableTokens() { return trainableTokens; }
+  /** Whether the adapter trains embedding rows (either form of trainable_token_indices). */
+  public boolean hasTrainableTokens() { return trainableTokenIndices != null || !trainableTokens.isEmpty(); }
 
   /** The one place that decides which modules are targets and which are saved in full. */
   public ModuleMatcher matcher() { return matcher; }
@@ -210,7 +228,9 @@ public final class LoraConfig {
         + (excludeRegex != null ? ", exclude_modules=/" + excludeRegex + "/" : excludeModules.isEmpty() ? "" : ", exclude_modules=" + excludeModules)
         + (layersToTransform.isEmpty() ? "" : ", layers_to_transform=" + layersToTransform
             + (layersPattern.isEmpty() ? "" : " in " + layersPattern))
-        + (useRslora ? ", rslora" : "") + (useDora ? ", dora" : "") + "}";
+        + (useRslora ? ", rslora" : "") + (useDora ? ", dora" : "")
+        + (trainableTokenIndices != null ? ", trainable_token_indices=" + trainableTokenIndices
+            : trainableTokens.isEmpty() ? "" : ", trainable_token_indices=" + trainableTokens) + "}";
   }
 
   /** Builder with PEFT's defaults (r 8, alpha 8, dropout 0, bias none). */
@@ -237,6 +257,8 @@ public final class LoraConfig {
     private boolean useDora;
     private int pissaNiter;
     private boolean loraBias;
+    private List<Integer> trainableTokenIndices;
+    private Map<String, List<Integer>> trainableTokens = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -273,6 +295,20 @@ public final class LoraConfig {
     /** PiSSA with the randomized SVD and {@code niter} subspace iterations (PEFT's "pissa_niter_N"); 0: exact. */
     public Builder pissaNiter(int niter) { this.pissaNiter = niter; return this; }
     public Builder loraBias(boolean v) { this.loraBias = v; return this; }
+    /** trainable_token_indices as a list: these rows of the model's input embedding train. */
+    public Builder trainableTokenIndices(Integer... indices) { return trainableTokenIndices(List.of(indices)); }
+    /** trainable_token_indices as a list (null: unused); replaces a per-module form. */
+    public Builder trainableTokenIndices(List<Integer> indices) {
+      this.trainableTokenIndices = indices == null ? null : new ArrayList<>(indices);
+      this.trainableTokens = new LinkedHashMap<>();
+      return this;
+    }
+    /** trainable_token_indices as a dict {embedding module name: rows}; replaces a list form. */
+    public Builder trainableTokenIndices(Map<String, List<Integer>> perModule) {
+      this.trainableTokens = new LinkedHashMap<>(perModule);
+      this.trainableTokenIndices = null;
+      return this;
+    }
 
     /** Validates and builds; errors name the field at fault. */
     public LoraConfig build() {
@@ -310,10 +346,27 @@ public final class LoraConfig {
       rankPattern.forEach((k, v) -> {
         if (v <= 0) throw new IllegalArgumentException("rank_pattern['" + k + "'] must be > 0, got " + v);
       });
+      requireTokenIndices(trainableTokenIndices, "trainable_token_indices");
+      trainableTokens.forEach((module, ids) -> {
+        requireTokenIndices(ids, "trainable_token_indices['" + module + "']");
+        if (modulesToSave.contains(module)) {
+          // PEFT refuses it too: the whole table would train and a few rows of it as well
+          throw new IllegalArgumentException("'" + module + "' is in modules_to_save and in trainable_token_indices; "
+              + "train the whole embedding or some rows of it, not both");
+        }
+      });
       if (enableLora != null && (enableLora.isEmpty() || !enableLora.contains(Boolean.TRUE))) {
         throw new IllegalArgumentException("enable_lora " + enableLora + " enables no slice");
       }
       return new LoraConfig(this);
+    }
+
+    private static void requireTokenIndices(List<Integer> ids, String field) {
+      if (ids == null) return;
+      if (ids.isEmpty()) throw new IllegalArgumentException(field + " is an empty list");
+      for (Integer i : ids) {
+        if (i == null || i < 0) throw new IllegalArgumentException(field + " " + ids + " holds " + i + "; token ids are >= 0");
+      }
     }
 
     private static void requireRegex(String field, String regex) {

@@ -52,12 +52,19 @@ public final class LoraModel {
     for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
       String name = e.getKey();
       // a LoRA layer's own lora_A / lora_B holders are not targets (a regex like ".*fc.*" reaches them)
-      if (name.isEmpty() || e.getValue() instanceof AdapterParams || !cfg.matchesTarget(name)) continue;
+      if (name.isEmpty() || e.getValue() instanceof AdapterParams || e.getValue() instanceof TrainableTokensEmbedding.Holder
+          || !cfg.matchesTarget(name)) continue;
+      if (e.getValue() instanceof TrainableTokensEmbedding t) {
+        // a LoraEmbedding would read the plain table and drop the rows without a word
+        throw new IllegalArgumentException("target '" + name + "' trains token rows (trainable_token_indices of "
+            + t.adapterNames() + "); jlora adapts an embedding one way or the other, not both");
+      }
       LayerKinds.requireSupported(name, e.getValue(), cfg);
       matches.add(new Match(name, e.getValue().getClass().getSimpleName(), loraTypeFor(name, e.getValue(), cfg),
           cfg.rankFor(name), cfg.alphaFor(name)));
     }
     if (matches.isEmpty()) throw noMatch(model, cfg);
+    TrainableTokensTargets.resolve(model, cfg);   // its errors too, before anything changes
     if (cfg.targetModules() != null) {
       // every listed target must adapt something: a typo among correct names would otherwise go unnoticed
       for (String target : cfg.targetModules()) {
@@ -100,6 +107,14 @@ public final class LoraModel {
     cfg = expandAllLinear(model, cfg);
     List<Match> matches = dryRun(model, cfg);
     cfg = fanInFanOutOfTheLayers(model, cfg, matches);
+    // resolved before anything is replaced: a bad token target leaves the model as it was
+    Map<String, List<Integer>> tokenTargets = TrainableTokensTargets.resolve(model, cfg);
+    for (String t : tokenTargets.keySet()) {
+      if (matches.stream().anyMatch(m -> m.module().equals(t))) {
+        throw new IllegalArgumentException("'" + t + "' is a LoRA target and in trainable_token_indices; "
+            + "jlora adapts an embedding one way or the other, not both");
+      }
+    }
     Rng rng = new Rng(cfg.seed());
     for (Match m : matches) {
       Module current = model.namedModules().get(m.module());
@@ -108,9 +123,35 @@ public final class LoraModel {
       // the model's active adapter stays the one every layer applies; a layer without it applies none
       if (!active.isEmpty()) activate(layer, active);
     }
+    for (Map.Entry<String, List<Integer>> t : tokenTargets.entrySet()) {
+      Module current = model.namedModules().get(t.getKey());
+      TrainableTokensEmbedding layer = current instanceof TrainableTokensEmbedding tt ? tt
+          : (TrainableTokensEmbedding) replaceWith(t.getKey(), current, new TrainableTokensEmbedding((org.jlora.autograd.nn.Embedding) current));
+      layer.addAdapter(adapterName, t.getValue());
+      if (!active.isEmpty()) activateTokens(t.getKey(), layer, active);
+    }
     configs.put(adapterName, cfg);
     if (active.isEmpty()) active.add(adapterName);
     markTrainable(active);
+  }
+
+  /** The embeddings with trainable token rows ({@code trainable_token_indices}), by module name. */
+  public Map<String, TrainableTokensEmbedding> tokenLayers() {
+    Map<String, TrainableTokensEmbedding> out = new LinkedHashMap<>();
+    model.namedModules().forEach((n, m) -> {
+      if (m instanceof TrainableTokensEmbedding t) out.put(n, t);
+    });
+    return out;
+  }
+
+  /** Shows the rows of the one of {@code adapters} that {@code layer} has (PEFT: at most one per embedding). */
+  private static void activateTokens(String path, TrainableTokensEmbedding layer, List<String> adapters) {
+    List<String> present = adapters.stream().filter(layer.adapterNames()::contains).toList();
+    if (present.size() > 1) {
+      throw new IllegalArgumentException("adapters " + present + " all train rows of '" + path + "'; only one set of "
+          + "trainable tokens can be active on an embedding (as in PEFT)");
+    }
+    layer.setActive(present.isEmpty() ? null : present.get(0));
   }
 
   /**
@@ -129,6 +170,9 @@ public final class LoraModel {
       LoraConfig cfg = configs.get(adapter);
       if (cfg.bias() != Bias.NONE) Lora.markBiasesTrainable(model, cfg.bias());
       modulesToSaveParameters(model, cfg).values().forEach(p -> p.setRequiresGrad(true));
+    }
+    for (TrainableTokensEmbedding t : tokenLayers().values()) {
+      for (String name : t.adapterNames()) t.adapter(name).delta().setRequiresGrad(adapters.contains(name));
     }
   }
 
@@ -180,12 +224,15 @@ public final class LoraModel {
   }
 
   private LoraLayer replace(String name, Module current, LoraConfig cfg) {
-    Module replacement = (Module) LayerKinds.of(name, current).wrap(current, cfg);
+    return (LoraLayer) replaceWith(name, current, (Module) LayerKinds.of(name, current).wrap(current, cfg));
+  }
+
+  private Module replaceWith(String name, Module current, Module replacement) {
     replacement.train(current.isTraining());   // a model in eval() stays in eval()
     int dot = name.lastIndexOf('.');
     Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
     parent.replaceChild(name.substring(dot + 1), replacement);
-    return (LoraLayer) replacement;
+    return replacement;
   }
 
   private static String loraTypeFor(String name, Module m, LoraConfig cfg) {
@@ -257,7 +304,12 @@ public final class LoraModel {
   public void setAdapter(List<String> adapters) {
     if (adapters.isEmpty()) throw new IllegalArgumentException("setAdapter: no adapter named");
     adapters.forEach(this::config);
+    // checked first: a refusal leaves every layer as it was
+    tokenLayers().forEach((path, t) -> {
+      if (adapters.stream().filter(t.adapterNames()::contains).count() > 1) activateTokens(path, t, adapters);
+    });
     for (LoraLayer l : loraLayers().values()) activate(l, adapters);
+    tokenLayers().forEach((path, t) -> activateTokens(path, t, adapters));
     active.clear();
     active.addAll(adapters);
     markTrainable(active);
@@ -304,7 +356,9 @@ public final class LoraModel {
   /** Turns every adapter off until the scope closes: the model computes the base outputs. */
   public AutoCloseable disableAdapters() {
     List<LoraLayer> layers = new ArrayList<>(loraLayers().values());
+    List<TrainableTokensEmbedding> tokens = new ArrayList<>(tokenLayers().values());
     layers.forEach(l -> l.setAdaptersEnabled(false));
+    tokens.forEach(t -> t.setEnabled(false));
     return new AutoCloseable() {
       private boolean closed;
 
@@ -313,6 +367,7 @@ public final class LoraModel {
         if (closed) return;
         closed = true;
         layers.forEach(l -> l.setAdaptersEnabled(true));
+        tokens.forEach(t -> t.setEnabled(true));
       }
     };
   }
@@ -326,6 +381,11 @@ public final class LoraModel {
     for (LoraLayer l : loraLayers().values()) {
       if (l.adapterNames().contains(adapter)) l.deleteAdapter(adapter);
     }
+    tokenLayers().forEach((path, t) -> {
+      if (!t.adapterNames().contains(adapter)) return;
+      t.deleteAdapter(adapter);
+      if (t.adapterNames().isEmpty()) replaceWith(path, t, t.toBaseLayer());   // no rows left: the plain table again
+    });
     configs.remove(adapter);
     active.remove(adapter);
   }
@@ -342,10 +402,15 @@ public final class LoraModel {
         }
       }
     });
+    tokenLayers().forEach((name, t) -> t.requireFiniteRows());
     for (Map.Entry<String, LoraLayer> e : loraLayers().entrySet()) {
       e.getValue().merge();
       replacePlain(e.getKey(), e.getValue());
     }
+    tokenLayers().forEach((path, t) -> {
+      t.merge();   // the active adapter's rows written into the table
+      replaceWith(path, t, t.toBaseLayer());
+    });
     configs.clear();
     active.clear();
     return model;
@@ -357,6 +422,10 @@ public final class LoraModel {
       e.getValue().unmerge();
       replacePlain(e.getKey(), e.getValue());
     }
+    tokenLayers().forEach((path, t) -> {
+      t.unmerge();
+      replaceWith(path, t, t.toBaseLayer());
+    });
     configs.clear();
     active.clear();
     return model;
@@ -385,6 +454,13 @@ public final class LoraModel {
             l.getClass().getSimpleName(), ad.name(), ad.r(), trim(ad.alpha()), ad.scaling(),
             l.lora().activeNames().contains(ad.name()) ? " active" : "",
             l.lora().mergedAdapters().contains(ad.name()) ? " merged" : ""));
+      }
+    });
+    tokenLayers().forEach((name, t) -> {
+      for (String ad : t.adapterNames()) {
+        rows.add(String.format("  %-40s %-14s adapter=%-10s tokens=%s%s%s", name, "TrainableTokens", ad,
+            java.util.Arrays.toString(t.adapter(ad).indices()), ad.equals(t.activeAdapter()) ? " active" : "",
+            ad.equals(t.activeAdapter()) && t.isMerged() ? " merged" : ""));
       }
     });
     rows.forEach(r -> sb.append(r).append('\n'));

@@ -35,6 +35,10 @@ public final class MixedBatch {
   static AutoCloseable open(LoraModel lm, List<String> names) {
     if (lm.model().isTraining()) throw new IllegalStateException("a mixed batch is for inference: call eval() first (as PEFT)");
     for (String n : names) if (!n.equals(MixedBatch.BASE)) lm.config(n);
+    if (!lm.tokenLayers().isEmpty()) {
+      throw new IllegalArgumentException("a mixed batch with trainable_token_indices (embedding "
+          + lm.tokenLayers().keySet() + ") is not supported by jlora: its rows would apply to every sample");
+    }
     Map<String, LoraLayer> layers = lm.loraLayers();
     layers.forEach((path, l) -> {
       if (!(l instanceof LoraLinear)) {

@@ -39,6 +39,8 @@ public final class PeftAdapters {
   static final String PREFIX = "base_model.model.";
   static final String MASK_KEY = "jlora.enable_lora.";
   static final String CONV_FORM_KEY = "jlora.conv_form.";
+  /** PEFT's key for an embedding's trainable token rows [n, dim], after the module path (trainable_token_indices). */
+  static final String TOKENS_KEY = "token_adapter.trainable_tokens_delta";
 
   private PeftAdapters() {}
 
@@ -110,6 +112,10 @@ public final class PeftAdapters {
         tensors.put(PREFIX + path + ".bias", layer.baseBias().value());
       }
     }
+    // trainable token rows: the embedding's entry only; a tied head has none (PEFT saves none for it either)
+    lm.tokenLayers().forEach((path, t) -> {
+      if (t.adapterNames().contains(adapter)) tensors.put(PREFIX + path + "." + TOKENS_KEY, t.adapter(adapter).delta().value());
+    });
     cfg.rankPattern().forEach(ranks::putIfAbsent);
     cfg.alphaPattern().forEach(alphas::putIfAbsent);
     if (cfg.bias() == Bias.ALL) Lora.ownBiases(model).forEach((n, p) -> tensors.put(PREFIX + n, p.value()));
@@ -270,6 +276,12 @@ public final class PeftAdapters {
             + "unmerging later would subtract a different ΔW and corrupt W");
       }
     });
+    lm.tokenLayers().forEach((name, t) -> {
+      if (t.isMerged()) {
+        throw new IllegalStateException("cannot load adapter " + dir + ": the trainable tokens of '" + name
+            + "' are merged into its table; unload or unmerge first");
+      }
+    });
     boolean created = !lm.adapterNames().contains(adapter);
     if (created) lm.addAdapter(adapter, cfg);
     try {
@@ -317,6 +329,18 @@ public final class PeftAdapters {
         // a dry import into scratch copies checks shapes (and MergedLinear's zero blocks) first
         layer.importPeft(scratchCopy(ad), bySuffix, prefix);
         copies.add(() -> layer.importPeft(ad, bySuffix, prefix));
+      }
+    }
+    for (Map.Entry<String, TrainableTokensEmbedding> e : lm.tokenLayers().entrySet()) {
+      if (!e.getValue().adapterNames().contains(adapter)) continue;
+      String key = PREFIX + e.getKey() + "." + TOKENS_KEY;
+      Tensor src = unclaimed.remove(key);
+      Parameter rows = e.getValue().adapter(adapter).delta();
+      if (src == null) {
+        missing.add(key);
+      } else {
+        LoraLayer.copyChecked(src, rows.value().copy(), key);   // [n, dim]: n from the config's token ids
+        copies.add(() -> LoraLayer.copyChecked(src, rows.value(), key));
       }
     }
     Map<String, Parameter> params = lm.model().namedParameters();

@@ -31,7 +31,6 @@ public final class PeftConfigCodec {
   static final Map<String, String> UNSUPPORTED_FIELDS = new LinkedHashMap<>();
 
   static {
-    UNSUPPORTED_FIELDS.put("trainable_token_indices", "selected embedding rows trained alongside the adapter");
     UNSUPPORTED_FIELDS.put("target_parameters", "LoRA on raw parameters (e.g. MoE experts) rather than modules");
     UNSUPPORTED_FIELDS.put("alora_invocation_tokens", "activated LoRA, which applies only after the invocation tokens");
     UNSUPPORTED_FIELDS.put("use_qalora", "QA-LoRA's pooled input for quantized bases");
@@ -95,6 +94,15 @@ public final class PeftConfigCodec {
       case RANDOM -> o.put("init_lora_weights", false);
       case PISSA -> o.put("init_lora_weights", c.pissaNiter() == 0 ? "pissa" : "pissa_niter_" + c.pissaNiter());
       default -> o.put("init_lora_weights", c.initLoraWeights().peftName());
+    }
+    if (c.trainableTokenIndices() != null) {
+      ArrayNode t = o.putArray("trainable_token_indices");
+      c.trainableTokenIndices().forEach(t::add);
+    } else if (!c.trainableTokens().isEmpty()) {
+      ObjectNode t = o.putObject("trainable_token_indices");
+      c.trainableTokens().forEach((module, ids) -> ids.forEach(t.putArray(module)::add));
+    } else {
+      o.putNull("trainable_token_indices");
     }
     ObjectNode rp = o.putObject("rank_pattern");
     ranks.forEach(rp::put);
@@ -165,6 +173,7 @@ public final class PeftConfigCodec {
     if (o.has("use_rslora")) b.useRslora(o.get("use_rslora").asBoolean());
     if (o.has("use_dora")) b.useDora(o.get("use_dora").asBoolean());
     if (o.has("lora_bias")) b.loraBias(o.get("lora_bias").asBoolean());
+    readTrainableTokens(o.path("trainable_token_indices"), b, source);
     JsonNode init = o.path("init_lora_weights");
     if (init.isBoolean()) {
       b.initLoraWeights(init.asBoolean() ? InitLoraWeights.DEFAULT : InitLoraWeights.RANDOM);
@@ -206,6 +215,38 @@ public final class PeftConfigCodec {
     throw new IllegalArgumentException(source + ": init_lora_weights '" + init + "' is not supported by jlora "
         + "(true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\"; PEFT's corda, eva, "
         + "loftq, lora_ga, mica and the rest are data- or quantization-driven initialisations jlora does not have)");
+  }
+
+  /** trainable_token_indices: null, a list of token ids, or {module name: list of ids}. */
+  private static void readTrainableTokens(JsonNode t, LoraConfig.Builder b, String source) {
+    if (t.isMissingNode() || t.isNull()) return;
+    if (t.isArray()) {
+      b.trainableTokenIndices(tokenIds(t, "trainable_token_indices", source));
+    } else if (t.isObject()) {
+      Map<String, List<Integer>> perModule = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = t.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!e.getValue().isArray()) {
+          throw new IllegalArgumentException(source + ": trainable_token_indices['" + e.getKey() + "'] must be a list of token ids");
+        }
+        perModule.put(e.getKey(), tokenIds(e.getValue(), "trainable_token_indices['" + e.getKey() + "']", source));
+      }
+      b.trainableTokenIndices(perModule);
+    } else {
+      throw new IllegalArgumentException(source + ": trainable_token_indices must be a list of token ids or "
+          + "{module name: list of token ids}, got " + t);
+    }
+  }
+
+  private static List<Integer> tokenIds(JsonNode array, String field, String source) {
+    List<Integer> ids = new ArrayList<>();
+    for (JsonNode n : array) {
+      if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+        throw new IllegalArgumentException(source + ": " + field + " must hold integer token ids, got " + n);
+      }
+      ids.add(n.asInt());
+    }
+    return ids;
   }
 
   /** A list of names: each entry a string (a number or null would silently become the name "1" or "null"). */

@@ -29,6 +29,11 @@ final class WeightedAdapters {
     List<LoraConfig> cfgs = adapters.stream().map(lm::config).toList();
     for (int i = 0; i < cfgs.size(); i++) {
       if (cfgs.get(i).useDora()) throw new IllegalArgumentException("add_weighted_adapter: '" + adapters.get(i) + "' is a DoRA adapter");
+      if (cfgs.get(i).hasTrainableTokens()) {
+        // PEFT has no rule for combining replaced embedding rows either
+        throw new IllegalArgumentException("add_weighted_adapter: '" + adapters.get(i) + "' has trainable_token_indices; "
+            + "jlora combines LoRA matrices only");
+      }
     }
     WeightedMerge.Combination type = adapters.size() == 1 ? WeightedMerge.Combination.LINEAR : how.combination();
     lm.addAdapter(name, newConfig(cfgs, type, how.svdRank()));

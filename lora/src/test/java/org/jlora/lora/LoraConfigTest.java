@@ -147,6 +147,25 @@ class LoraConfigTest {
   }
 
   @Test
+  void trainableTokenIndicesRoundTripInBothOfPeftsForms() {
+    LoraConfig list = LoraConfig.fromPeftJson("{\"target_modules\": [\"q\"], \"trainable_token_indices\": [3, 5, 7]}", "f.json");
+    assertEquals(List.of(3, 5, 7), list.trainableTokenIndices());
+    assertTrue(list.toPeftJson().replaceAll("\\s", "").contains("\"trainable_token_indices\":[3,5,7]"), list.toPeftJson());
+    assertEquals(list.toPeftJson(), LoraConfig.fromPeftJson(list.toPeftJson(), "again").toPeftJson());
+
+    LoraConfig dict = LoraConfig.fromPeftJson("{\"target_modules\": [\"q\"], \"trainable_token_indices\": "
+        + "{\"embed_tokens\": [1], \"wpe\": [0, 2]}}", "f.json");
+    assertNull(dict.trainableTokenIndices());
+    assertEquals(Map.of("embed_tokens", List.of(1), "wpe", List.of(0, 2)), dict.trainableTokens());
+    assertTrue(dict.toPeftJson().replaceAll("\\s", "").contains("\"trainable_token_indices\":{\"embed_tokens\":[1],\"wpe\":[0,2]}"));
+    assertEquals(dict.toPeftJson(), LoraConfig.fromPeftJson(dict.toPeftJson(), "again").toPeftJson());
+
+    LoraConfig none = LoraConfig.fromPeftJson("{\"target_modules\": [\"q\"]}", "f.json");
+    assertFalse(none.hasTrainableTokens());
+    assertTrue(none.toPeftJson().replaceAll("\\s", "").contains("\"trainable_token_indices\":null"));
+  }
+
+  @Test
   void badConfigsAreRefusedNamingTheFieldAndSource() {
     String[][] cases = {
         {"{", "f.json: not valid JSON"},
@@ -157,7 +176,11 @@ class LoraConfigTest {
         {"{\"target_modules\": [\"q\"], \"layers_pattern\": \"layers\"}", "layers_pattern [layers] needs layers_to_transform"},
         {"{\"target_modules\": [\"q\"], \"exclude_modules\": \"(k\"}", "exclude_modules regex '(k' is invalid"},
         {"{\"target_modules\": [\"q\"], \"lora_bias\": true, \"use_dora\": true}", "lora_bias is not supported with use_dora"},
-        {"{\"target_modules\": [\"q\"], \"trainable_token_indices\": [3, 4]}", "trainable_token_indices"},
+        {"{\"target_modules\": [\"q\"], \"trainable_token_indices\": [3, -4]}", "trainable_token_indices [3, -4] holds -4"},
+        {"{\"target_modules\": [\"q\"], \"trainable_token_indices\": {\"wte\": 3}}", "trainable_token_indices['wte'] must be a list"},
+        {"{\"target_modules\": [\"q\"], \"trainable_token_indices\": [3.5]}", "must hold integer token ids"},
+        {"{\"target_modules\": [\"q\"], \"modules_to_save\": [\"wte\"], \"trainable_token_indices\": {\"wte\": [1]}}",
+            "'wte' is in modules_to_save and in trainable_token_indices"},
         {"{\"target_modules\": [\"q\"], \"target_parameters\": [\"experts.w\"]}", "target_parameters"},
         {"{\"target_modules\": [\"q\"], \"alora_invocation_tokens\": [7]}", "alora_invocation_tokens"},
         {"{\"target_modules\": [\"q\"], \"init_lora_weights\": \"corda\"}", "init_lora_weights 'corda' is not supported"},

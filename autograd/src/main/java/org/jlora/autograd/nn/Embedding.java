@@ -38,8 +38,18 @@ public class Embedding extends Module {
     return weight.value().dim(1);
   }
 
+  /**
+   * The table the lookup reads: the weight itself here. A subclass may return a table computed from
+   * it (PEFT's trainable tokens: W with a few rows replaced by trained ones), so a model whose output
+   * head is tied to this embedding should multiply by {@code table()}, not {@link #weight()}: the head
+   * then sees the same rows as the lookup, and gradients reach whatever the table is made of.
+   */
+  public Variable table() {
+    return weight;
+  }
+
   /** ids (row-major, of shape idsShape) -> [idsShape..., dim]. */
   public Variable forward(int[] ids, int... idsShape) {
-    return F.embedding(weight, ids, idsShape);
+    return F.embedding(table(), ids, idsShape);
   }
 }

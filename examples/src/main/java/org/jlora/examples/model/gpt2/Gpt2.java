@@ -62,7 +62,7 @@ public final class Gpt2 extends LanguageModel {
   public Variable forward(int[] ids, int b, int t, KvCache cacheOrNull) {
     checkIds(ids, b, t, cacheOrNull == null ? 0 : cacheOrNull.length());
     Variable h = transformer.get().forward(ids, b, t, cacheOrNull);        // [B, T, C]
-    return F.linear(h, transformer.get().wte().weight(), null);             // [B, T, V]
+    return F.linear(h, transformer.get().wte().table(), null);              // [B, T, V]; table(): stays tied when wte is wrapped
   }
 
   /**

@@ -25,7 +25,8 @@ import org.jlora.examples.model.LanguageModel;
  * </pre>
  *
  * With tied embeddings the head reuses the embedding's Parameter (no {@code lm_head} module, so
- * the weight is listed and saved once, as transformers saves it); its gradient sums both uses.
+ * the weight is listed and saved once, as transformers saves it); its gradient sums both uses. The
+ * head multiplies by the embedding's {@code table()}, so a wrapped embedding (trainable tokens) stays tied.
  *
  * <p>Load one with {@link HfLlama#load} (a Hugging Face directory) or
  * {@link org.jlora.examples.checkpoint.Llama2cCheckpoint#read} (a llama2.c {@code .bin}).
@@ -110,6 +111,6 @@ public final class Llama extends LanguageModel {
     Variable x = model.get().forward(ids, b, t, cacheOrNull);                 // [B, T, C]
     if (cacheOrNull != null) cacheOrNull.advance(t);
     // x: [B, T, C] -> logits [B, T, V]
-    return lmHead != null ? lmHead.get().forward(x) : F.linear(x, model.get().embedTokens().weight(), null);
+    return lmHead != null ? lmHead.get().forward(x) : F.linear(x, model.get().embedTokens().table(), null);
   }
 }
