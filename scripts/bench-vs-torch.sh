@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# jlora vs PyTorch 2.13 + transformers + PEFT on the same models (random weights, built from the same
+# Hugging Face configs: the tiny GPT, GPT-2 124M's shape, SmolLM2-135M's shape), the same LoRA targets
+# (r 8, alpha 16), AdamW, fp32, batch 1 x 256 tokens (tiny: 16 x 128), random token ids; generation at
+# batch 1 (16-token prompt, 100 new tokens) against transformers' generate with its KV cache.
+# Rounds alternate the sides (jlora, torch, jlora, torch ...). PyTorch runs on 1 thread, 2 threads, and
+# 2 threads with OMP_WAIT_POLICY=PASSIVE (its OpenMP workers spin otherwise, which collapses on a loaded
+# machine); the ratio is jlora's median against the best of PyTorch's medians. Peak RSS is VmHWM.
+#   scripts/bench-vs-torch.sh                 # every case, ROUNDS=2
+#   ROUNDS=1 CASES="smollm2-135m:lora:q_proj,v_proj tiny:generate" scripts/bench-vs-torch.sh
+# Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate. JLORA_THREADS (default 2).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+py="${PYTHON:-python3}"
+twin="$root/examples/src/test/python/bench_hf_torch.py"
+rounds="${ROUNDS:-2}"
+jt="${JLORA_THREADS:-2}"
+cases="${CASES:-tiny:lora:c_attn tiny:full tiny:generate gpt2-124m:lora:c_attn gpt2-124m:lora:all-linear gpt2-124m:full gpt2-124m:generate smollm2-135m:lora:q_proj,v_proj smollm2-135m:lora:all-linear smollm2-135m:full smollm2-135m:generate}"
+out="$(mktemp -d)"
+"$root/jlora" bench train --help >/dev/null 2>&1 || true   # builds the jars once, before any timing
+
+field() { "$py" -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
+
+args_for() {  # case -> "jlora args|torch args"
+  local model method targets steps
+  IFS=: read -r model method targets <<<"$1"
+  case "$model" in tiny) steps="--warmup 3 --steps 10" ;; *) steps="--warmup 2 --steps 3" ;; esac
+  if [ "$method" = generate ]; then
+    echo "bench generate --model $model --tokens 100 --iters 3 --warmup 1 --json|--model $model --generate --tokens 100 --iters 3 --warmup 1"
+  elif [ "$method" = lora ]; then
+    echo "bench train --model $model --method lora --targets $targets $steps --json|--model $model --method lora --targets $targets $steps"
+  else
+    echo "bench train --model $model --method full $steps --json|--model $model --method full $steps"
+  fi
+}
+
+for r in $(seq 1 "$rounds"); do
+  for c in $cases; do
+    IFS='|' read -r jargs targs <<<"$(args_for "$c")"
+    key="${c//[:,]/_}"
+    # shellcheck disable=SC2086
+    "$root/jlora" $jargs --threads "$jt" 2>/dev/null | tail -1 >>"$out/$key.jlora"
+    # shellcheck disable=SC2086
+    (cd "$(dirname "$twin")" && OMP_NUM_THREADS=1 "$py" "$twin" $targs --threads 1 2>/dev/null | tail -1 >>"$out/$key.t1")
+    # shellcheck disable=SC2086
+    (cd "$(dirname "$twin")" && OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE "$py" "$twin" $targs --threads 2 2>/dev/null \
+      | tail -1 >>"$out/$key.t2p")
+    if [ -z "${SKIP_SPIN:-}" ]; then
+      # shellcheck disable=SC2086
+      (cd "$(dirname "$twin")" && OMP_NUM_THREADS=2 "$py" "$twin" $targs --threads 2 2>/dev/null | tail -1 >>"$out/$key.t2")
+    fi
+    echo "round $r: $c done" >&2
+  done
+done
+
+"$py" - "$out" $cases <<'PY'
+import json, os, statistics, sys
+out, cases = sys.argv[1], sys.argv[2:]
+def load(key, side):
+    p = os.path.join(out, f"{key}.{side}")
+    if not os.path.exists(p): return None, None
+    rows = [json.loads(l) for l in open(p) if l.strip().startswith("{")]
+    if not rows: return None, None
+    return statistics.median(r["tokens_per_s"] for r in rows), max(r.get("peak_rss_mb", -1) for r in rows)
+print(f"{'case':38s} {'torch 1t':>9s} {'torch 2t':>9s} {'2t PASS':>9s} {'jlora':>9s} {'ratio':>6s} {'RSS jlora':>10s} {'RSS torch':>10s}")
+print("(tokens/s, medians; ratio = jlora / best PyTorch; RSS in MiB)")
+for c in cases:
+    key = c.replace(":", "_").replace(",", "_")
+    j, jr = load(key, "jlora"); t1, r1 = load(key, "t1"); t2, r2 = load(key, "t2"); tp, rp = load(key, "t2p")
+    best = max(x for x in (t1, t2, tp) if x is not None) if any((t1, t2, tp)) else None
+    f = lambda x: f"{x:9.1f}" if x is not None else f"{'-':>9s}"
+    ratio = f"{j / best:5.2f}x" if j and best else "   -  "
+    trss = min(x for x in (r1, r2, rp) if x is not None) if any((r1, r2, rp)) else -1
+    print(f"{c:38s} {f(t1)} {f(t2)} {f(tp)} {f(j)} {ratio} {jr if jr else -1:10.0f} {trss:10.0f}")
+PY
+echo "raw JSON lines: $out" >&2
