@@ -97,13 +97,15 @@ public final class BenchTrainCommand implements Runnable {
     out.put("trainable_params", r.trainableParams());
     out.put("optimizer_state_bytes", r.optimizerStateBytes());
     out.put("peak_rss_mb", rss / (1024.0 * 1024.0));
+    // the live heap at the fullest point of the last step (every saved activation held): what a tight -Xmx needs
+    out.put("live_heap_mb", r.peakHeapBytes() / (1024.0 * 1024.0));
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
       System.out.printf("train %s %s (%s), %s backend, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s, "
-              + "peak RSS %.0f MiB (median of %d after %d warm-up)%n", BenchModels.name(model, config), method, tg,
-          Backends.current().name(), Parallel.threads(), b, t, r.msPerStep(), r.tokensPerSecond(),
-          rss / (1024.0 * 1024.0), steps, warmup);
+              + "peak RSS %.0f MiB, live heap %.0f MiB (median of %d after %d warm-up)%n", BenchModels.name(model, config),
+          method, tg, Backends.current().name(), Parallel.threads(), b, t, r.msPerStep(), r.tokensPerSecond(),
+          rss / (1024.0 * 1024.0), r.peakHeapBytes() / (1024.0 * 1024.0), steps, warmup);
     }
   }
 
