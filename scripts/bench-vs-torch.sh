@@ -58,19 +58,25 @@ import json, os, statistics, sys
 out, cases = sys.argv[1], sys.argv[2:]
 def load(key, side):
     p = os.path.join(out, f"{key}.{side}")
-    if not os.path.exists(p): return None, None
-    rows = [json.loads(l) for l in open(p) if l.strip().startswith("{")]
-    if not rows: return None, None
-    return statistics.median(r["tokens_per_s"] for r in rows), max(r.get("peak_rss_mb", -1) for r in rows)
-print(f"{'case':38s} {'torch 1t':>9s} {'torch 2t':>9s} {'2t PASS':>9s} {'jlora':>9s} {'ratio':>6s} {'RSS jlora':>10s} {'RSS torch':>10s}")
-print("(tokens/s, medians; ratio = jlora / best PyTorch; RSS in MiB)")
+    rows = [json.loads(l) for l in open(p) if l.strip().startswith("{")] if os.path.exists(p) else []
+    if not rows: return None
+    med = lambda f: statistics.median(r[f] for r in rows) if all(f in r for r in rows) else None
+    return dict(tps=med("tokens_per_s"), cpu=med("cpu_ms_per_step"), rss=max(r.get("peak_rss_mb", -1) for r in rows))
+fmt = lambda x, w=9, p=1: f"{x:{w}.{p}f}" if x is not None else f"{'-':>{w}s}"
+print(f"{'case':34s} {'torch 1t':>9s} {'torch 2t':>9s} {'2t PASS':>9s} {'jlora 2t':>9s} {'ratio':>6s}"
+      f" {'CPUms j':>8s} {'CPUms t':>8s} {'CPU x':>6s} {'RSS j':>6s} {'RSS t':>6s}")
 for c in cases:
     key = c.replace(":", "_").replace(",", "_")
-    j, jr = load(key, "jlora"); t1, r1 = load(key, "t1"); t2, r2 = load(key, "t2"); tp, rp = load(key, "t2p")
-    best = max(x for x in (t1, t2, tp) if x is not None) if any((t1, t2, tp)) else None
-    f = lambda x: f"{x:9.1f}" if x is not None else f"{'-':>9s}"
-    ratio = f"{j / best:5.2f}x" if j and best else "   -  "
-    trss = min(x for x in (r1, r2, rp) if x is not None) if any((r1, r2, rp)) else -1
-    print(f"{c:38s} {f(t1)} {f(t2)} {f(tp)} {f(j)} {ratio} {jr if jr else -1:10.0f} {trss:10.0f}")
+    j = load(key, "jlora"); ts = [x for x in (load(key, "t1"), load(key, "t2"), load(key, "t2p")) if x]
+    cols = [load(key, s_) for s_ in ("t1", "t2", "t2p")]
+    best = max((x["tps"] for x in ts), default=None)
+    ratio = f"{j['tps'] / best:5.2f}x" if j and best else f"{'-':>6s}"
+    tcpu = min((x["cpu"] for x in ts if x["cpu"] is not None), default=None)
+    cr = f"{tcpu / j['cpu']:5.2f}x" if j and j["cpu"] and tcpu else f"{'-':>6s}"
+    trss = min((x["rss"] for x in ts), default=None)
+    print(f"{c:34s} " + " ".join(fmt(x["tps"] if x else None) for x in cols) + f" {fmt(j['tps'] if j else None)} {ratio}"
+          f" {fmt(j['cpu'] if j else None, 8, 0)} {fmt(tcpu, 8, 0)} {cr} {fmt(j['rss'] if j else None, 6, 0)} {fmt(trss, 6, 0)}")
+print("tokens/s: medians over rounds; ratio = jlora / best PyTorch column; CPUms = median CPU ms per training step of the")
+print("whole process (all threads), CPU x = best PyTorch CPU ms / jlora CPU ms; RSS = peak resident MiB (VmHWM), PyTorch: lowest.")
 PY
 echo "raw JSON lines: $out" >&2

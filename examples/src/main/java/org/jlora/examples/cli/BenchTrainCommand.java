@@ -1,6 +1,9 @@
 package org.jlora.examples.cli;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jlora.engine.Backends;
@@ -11,6 +14,7 @@ import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
 import org.jlora.examples.model.LanguageModel;
+import org.jlora.examples.ui.Median;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,7 +70,7 @@ public final class BenchTrainCommand implements Runnable {
     if (!method.equals("lora") && !method.equals("full")) {
       throw new IllegalArgumentException("--method must be lora or full, got '" + method + "'");
     }
-    if (warmup < 0 || steps < 1) throw new IllegalArgumentException("--warmup must be >= 0 and --steps >= 1");
+    if (warmup < 1 || steps < 1) throw new IllegalArgumentException("--warmup must be >= 1 and --steps >= 1");
     LanguageModel m = BenchModels.build(model, arch, config, 1L);
     boolean gpt = config == null && (model.equals("tiny") || model.equals("small"));
     int b = batch != null ? batch : !gpt ? 1 : model.equals("small") ? 8 : 16;
@@ -78,9 +82,15 @@ public final class BenchTrainCommand implements Runnable {
     TrainConfig tc = TrainConfig.builder().steps(warmup + steps).batchSize(b).contextLength(t).lr(1e-4f)
         .minLr(1e-4f).warmup(0).weightDecay(0.1f).gradClip(1f).eval(0, 1).seed(1L).build();
     Trainer trainer = new Trainer(m, tc, random, null);
+    // CPU time of the whole process (every thread: kernels, GC, JIT) per step: on a shared machine
+    // wall time depends on what else runs, CPU time much less so
+    List<Long> cpuMarks = new ArrayList<>();
+    trainer.onStep(rep -> cpuMarks.add(processCpuNanos()));
     trainer.run(warmup);
     trainer.resetTimings();
     TrainResult r = trainer.run();
+    double[] cpuMs = new double[steps];
+    for (int i = 0; i < steps; i++) cpuMs[i] = (cpuMarks.get(warmup + i) - cpuMarks.get(warmup + i - 1)) / 1e6;
     long rss = BenchModels.peakRssBytes();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("bench", "train");
@@ -94,6 +104,7 @@ public final class BenchTrainCommand implements Runnable {
     out.put("context", t);
     out.put("ms_per_step", r.msPerStep());
     out.put("tokens_per_s", r.tokensPerSecond());
+    out.put("cpu_ms_per_step", Median.of(cpuMs));
     out.put("trainable_params", r.trainableParams());
     out.put("optimizer_state_bytes", r.optimizerStateBytes());
     out.put("peak_rss_mb", rss / (1024.0 * 1024.0));
@@ -103,10 +114,16 @@ public final class BenchTrainCommand implements Runnable {
       System.out.println(OutputOptions.line(out));
     } else {
       System.out.printf("train %s %s (%s), %s backend, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s, "
-              + "peak RSS %.0f MiB, live heap %.0f MiB (median of %d after %d warm-up)%n", BenchModels.name(model, config),
-          method, tg, Backends.current().name(), Parallel.threads(), b, t, r.msPerStep(), r.tokensPerSecond(),
+              + "%.0f CPU ms/step, peak RSS %.0f MiB, live heap %.0f MiB (median of %d after %d warm-up)%n",
+          BenchModels.name(model, config), method, tg, Backends.current().name(), Parallel.threads(), b, t,
+          r.msPerStep(), r.tokensPerSecond(), Median.of(cpuMs),
           rss / (1024.0 * 1024.0), r.peakHeapBytes() / (1024.0 * 1024.0), steps, warmup);
     }
+  }
+
+  /** CPU time used by this process so far, all threads. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static Batch randomBatch(Rng rng, int rows, int len, int vocab) {
