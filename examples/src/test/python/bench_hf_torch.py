@@ -109,7 +109,7 @@ def bench_generate(args):
     model, default_targets, _ = build(args)
     if default_targets is None:
         import bench_train_torch as bt
-        return bt.bench_generate(args)
+        return dict(bt.bench_generate(args), peak_rss_mb=peak_rss_mb())
     model.eval()
     g = torch.Generator().manual_seed(3)
     rates = []

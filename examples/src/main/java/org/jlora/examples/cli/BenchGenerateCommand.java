@@ -38,7 +38,7 @@ public final class BenchGenerateCommand implements Runnable {
   int tokens;
 
 
-  @Option(names = "--warmup", description = "untimed runs first (default: run until about 2 s have passed, at least 3)")
+  @Option(names = "--warmup", description = "untimed runs first (default: until the process has used 3 s of CPU, at least 3)")
   Integer warmup;
 
   @Option(names = "--iters", defaultValue = "10", description = "timed runs (default ${DEFAULT-VALUE})")
@@ -66,9 +66,10 @@ public final class BenchGenerateCommand implements Runnable {
     int[][] prompt = new int[1][promptLength];
     for (int i = 0; i < promptLength; i++) prompt[0][i] = rng.nextInt(m.vocabSize());
     // the first run alone takes about 1 s (class loading, interpreter) and the JIT compiles the per-token
-    // kernels only after many calls: warm up by time, as bench matmul does
-    long warmStart = System.nanoTime();
-    for (int i = 0; warmup != null ? i < warmup : i < 3 || System.nanoTime() - warmStart < 2_000_000_000L; i++) {
+    // kernels only after many calls: warm up until this process has used 3 s of CPU (not wall time: on a
+    // loaded machine the JIT's threads get little of it), at least 3 runs
+    long cpuStart = BenchTrainCommand.processCpuNanos();
+    for (int i = 0; warmup != null ? i < warmup : i < 3 || BenchTrainCommand.processCpuNanos() - cpuStart < 3_000_000_000L; i++) {
       gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache);
     }
     double[] tps = new double[iters];
