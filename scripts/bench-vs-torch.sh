@@ -11,7 +11,7 @@
 # than wall time. Peak RSS is VmHWM.
 #   scripts/bench-vs-torch.sh                 # every case, ROUNDS=2
 #   ROUNDS=1 SKIP_SPIN=1 CASES="smollm2-135m:lora:q_proj,v_proj tiny:generate" scripts/bench-vs-torch.sh
-# Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate.
+# Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate. ROUNDS=0 OUT=DIR only prints DIR's table.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 py="${PYTHON:-python3}"
@@ -19,8 +19,9 @@ twin="$root/examples/src/test/python/bench_hf_torch.py"
 rounds="${ROUNDS:-2}"
 jt="${JLORA_THREADS:-2}"
 cases="${CASES:-tiny:lora:c_attn tiny:full tiny:generate gpt2-124m:lora:c_attn gpt2-124m:lora:all-linear gpt2-124m:full gpt2-124m:generate smollm2-135m:lora:q_proj,v_proj smollm2-135m:lora:all-linear smollm2-135m:full smollm2-135m:generate}"
-out="$(mktemp -d)"
-"$root/jlora" bench train --help >/dev/null 2>&1 || true   # builds the jars once, before any timing
+out="${OUT:-$(mktemp -d)}"   # OUT=DIR adds this run's rounds to an earlier run's raw results
+mkdir -p "$out"
+[ "$rounds" -gt 0 ] && { "$root/jlora" bench train --help >/dev/null 2>&1 || true; }   # builds the jars once, before any timing
 
 field() { "$py" -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
 
@@ -38,7 +39,7 @@ args_for() {  # case -> "jlora args|torch args"
   fi
 }
 
-for r in $(seq 1 "$rounds"); do
+for r in $(seq 1 "$rounds"); do  # ROUNDS=0: none
   for c in $cases; do
     IFS='|' read -r jargs targs <<<"$(args_for "$c")"
     key="${c//[:,]/_}"
