@@ -156,11 +156,36 @@ class MatMulKernelTest {
   }
 
   @Test
+  void oneRowTimesAStoredMatrixEqualsTheBlockedPathBitwise() {
+    // m = 1, B stored [k, n]: the row-vector path (generation through a Conv1D) must give exactly the
+    // blocked kernel's bits, which computes row 0 of a two-row product the same way
+    Rng rng = new Rng(7);
+    for (int[] s : new int[][] {{3000, 300}, {2309, 77}, {70, 40}, {65, 130}}) {
+      int n = s[0];
+      int k = s[1];
+      for (boolean accumulate : new boolean[] {false, true}) {
+        float[] a = Tensor.randn(rng, 2, k).toArray();
+        float[] b = Tensor.randn(rng, k, n).toArray();
+        float[] start = Tensor.randn(rng, 2, n).toArray();
+        float[] one = java.util.Arrays.copyOf(start, n);
+        float[] two = start.clone();
+        Parallel.setThreads(2);
+        VECTOR.matmul(1, 1, n, k, a, 0, false, b, 0, false, false, one, 0, accumulate);
+        VECTOR.matmul(1, 2, n, k, a, 0, false, b, 0, false, false, two, 0, accumulate);
+        assertArrayEquals(java.util.Arrays.copyOf(two, n), one, "row-vector path, n " + n + ", k " + k);
+        float[] ref = java.util.Arrays.copyOf(start, n);
+        SCALAR.matmul(1, 1, n, k, a, 0, false, b, 0, false, false, ref, 0, accumulate);
+        for (int j = 0; j < n; j++) org.junit.jupiter.api.Assertions.assertEquals(ref[j], one[j], 1e-4f * (1 + Math.abs(ref[j])));
+      }
+    }
+  }
+
+  @Test
   void resultsAreBitwiseIdenticalOnOneAndTwoThreads() {
     Rng rng = new Rng(4);
     int[][] shapes = { // {batch, m, n, k}: blocked, row- and panel-split, thin k, thin n, batched
         {1, 203, 170, 300}, {1, 8, 700, 300}, {1, 1000, 300, 8}, {1, 1000, 8, 300}, {8, 64, 64, 40}, {2, 300, 200, 150},
-        {1, 1000, 32, 300}, {16, 128, 32, 128}};
+        {1, 1000, 32, 300}, {16, 128, 32, 128}, {1, 1, 3000, 300}, {1, 1, 2309, 77}};
     for (int[] s : shapes) {
       for (int t = 0; t < 4; t++) {
         Case cs = Case.random(rng, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, false, t == 1);

@@ -54,22 +54,9 @@ public final class AttentionOps {
     float[] heads = new float[3 * headSize];
     moveHeads(xv.data(), xv.offset(), heads, b, t, nHead, d, 3, scale, false);
 
-    // S [B·H, T, T] = (q·s)·kᵀ, then P = causal softmax of S in place
-    float[] p = new float[bh * t * t];
-    be.matmul(bh, t, t, d, heads, 0, false, heads, headSize, true, false, p, 0, false);
-    Parallel.forRange(bh, (long) bh * t * t * 4, (from, to) -> {
-      for (int m = from; m < to; m++) {
-        for (int i = 0; i < t; i++) {
-          int row = (m * t + i) * t;
-          be.softmaxRows(1, i + 1, p, row, p, row);                        // keys 0..i are visible
-          java.util.Arrays.fill(p, row + i + 1, row + t, 0f);              // keys after i get weight 0
-        }
-      }
-    });
-
-    // yh [B·H, T, D] = P·v, then y [B, T, C]
+    // yh [B·H, T, D] = causal softmax((q·s)·kᵀ)·v, the masked triangle skipped; P kept packed
     float[] yh = new float[headSize];
-    be.matmul(bh, t, d, t, p, 0, false, heads, 2 * headSize, false, false, yh, 0, false);
+    float[] p = CausalAttention.forward(be, bh, 1, t, d, heads, 0, heads, headSize, heads, 2 * headSize, yh, 0);
     Tensor y = Tensor.zeros(b, t, c);
     moveRows(yh, y.data(), b, t, nHead, d);
 
@@ -78,15 +65,8 @@ public final class AttentionOps {
       float[] gh = new float[headSize];
       moveHeads(g.data(), g.offset(), gh, b, t, nHead, d, 1, 1f, false);
       float[] dHeads = new float[3 * headSize];   // [3, B·H, T, D]: d(q·s), dk, dv
-      // dv = Pᵀ·dy: [T, T]ᵀ·[T, D] per head
-      be.matmul(bh, t, d, t, p, 0, true, gh, 0, false, false, dHeads, 2 * headSize, false);
-      // dP = dy·vᵀ: [T, D]·[D, T]; then dS = P ∘ (dP - rowsum(dP ∘ P)) in place
-      float[] dp = new float[bh * t * t];
-      be.matmul(bh, t, t, d, gh, 0, false, heads, 2 * headSize, true, false, dp, 0, false);
-      be.softmaxBackwardRows(bh * t, t, p, 0, dp, 0, dp, 0, false);
-      // d(q·s) = dS·k,  dk = dSᵀ·(q·s)
-      be.matmul(bh, t, d, t, dp, 0, false, heads, headSize, false, false, dHeads, 0, false);
-      be.matmul(bh, t, d, t, dp, 0, true, heads, 0, false, false, dHeads, headSize, false);
+      CausalAttention.backward(be, bh, 1, t, d, heads, 0, heads, headSize, heads, 2 * headSize, p, gh,
+          dHeads, 0, dHeads, headSize, dHeads, 2 * headSize);
       // [3, B, H, T, D] -> dqkv [B, T, 3C]; dq = s · d(q·s)
       Tensor dqkv = Tensor.zeros(s);
       moveHeads(dqkv.data(), 0, dHeads, b, t, nHead, d, 3, scale, true);

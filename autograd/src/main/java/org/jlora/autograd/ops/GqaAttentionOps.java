@@ -19,9 +19,10 @@ import org.jlora.engine.Tensor;
  *   y = P·v                               [T, T]·[T, D] -> [T, D]
  * </pre>
  *
- * <p>The training path expands k and v to one copy per query head ({@code repeat_kv} in Hugging
- * Face's code) so the B·H heads are one batched product; in backward the H/Hkv copies' gradients
- * are summed back into their key/value head, each output element by one thread (no atomics).
+ * <p>The training path ({@link CausalAttention}) reads each key/value head in place for its H/Hkv
+ * query heads (no {@code repeat_kv} copies) and skips the masked upper triangle; in backward the
+ * H/Hkv query heads' key/value gradients are summed into their head, each output element by one
+ * thread (no atomics).
  *
  * <p>The generation path ({@link #cached}) runs without gradients: it appends the new keys and
  * values to a cache [B, Hkv, Tmax, D] and attends each new query over every cached position up
@@ -45,30 +46,19 @@ public final class GqaAttentionOps {
     int headSize = bh * t * d;   // one of q, k, v in head-major order [B, H, T, D]
     float scale = (float) (1.0 / Math.sqrt(d));
 
-    // q [B, T, H, D] -> qh [B, H, T, D] (scaled); k, v [B, T, Hkv, D] -> kh, vh [B, H, T, D] (repeated)
+    // q [B, T, H, D] -> qh [B, H, T, D] (scaled); k, v [B, T, Hkv, D] -> kh, vh [B, Hkv, T, D] (not repeated:
+    // query head h reads key/value head h / (H/Hkv) in place)
+    int group = h / hkv;
     float[] qh = new float[headSize];
-    float[] kh = new float[headSize];
-    float[] vh = new float[headSize];
+    float[] kh = new float[b * hkv * t * d];
+    float[] vh = new float[b * hkv * t * d];
     toHeads(q.value(), qh, b, t, h, h, d, scale);
-    toHeads(k.value(), kh, b, t, h, hkv, d, 1f);
-    toHeads(v.value(), vh, b, t, h, hkv, d, 1f);
+    toHeads(k.value(), kh, b, t, hkv, hkv, d, 1f);
+    toHeads(v.value(), vh, b, t, hkv, hkv, d, 1f);
 
-    // S [B·H, T, T] = (q·s)·kᵀ, then P = causal softmax of S in place
-    float[] p = new float[bh * t * t];
-    be.matmul(bh, t, t, d, qh, 0, false, kh, 0, true, false, p, 0, false);
-    Parallel.forRange(bh, (long) bh * t * t * 4, (from, to) -> {
-      for (int m = from; m < to; m++) {
-        for (int i = 0; i < t; i++) {
-          int row = (m * t + i) * t;
-          be.softmaxRows(1, i + 1, p, row, p, row);                        // keys 0..i are visible
-          java.util.Arrays.fill(p, row + i + 1, row + t, 0f);              // keys after i get weight 0
-        }
-      }
-    });
-
-    // yh [B·H, T, D] = P·v, then y [B, T, H·D]
+    // yh [B·H, T, D] = causal softmax((q·s)·kᵀ)·v, the masked triangle skipped; P kept packed
     float[] yh = new float[headSize];
-    be.matmul(bh, t, d, t, p, 0, false, vh, 0, false, false, yh, 0, false);
+    float[] p = CausalAttention.forward(be, bh, group, t, d, qh, 0, kh, 0, vh, 0, yh, 0);
     Tensor y = Tensor.zeros(b, t, h * d);
     fromHeads(yh, y.data(), b, t, h, h, d, 1f);
 
@@ -76,16 +66,11 @@ public final class GqaAttentionOps {
       // g [B, T, H·D] -> gh [B, H, T, D]
       float[] gh = new float[headSize];
       toHeads(Tensor.view(g.data(), g.offset(), b, t, h, d), gh, b, t, h, h, d, 1f);
-      // dv = Pᵀ·dy,  dP = dy·vᵀ,  dS = P ∘ (dP - rowsum(dP ∘ P)),  d(q·s) = dS·k,  dk = dSᵀ·(q·s)
-      float[] dvh = new float[headSize];
-      be.matmul(bh, t, d, t, p, 0, true, gh, 0, false, false, dvh, 0, false);
-      float[] dp = new float[bh * t * t];
-      be.matmul(bh, t, t, d, gh, 0, false, vh, 0, true, false, dp, 0, false);
-      be.softmaxBackwardRows(bh * t, t, p, 0, dp, 0, dp, 0, false);
+      // d(q·s) [B·H, T, D]; dk, dv one per query head [B·H, T, D], summed per group below
       float[] dqh = new float[headSize];
       float[] dkh = new float[headSize];
-      be.matmul(bh, t, d, t, dp, 0, false, kh, 0, false, false, dqh, 0, false);
-      be.matmul(bh, t, d, t, dp, 0, true, qh, 0, false, false, dkh, 0, false);
+      float[] dvh = new float[headSize];
+      CausalAttention.backward(be, bh, group, t, d, qh, 0, kh, 0, vh, 0, p, gh, dqh, 0, dkh, 0, dvh, 0);
       // back to rows; dq = s · d(q·s); the H/Hkv copies of each key/value head are summed
       if (q.requiresGrad()) q.accumulateOwnedGrad(rows(dqh, b, t, h, h, d, scale));
       if (k.requiresGrad()) k.accumulateOwnedGrad(rows(dkh, b, t, h, hkv, d, 1f));

@@ -56,6 +56,25 @@ class AttentionOpsTest {
   }
 
   @Test
+  void matchesTheComposedOpsOverSeveralQueryBlocks() {
+    // T = 70: query blocks of 32, 32 and a ragged 6, each seeing only the keys up to its last row
+    int b = 2;
+    int t = 2 * CausalAttention.BLOCK + 6;
+    int nHead = 2;
+    int c = 8;
+    Tensor x = Tensor.randn(rng, b, t, 3 * c);
+    Tensor w = Tensor.randn(rng, b, t, c);
+    Variable qkvFused = Variable.of(x.copy(), true);
+    Variable qkvRef = Variable.of(x.copy(), true);
+    Variable yFused = F.causalSelfAttention(qkvFused, nHead);
+    Variable yRef = composed(qkvRef, nHead);
+    assertClose(yRef.value(), yFused.value(), 1e-5f, "value");
+    F.sum(F.mul(yFused, Variable.constant(w))).backward();
+    F.sum(F.mul(yRef, Variable.constant(w))).backward();
+    assertClose(qkvRef.grad(), qkvFused.grad(), 1e-5f, "d qkv");
+  }
+
+  @Test
   void firstPositionAttendsOnlyToItself() {
     // T = 1 per row of the mask: y at position 0 is v at position 0, whatever q and k are
     Variable qkv = Variable.of(Tensor.randn(rng, 1, 4, 6), false);

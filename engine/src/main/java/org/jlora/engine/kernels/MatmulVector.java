@@ -9,6 +9,8 @@ import org.jlora.engine.Parallel;
  *   <li>thin (k at most 16 or n at most 32: LoRA's rank-r products, attention's per-head
  *       products): {@link MatmulThinK}, {@link MatmulThinN}, no packing, streaming the big
  *       operand once;</li>
+ *   <li>one row times a matrix stored [k, n] (generation through GPT-2's Conv1D):
+ *       {@link MatmulRowVector}, B streamed once;</li>
  *   <li>everything else: {@link MatmulBlocked}, packed panels and a 6 x 3-vector register tile.</li>
  * </ul>
  * Small products (under {@link Parallel#MIN_PARALLEL_WORK} multiply-adds) stay on the caller;
@@ -63,6 +65,9 @@ public final class MatmulVector {
       MatmulThinK.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
     } else if (n <= MatmulThinN.THIN) {
       MatmulThinN.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+    } else if (m == 1 && !transB) {
+      // one row (a generated token) times a weight stored [k, n]: stream B, never pack it
+      MatmulRowVector.matmul(n, k, a, aBase, b, bBase, c, cBase, accumulate, par);
     } else {
       MatmulBlocked.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
     }

@@ -6,8 +6,8 @@ import org.jlora.engine.Backends;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
 import org.jlora.examples.generate.Generator;
-import org.jlora.examples.gpt.Gpt;
-import org.jlora.examples.gpt.GptConfig;
+import java.nio.file.Path;
+import org.jlora.examples.model.LanguageModel;
 import org.jlora.examples.generate.Sampling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,21 +16,29 @@ import org.jlora.examples.ui.Median;
 
 /**
  * {@code jlora bench generate}: tokens/s of greedy generation with the KV cache, batch 1: a
- * 16-token prompt, then {@code --tokens} new tokens (no stop token), median over repeats.
+ * 16-token prompt, then {@code --tokens} new tokens (no stop token), median over repeats. Models as
+ * in {@code bench train}; examples/src/test/python/bench_hf_torch.py times transformers' {@code generate}.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = "GPT generation with the KV cache: median tokens/s after warm-up.")
 public final class BenchGenerateCommand implements Runnable {
   @Mixin KernelOptions kernels;
 
-  @Option(names = "--model", defaultValue = "tiny", description = "tiny | small (default ${DEFAULT-VALUE})")
+  @Option(names = "--model", defaultValue = "tiny",
+      description = "tiny | small | gpt2-124m | smollm2-135m (default ${DEFAULT-VALUE}); ignored with --config")
   String model;
+
+  @Option(names = "--arch", description = "llama | gpt2: how to read --config (default: its model_type)")
+  String arch;
+
+  @Option(names = "--config", description = "a Hugging Face config.json; the model gets random weights")
+  Path config;
 
   @Option(names = "--tokens", defaultValue = "100", description = "new tokens per run (default ${DEFAULT-VALUE})")
   int tokens;
 
 
-  @Option(names = "--warmup", description = "untimed runs first (default: run until about 2 s have passed, at least 3)")
+  @Option(names = "--warmup", description = "untimed runs first (default: until the process has used 3 s of CPU, at least 3)")
   Integer warmup;
 
   @Option(names = "--iters", defaultValue = "10", description = "timed runs (default ${DEFAULT-VALUE})")
@@ -47,21 +55,21 @@ public final class BenchGenerateCommand implements Runnable {
   public void run() {
     kernels.apply();
     if (iters < 1 || (warmup != null && warmup < 0)) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
-    GptConfig cfg = GptConfig.named(model, BenchTrainCommand.VOCAB);
+    LanguageModel m = BenchModels.build(model, arch, config, 1L);
     int promptLength = 16;
-    if (tokens < 1 || tokens > cfg.blockSize() - promptLength) {
-      throw new IllegalArgumentException("--tokens must be in [1, " + (cfg.blockSize() - promptLength) + "] for "
-          + model + " (block size " + cfg.blockSize() + ", prompt " + promptLength + ")");
+    if (tokens < 1 || tokens > m.contextLength() - promptLength) {
+      throw new IllegalArgumentException("--tokens must be in [1, " + (m.contextLength() - promptLength) + "] for "
+          + model + " (context " + m.contextLength() + ", prompt " + promptLength + ")");
     }
-    Gpt gpt = new Gpt(cfg, 1L);
-    Generator gen = new Generator(gpt);
+    Generator gen = new Generator(m);
     Rng rng = new Rng(3);
     int[][] prompt = new int[1][promptLength];
-    for (int i = 0; i < promptLength; i++) prompt[0][i] = rng.nextInt(cfg.vocabSize());
+    for (int i = 0; i < promptLength; i++) prompt[0][i] = rng.nextInt(m.vocabSize());
     // the first run alone takes about 1 s (class loading, interpreter) and the JIT compiles the per-token
-    // kernels only after many calls: warm up by time, as bench matmul does
-    long warmStart = System.nanoTime();
-    for (int i = 0; warmup != null ? i < warmup : i < 3 || System.nanoTime() - warmStart < 2_000_000_000L; i++) {
+    // kernels only after many calls: warm up until this process has used 3 s of CPU (not wall time: on a
+    // loaded machine the JIT's threads get little of it), at least 3 runs
+    long cpuStart = BenchTrainCommand.processCpuNanos();
+    for (int i = 0; warmup != null ? i < warmup : i < 3 || BenchTrainCommand.processCpuNanos() - cpuStart < 3_000_000_000L; i++) {
       gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache);
     }
     double[] tps = new double[iters];
@@ -73,18 +81,21 @@ public final class BenchGenerateCommand implements Runnable {
     }
     double median = Median.of(tps);
     Map<String, Object> out = new LinkedHashMap<>();
+    long rss = BenchModels.peakRssBytes();
     out.put("bench", "generate");
-    out.put("model", model);
+    out.put("impl", "jlora");
+    out.put("model", BenchModels.name(model, config));
     out.put("backend", Backends.current().name());
     out.put("threads", Parallel.threads());
     out.put("kv_cache", !noCache);
     out.put("tokens", tokens);
     out.put("tokens_per_s", median);
+    out.put("peak_rss_mb", rss / (1024.0 * 1024.0));
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
       System.out.printf("generate %s, %s backend, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a %d-token prompt)%n",
-          model, Backends.current().name(), Parallel.threads(), noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength);
+          BenchModels.name(model, config), Backends.current().name(), Parallel.threads(), noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength);
     }
   }
 }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# jlora vs PyTorch 2.13 + transformers + PEFT on the same models (random weights, built from the same
+# Hugging Face configs: the tiny GPT, GPT-2 124M's shape, SmolLM2-135M's shape), the same LoRA targets
+# (r 8, alpha 16), AdamW, fp32, batch 1 x 256 tokens (tiny: 16 x 128), random token ids; generation at
+# batch 1 (16-token prompt, 100 new tokens) against transformers' generate with its KV cache.
+# Rounds alternate the sides (jlora, torch, jlora, torch ...). PyTorch runs on 1 thread, 2 threads, and
+# 2 threads with OMP_WAIT_POLICY=PASSIVE (its OpenMP workers spin otherwise, which collapses on a loaded
+# machine: SKIP_SPIN=1 leaves the spinning run out); jlora trains on JLORA_THREADS (default 2) and
+# generates on 1 and 2. The ratio is jlora's best median against PyTorch's best. Each training step's
+# CPU time (whole process) is reported too: on a shared machine it depends far less on the neighbours
+# than wall time. Peak RSS is VmHWM.
+#   scripts/bench-vs-torch.sh                 # every case, ROUNDS=2
+#   ROUNDS=1 SKIP_SPIN=1 CASES="smollm2-135m:lora:q_proj,v_proj tiny:generate" scripts/bench-vs-torch.sh
+# Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate. ROUNDS=0 OUT=DIR only prints DIR's table.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+py="${PYTHON:-python3}"
+twin="$root/examples/src/test/python/bench_hf_torch.py"
+rounds="${ROUNDS:-2}"
+jt="${JLORA_THREADS:-2}"
+cases="${CASES:-tiny:lora:c_attn tiny:full tiny:generate gpt2-124m:lora:c_attn gpt2-124m:lora:all-linear gpt2-124m:full gpt2-124m:generate smollm2-135m:lora:q_proj,v_proj smollm2-135m:lora:all-linear smollm2-135m:full smollm2-135m:generate}"
+out="${OUT:-$(mktemp -d)}"   # OUT=DIR adds this run's rounds to an earlier run's raw results
+mkdir -p "$out"
+[ "$rounds" -gt 0 ] && { "$root/jlora" bench train --help >/dev/null 2>&1 || true; }   # builds the jars once, before any timing
+
+field() { "$py" -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
+
+args_for() {  # case -> "jlora args|torch args"
+  local model method targets steps
+  IFS=: read -r model method targets <<<"$1"
+  case "$model" in tiny) steps="--warmup 3 --steps 10" ;; *) steps="--warmup 3 --steps 3" ;; esac
+  if [ "$method" = generate ]; then
+    # jlora warms up by time (at least 3 runs and 2 s: the JIT compiles the per-token kernels late)
+    echo "bench generate --model $model --tokens 100 --iters 3 --json|--model $model --generate --tokens 100 --iters 3 --warmup 1"
+  elif [ "$method" = lora ]; then
+    echo "bench train --model $model --method lora --targets $targets $steps --json|--model $model --method lora --targets $targets $steps"
+  else
+    echo "bench train --model $model --method full $steps --json|--model $model --method full $steps"
+  fi
+}
+
+for r in $(seq 1 "$rounds"); do  # ROUNDS=0: none
+  for c in $cases; do
+    IFS='|' read -r jargs targs <<<"$(args_for "$c")"
+    key="${c//[:,]/_}"
+    # shellcheck disable=SC2086
+    "$root/jlora" $jargs --threads "$jt" 2>/dev/null | tail -1 >>"$out/$key.jlora"
+    if [[ "$c" == *:generate ]]; then  # generation: both sides on 1 and 2 threads (per-token work is small)
+      # shellcheck disable=SC2086
+      "$root/jlora" $jargs --threads 1 2>/dev/null | tail -1 >>"$out/$key.jlora1"
+    fi
+    # shellcheck disable=SC2086
+    (cd "$(dirname "$twin")" && OMP_NUM_THREADS=1 "$py" "$twin" $targs --threads 1 2>/dev/null | tail -1 >>"$out/$key.t1")
+    # shellcheck disable=SC2086
+    (cd "$(dirname "$twin")" && OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE "$py" "$twin" $targs --threads 2 2>/dev/null \
+      | tail -1 >>"$out/$key.t2p")
+    if [ -z "${SKIP_SPIN:-}" ]; then
+      # shellcheck disable=SC2086
+      (cd "$(dirname "$twin")" && OMP_NUM_THREADS=2 "$py" "$twin" $targs --threads 2 2>/dev/null | tail -1 >>"$out/$key.t2")
+    fi
+    echo "round $r: $c done" >&2
+  done
+done
+
+"$py" - "$out" $cases <<'PY'
+import json, os, statistics, sys
+out, cases = sys.argv[1], sys.argv[2:]
+def load(key, side):
+    p = os.path.join(out, f"{key}.{side}")
+    rows = [json.loads(l) for l in open(p) if l.strip().startswith("{")] if os.path.exists(p) else []
+    if not rows: return None
+    med = lambda f: statistics.median(r[f] for r in rows) if all(f in r for r in rows) else None
+    return dict(tps=med("tokens_per_s"), cpu=med("cpu_ms_per_step"), rss=max(r.get("peak_rss_mb", -1) for r in rows))
+fmt = lambda x, w=9, p=1: f"{x:{w}.{p}f}" if x is not None else f"{'-':>{w}s}"
+print(f"{'case':34s} {'torch 1t':>9s} {'torch 2t':>9s} {'2t PASS':>9s} {'jlora 1t':>9s} {'jlora 2t':>9s} {'ratio':>6s}"
+      f" {'CPUms j':>8s} {'CPUms t':>8s} {'CPU x':>6s} {'RSS j':>6s} {'RSS t':>6s}")
+for c in cases:
+    key = c.replace(":", "_").replace(",", "_")
+    j2 = load(key, "jlora"); j1 = load(key, "jlora1")
+    j = max((x for x in (j1, j2) if x), key=lambda x: x["tps"], default=None); ts = [x for x in (load(key, "t1"), load(key, "t2"), load(key, "t2p")) if x]
+    cols = [load(key, s_) for s_ in ("t1", "t2", "t2p")]
+    best = max((x["tps"] for x in ts), default=None)
+    ratio = f"{j['tps'] / best:5.2f}x" if j and best else f"{'-':>6s}"
+    tcpu = min((x["cpu"] for x in ts if x["cpu"] is not None), default=None)
+    cr = f"{tcpu / j['cpu']:5.2f}x" if j and j["cpu"] and tcpu else f"{'-':>6s}"
+    trss = min((x["rss"] for x in ts), default=None)
+    print(f"{c:34s} " + " ".join(fmt(x["tps"] if x else None) for x in cols) + f" {fmt(j1['tps'] if j1 else None)} {fmt(j2['tps'] if j2 else None)} {ratio}"
+          f" {fmt(j['cpu'] if j else None, 8, 0)} {fmt(tcpu, 8, 0)} {cr} {fmt(j['rss'] if j else None, 6, 0)} {fmt(trss, 6, 0)}")
+print("tokens/s: medians over rounds; ratio = best jlora / best PyTorch column (jlora 1t: generation only); CPUms = median CPU ms per training step of the")
+print("whole process (all threads), CPU x = best PyTorch CPU ms / jlora CPU ms; RSS = peak resident MiB (VmHWM), PyTorch: lowest.")
+PY
+echo "raw JSON lines: $out" >&2
