@@ -54,7 +54,8 @@ public final class Generator {
     boolean wasTraining = model.isTraining();
     model.eval();
     try (NoGrad g = NoGrad.enter()) {
-      KvCache cache = useCache ? model.newCache(b) : null;
+      // the prompt and every token fed back: no more positions than this generation uses
+      KvCache cache = useCache ? model.newCache(b, Math.min(model.contextLength(), t0 + steps)) : null;
       int len = t0;
       float[] logits = useCache ? lastLogits(model.forward(window(seq, b, 0, len), b, len, cache))
           : lastLogits(model.forward(window(seq, b, 0, len), b, len));

@@ -44,8 +44,8 @@ public final class Gpt extends LanguageModel {
   public String architecture() { return "gpt"; }
 
   @Override
-  public KvCache newCache(int batch) {
-    return new KvCache(config.nLayer(), batch, config.nHead(), config.blockSize(), config.headSize());
+  public KvCache newCache(int batch, int maxLength) {
+    return new KvCache(config.nLayer(), batch, config.nHead(), Math.min(maxLength, config.blockSize()), config.headSize());
   }
 
   /** ids [B, T] -> logits [B, T, V], through the body and the untied head. */

@@ -29,7 +29,15 @@ public abstract class LanguageModel extends Module {
   public abstract String architecture();
 
   /** A cache for {@code batch} rows of generation, as long as the context. */
-  public abstract KvCache newCache(int batch);
+  public KvCache newCache(int batch) {
+    return newCache(batch, contextLength());
+  }
+
+  /**
+   * A cache for {@code batch} rows of up to {@code maxLength} positions (at most the context): a
+   * generation that needs 100 positions should not hold keys and values for 8192.
+   */
+  public abstract KvCache newCache(int batch, int maxLength);
 
   /**
    * ids [B, T] (row-major) at positions {@code cache.length() ..} (0 without a cache) -> logits

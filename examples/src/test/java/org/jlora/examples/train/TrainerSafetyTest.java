@@ -72,7 +72,7 @@ class TrainerSafetyTest {
     @Override public int vocabSize() { return 3; }
     @Override public int contextLength() { return 4; }
     @Override public String architecture() { return "overflow"; }
-    @Override public KvCache newCache(int batch) { throw new UnsupportedOperationException(); }
+    @Override public KvCache newCache(int batch, int maxLength) { throw new UnsupportedOperationException(); }
 
     @Override
     public Variable forward(int[] ids, int b, int t, KvCache cache) {

@@ -53,8 +53,8 @@ public final class Gpt2 extends LanguageModel {
   public String architecture() { return "gpt2"; }
 
   @Override
-  public KvCache newCache(int batch) {
-    return new KvCache(config.nLayer(), batch, config.nHead(), config.nPositions(), config.headSize());
+  public KvCache newCache(int batch, int maxLength) {
+    return new KvCache(config.nLayer(), batch, config.nHead(), Math.min(maxLength, config.nPositions()), config.headSize());
   }
 
   /** ids [B, T] -> logits [B, T, V]; the head is the token embedding, transposed: h [B, T, C] · wteᵀ [C, V]. */

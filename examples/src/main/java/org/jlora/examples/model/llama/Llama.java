@@ -83,12 +83,8 @@ public final class Llama extends LanguageModel {
     return cfg.modelType();
   }
 
-  @Override
-  public KvCache newCache(int batch) {
-    return newCache(batch, cfg.maxPositions());
-  }
-
   /** A cache for {@code batch} rows of up to {@code maxLength} positions (long contexts cost memory). */
+  @Override
   public KvCache newCache(int batch, int maxLength) {
     return new KvCache(cfg.numLayers(), batch, cfg.numKvHeads(), Math.min(maxLength, cfg.maxPositions()), cfg.headDim());
   }
