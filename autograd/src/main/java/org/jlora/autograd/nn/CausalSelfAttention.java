@@ -45,29 +45,34 @@ public class CausalSelfAttention extends Module {
     Variable qkv = cAttn.get().forward(x);                                       // [B, T, 3C]
     Dropout drop = attnDropout.get();
     Variable y = drop.isTraining() && drop.p() > 0f
-        ? composedAttention(qkv, s[0], s[1], drop)                                // [B, T, C]
+        ? withDropout(qkv, nHead, drop)                                           // [B, T, C]
         : F.causalSelfAttention(qkv, nHead);
     return residDropout.get().forward(cProj.get().forward(y));
   }
 
   /**
    * The same attention from elementary ops, with dropout on the attention weights (which the
-   * fused op does not do): qkv [B, T, 3C] -> [B, T, C].
+   * fused op does not do): qkv [B, T, 3C] -> [B, T, C] for {@code nHead} heads. Shared by every
+   * attention module that trains with attention dropout.
    */
-  private Variable composedAttention(Variable qkvOut, int b, int t, Dropout drop) {
-    int d = nEmbd / nHead;
-    Variable[] qkv = F.split(qkvOut, 2, nEmbd, nEmbd, nEmbd);                    // 3 x [B, T, C]
-    Variable q = heads(qkv[0], b, t, d);                                         // [B·H, T, D]
-    Variable k = heads(qkv[1], b, t, d);
-    Variable v = heads(qkv[2], b, t, d);
+  public static Variable withDropout(Variable qkvOut, int nHead, Dropout drop) {
+    int[] s = qkvOut.shape();
+    int b = s[0];
+    int t = s[1];
+    int c = s[2] / 3;
+    int d = c / nHead;
+    Variable[] qkv = F.split(qkvOut, 2, c, c, c);                                // 3 x [B, T, C]
+    Variable q = heads(qkv[0], b, t, nHead, d);                                  // [B·H, T, D]
+    Variable k = heads(qkv[1], b, t, nHead, d);
+    Variable v = heads(qkv[2], b, t, nHead, d);
     Variable scores = F.scale(F.bmm(q, false, k, true), (float) (1.0 / Math.sqrt(d)));   // [B·H, T, T]
     Variable att = drop.forward(F.softmax(F.causalMask(scores)));
     Variable y = F.bmm(att, false, v, false);                                    // [B·H, T, D]
-    return F.reshape(F.transpose(F.reshape(y, b, nHead, t, d), 1, 2), b, t, nEmbd); // [B, T, C]
+    return F.reshape(F.transpose(F.reshape(y, b, nHead, t, d), 1, 2), b, t, c); // [B, T, C]
   }
 
   /** [B, T, C] -> [B, T, H, D] -> [B, H, T, D] -> [B·H, T, D]. */
-  private Variable heads(Variable x, int b, int t, int d) {
+  private static Variable heads(Variable x, int b, int t, int nHead, int d) {
     return F.reshape(F.transpose(F.reshape(x, b, t, nHead, d), 1, 2), b * nHead, t, d);
   }
 }

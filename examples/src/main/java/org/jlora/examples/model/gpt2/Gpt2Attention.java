@@ -2,6 +2,7 @@ package org.jlora.examples.model.gpt2;
 
 import org.jlora.autograd.F;
 import org.jlora.autograd.Variable;
+import org.jlora.autograd.nn.CausalSelfAttention;
 import org.jlora.autograd.nn.Dropout;
 import org.jlora.autograd.nn.Linear;
 import org.jlora.autograd.nn.Module;
@@ -69,31 +70,10 @@ public final class Gpt2Attention extends Module {
     if (cacheOrNull != null) {
       y = CachedAttention.attend(cacheOrNull, layer, qkv.value(), nHead);         // over cached positions
     } else if (drop.isTraining() && drop.p() > 0f) {
-      y = composedAttention(qkv, s[0], s[1], drop);                               // dropout on the weights
+      y = CausalSelfAttention.withDropout(qkv, nHead, drop);                      // dropout on the weights
     } else {
       y = F.causalSelfAttention(qkv, nHead);                                      // fused
     }
     return residDropout.get().forward(cProj.get().forward(y));
-  }
-
-  /**
-   * The same attention from elementary ops, with dropout on the attention weights (which the
-   * fused op does not do): qkv [B, T, 3C] -> [B, T, C].
-   */
-  private Variable composedAttention(Variable qkvOut, int b, int t, Dropout drop) {
-    int d = nEmbd / nHead;
-    Variable[] qkv = F.split(qkvOut, 2, nEmbd, nEmbd, nEmbd);                    // 3 x [B, T, C]
-    Variable q = heads(qkv[0], b, t, d);                                         // [B·H, T, D]
-    Variable k = heads(qkv[1], b, t, d);
-    Variable v = heads(qkv[2], b, t, d);
-    Variable scores = F.scale(F.bmm(q, false, k, true), (float) (1.0 / Math.sqrt(d)));   // [B·H, T, T]
-    Variable att = drop.forward(F.softmax(F.causalMask(scores)));
-    Variable y = F.bmm(att, false, v, false);                                    // [B·H, T, D]
-    return F.reshape(F.transpose(F.reshape(y, b, nHead, t, d), 1, 2), b, t, nEmbd); // [B, T, C]
-  }
-
-  /** [B, T, C] -> [B, T, H, D] -> [B, H, T, D] -> [B·H, T, D]. */
-  private Variable heads(Variable x, int b, int t, int d) {
-    return F.reshape(F.transpose(F.reshape(x, b, t, nHead, d), 1, 2), b * nHead, t, d);
   }
 }
