@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,6 @@ import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
 import org.jlora.examples.model.LanguageModel;
-import org.jlora.examples.train.Checkpointing;
 import org.jlora.examples.train.GracefulStop;
 import org.jlora.examples.train.TrainingCheckpoint;
 import org.jlora.lora.LoraConfig;
@@ -67,22 +65,14 @@ public final class FinetuneCommand implements Runnable {
   @Mixin TrainOptions train;
   @Mixin DataOptions dataOptions;
   @Mixin OutputOptions output;
+  @Mixin CheckpointOptions checkpoints;
 
   @Option(names = "--checkpoint", paramLabel = "DIR", description = "where the resumable state goes (trainable"
       + " weights, optimizer, progress; default: --out's path + .checkpoint)")
   Path checkpoint;
 
-  @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "DIR",
-      description = "continue the run saved in DIR (default: the --checkpoint directory) with the same settings")
-  String resume;
 
-  @Option(names = "--save-every", defaultValue = "" + Checkpointing.DEFAULT_EVERY_STEPS,
-      description = "save a resumable checkpoint every N steps (0: not by steps; default ${DEFAULT-VALUE})")
-  int saveEvery;
 
-  @Option(names = "--save-minutes", defaultValue = "5",
-      description = "save a resumable checkpoint every M minutes (0: not by time; default ${DEFAULT-VALUE})")
-  double saveMinutes;
 
   @Mixin WeightOptions weights;
   @Spec CommandSpec spec;
@@ -91,8 +81,6 @@ public final class FinetuneCommand implements Runnable {
       + " (full, default .jlora/full; a name ending in .bin writes a llama2.c checkpoint)")
   Path out;
 
-  /** How long a Ctrl-C waits for the current step and the save. */
-  private static final long STOP_GRACE_SECONDS = 60;
 
   @Override
   public void run() {
@@ -105,12 +93,11 @@ public final class FinetuneCommand implements Runnable {
     if (rank < 1) throw new IllegalArgumentException("--rank must be >= 1, got " + rank);
     if (!(alpha > 0)) throw new IllegalArgumentException("--alpha must be > 0, got " + alpha);
     if (!(loraDropout >= 0 && loraDropout < 1)) throw new IllegalArgumentException("--lora-dropout must be in [0, 1)");
-    if (saveEvery < 0) throw new IllegalArgumentException("--save-every must be >= 0, got " + saveEvery);
-    if (!(saveMinutes >= 0)) throw new IllegalArgumentException("--save-minutes must be >= 0, got " + saveMinutes);
+    checkpoints.check();
     weights.apply();
     Path dest = out != null ? out : Path.of(lora ? ".jlora/adapter" : ".jlora/full");
     Path state = checkpoint != null ? checkpoint : Path.of(dest + ".checkpoint");
-    Path resumeDir = resume == null ? null : resume.isEmpty() ? state : Path.of(resume);
+    Path resumeDir = checkpoints.resumeDir(state);
     Pretrained p = Models.open(model, tokenizer);
     LanguageModel lm = p.model();
     boolean toyTask = p.format() == Pretrained.Format.JLORA_GPT && train.data == null;
@@ -135,9 +122,9 @@ public final class FinetuneCommand implements Runnable {
         }
       }
       TrainResult r;
-      try (GracefulStop stop = GracefulStop.install(STOP_GRACE_SECONDS)) {
+      try (GracefulStop stop = GracefulStop.install(CheckpointOptions.STOP_GRACE_SECONDS)) {
         trainer.progress("finetune " + method, output.mode()).onStep(TrainOptions.jsonLines(output))
-            .checkpointing(state, saveEvery, Duration.ofMillis((long) (saveMinutes * 60_000)),
+            .checkpointing(state, checkpoints.saveEvery, checkpoints.interval(),
                 (dir, t) -> TrainingCheckpoint.save(dir, lm, t, run))
             .stopOn(stop::requested).resumeCommand(ResumeCommand.of(spec, state));
         r = trainer.run();

@@ -6,7 +6,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jlora.examples.gpt.Checkpoint;
@@ -15,7 +14,6 @@ import org.jlora.examples.gpt.GptConfig;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
-import org.jlora.examples.train.Checkpointing;
 import org.jlora.examples.train.GracefulStop;
 import org.jlora.lora.io.AtomicDirectories;
 import picocli.CommandLine.Command;
@@ -33,11 +31,10 @@ import picocli.CommandLine.Spec;
     description = "Train a GPT from scratch on a built-in task (default: base = copy + reverse) or a text file.")
 public final class PretrainCommand implements Runnable {
   private static final Path DEFAULT_OUT = Path.of(".jlora/base");
-  /** How long a Ctrl-C waits for the current step and the save; a small GPT needs a fraction of a second. */
-  private static final long STOP_GRACE_SECONDS = 60;
 
   @Mixin TrainOptions train;
   @Mixin OutputOptions output;
+  @Mixin CheckpointOptions checkpoints;
   @Spec CommandSpec spec;
 
   @Option(names = "--model", defaultValue = "tiny", description = "nano | tiny | small (default ${DEFAULT-VALUE})")
@@ -49,24 +46,14 @@ public final class PretrainCommand implements Runnable {
   @Option(names = "--out", description = "checkpoint directory (default: the --resume directory, else " + ".jlora/base)")
   Path out;
 
-  @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "DIR",
-      description = "continue the run saved in DIR (default: --out) with the same settings")
-  String resume;
 
-  @Option(names = "--save-every", defaultValue = "" + Checkpointing.DEFAULT_EVERY_STEPS,
-      description = "also checkpoint every N steps (0: not by steps; default ${DEFAULT-VALUE})")
-  int saveEvery;
 
-  @Option(names = "--save-minutes", defaultValue = "5",
-      description = "also checkpoint every M minutes (0: not by time; default ${DEFAULT-VALUE})")
-  double saveMinutes;
 
   @Override
   public void run() {
-    if (saveEvery < 0) throw new IllegalArgumentException("--save-every must be >= 0, got " + saveEvery);
-    if (!(saveMinutes >= 0)) throw new IllegalArgumentException("--save-minutes must be >= 0, got " + saveMinutes);
+    checkpoints.check();
     train.kernels.apply();
-    Path resumeDir = resume == null ? null : resume.isEmpty() ? (out != null ? out : DEFAULT_OUT) : Path.of(resume);
+    Path resumeDir = checkpoints.resumeDir(out != null ? out : DEFAULT_OUT);
     Path dest = out != null ? out : resumeDir != null ? resumeDir : DEFAULT_OUT;
     TrainOptions.Data data = train.data("base");
     try {
@@ -86,9 +73,9 @@ public final class PretrainCommand implements Runnable {
           return;
         }
       }
-      try (GracefulStop stop = GracefulStop.install(STOP_GRACE_SECONDS)) {
+      try (GracefulStop stop = GracefulStop.install(CheckpointOptions.STOP_GRACE_SECONDS)) {
         trainer.progress("pretrain", output.mode()).onStep(TrainOptions.jsonLines(output))
-            .checkpointing(dest, saveEvery, Duration.ofMillis((long) (saveMinutes * 60_000)),
+            .checkpointing(dest, checkpoints.saveEvery, checkpoints.interval(),
                 (dir, t) -> Checkpoint.save(dir, gpt, data.tokenizer(), t))
             .stopOn(stop::requested).resumeCommand(ResumeCommand.of(spec, dest));
         TrainResult r = trainer.run();
