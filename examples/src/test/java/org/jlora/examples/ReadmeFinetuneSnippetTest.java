@@ -16,6 +16,7 @@ import org.jlora.examples.gpt.Trainer;
 import org.jlora.lora.LoraConfig;
 import org.jlora.lora.LoraModel;
 import org.jlora.lora.PeftAdapters;
+import org.jlora.lora.ReadmeSnippets;
 import org.jlora.lora.io.SafeTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,25 +59,6 @@ class ReadmeFinetuneSnippetTest {
 
   @Test
   void theReadmeShowsExactlyThisCode() throws IOException {
-    assertEquals(codeBetween(Files.readAllLines(SELF), "// snippet:start", "// snippet:end"),
-        codeBetween(afterMarker(Files.readAllLines(README)), "```java", "```"));
-  }
-
-  private static List<String> afterMarker(List<String> lines) {
-    int i = lines.indexOf(MARKER);
-    if (i < 0) throw new AssertionError("README.md has no line " + MARKER);
-    return lines.subList(i, lines.size());
-  }
-
-  private static List<String> codeBetween(List<String> lines, String start, String end) {
-    int from = -1;
-    for (int i = 0; i < lines.size(); i++) {
-      if (lines.get(i).trim().equals(start)) {
-        from = i + 1;
-      } else if (from >= 0 && lines.get(i).trim().equals(end)) {
-        return lines.subList(from, i).stream().map(String::strip).toList();
-      }
-    }
-    throw new AssertionError("no block between " + start + " and " + end);
+    assertEquals(ReadmeSnippets.inTest(SELF, "// snippet:start", "// snippet:end"), ReadmeSnippets.inReadme(README, MARKER));
   }
 }

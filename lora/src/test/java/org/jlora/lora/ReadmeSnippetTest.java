@@ -94,28 +94,8 @@ class ReadmeSnippetTest {
 
   @Test
   void theReadmeShowsExactlyThisCode() throws IOException {
-    assertEquals(codeBetween(Files.readAllLines(SELF), "// snippet:start", "// snippet:end"),
-        codeBetween(afterMarker(Files.readAllLines(README), MARKER), "```java", "```"));
-    assertEquals(codeBetween(Files.readAllLines(SELF), "// variants:start", "// variants:end"),
-        codeBetween(afterMarker(Files.readAllLines(README), VARIANTS_MARKER), "```java", "```"));
-  }
-
-  /** The README's lines from {@code marker} on. */
-  private static List<String> afterMarker(List<String> lines, String marker) {
-    int i = lines.indexOf(marker);
-    if (i < 0) throw new AssertionError("README.md has no line " + marker);
-    return lines.subList(i, lines.size());
-  }
-
-  private static List<String> codeBetween(List<String> lines, String start, String end) {
-    int from = -1;
-    for (int i = 0; i < lines.size(); i++) {
-      if (lines.get(i).trim().equals(start)) {
-        from = i + 1;
-      } else if (from >= 0 && lines.get(i).trim().equals(end)) {
-        return lines.subList(from, i).stream().map(String::strip).toList();
-      }
-    }
-    throw new AssertionError("no block between " + start + " and " + end);
+    assertEquals(ReadmeSnippets.inTest(SELF, "// snippet:start", "// snippet:end"), ReadmeSnippets.inReadme(README, MARKER));
+    assertEquals(ReadmeSnippets.inTest(SELF, "// variants:start", "// variants:end"),
+        ReadmeSnippets.inReadme(README, VARIANTS_MARKER));
   }
 }
