@@ -131,7 +131,8 @@ public final class FinetuneCommand implements Runnable {
         if (r.interrupted()) return;   // saved, and the trainer said how to resume
         if (lora) PeftAdapters.save(adapted, "default", dest);
         else p.save(lm, dest, p.formatFor(dest));
-        TrainingCheckpoint.save(state, lm, trainer, run);   // the finished run, so --resume says so
+        // a LoRA run's state is small: keep the finished run, so --resume says so (a full run's is 3x the model)
+        if (lora) TrainingCheckpoint.save(state, lm, trainer, run);
       }
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("method", method);
