@@ -1,6 +1,5 @@
 package org.jlora.examples.demo;
 
-import java.awt.Color;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -136,7 +135,7 @@ public final class FinetuneDemo {
     Arm full = train("full", forFull, o, o.fullLr(), 0.1f, data, log);
 
     Path plot = o.workDir().resolve("loss.png");
-    writePlot(plot, lora, full, o, described);
+    writePlot(plot, lora, full, o);
     return new Report(o, described, before, samplesBefore, lora, full, targets, adapterDir, merged, plot, mergedVsUnmerged);
   }
 
@@ -225,18 +224,9 @@ public final class FinetuneDemo {
     }
   }
 
-  private static void writePlot(Path png, Arm lora, Arm full, Options o, String model) throws IOException {
-    int window = 10;
-    Color loraColour = new Color(0x0072B2);
-    Color fullColour = new Color(0xD55E00);
-    List<LossPlot.Series> series = List.of(
-        new LossPlot.Series("LoRA train (mean of " + window + " steps)",
-            LossPlot.movingAverage(lora.result().trainCurve(), window), loraColour, false),
-        new LossPlot.Series("LoRA validation", lora.result().valCurve(), loraColour, true),
-        new LossPlot.Series("full train (mean of " + window + " steps)",
-            LossPlot.movingAverage(full.result().trainCurve(), window), fullColour, false),
-        new LossPlot.Series("full validation", full.result().valCurve(), fullColour, true));
-    LossPlot.write(png, "Fine-tuning " + o.model().getFileName() + " on " + o.data().getFileName() + ": LoRA (r="
-        + o.rank() + ") vs full", series, false);
+  private static void writePlot(Path png, Arm lora, Arm full, Options o) throws IOException {
+    LossPlot.writeLoraVsFull(png, "Fine-tuning " + o.model().getFileName() + " on " + o.data().getFileName()
+        + ": LoRA (r=" + o.rank() + ") vs full", lora.result().trainCurve(), lora.result().valCurve(),
+        full.result().trainCurve(), full.result().valCurve(), 10, false);
   }
 }

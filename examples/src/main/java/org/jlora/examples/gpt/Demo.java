@@ -1,6 +1,5 @@
 package org.jlora.examples.gpt;
 
-import java.awt.Color;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -164,18 +163,9 @@ public final class Demo {
 
   /** The four loss curves, one colour a method: training (mean of 20 steps) solid, validation dashed. */
   private static void writePlot(Path png, Arm lora, Arm full, Options o) throws IOException {
-    int window = 20;
-    Color loraColour = new Color(0x0072B2);
-    Color fullColour = new Color(0xD55E00);
-    List<LossPlot.Series> series = List.of(
-        new LossPlot.Series("LoRA train (mean of " + window + " steps)",
-            LossPlot.movingAverage(lora.result().trainCurve(), window), loraColour, false),
-        new LossPlot.Series("LoRA validation", lora.result().valCurve(), loraColour, true),
-        new LossPlot.Series("full train (mean of " + window + " steps)",
-            LossPlot.movingAverage(full.result().trainCurve(), window), fullColour, false),
-        new LossPlot.Series("full validation", full.result().valCurve(), fullColour, true));
-    LossPlot.write(png, "Adapting to '" + ADAPT_TASK + "' (rotate left): LoRA (r=" + o.rank() + ", q,v) vs full"
-        + " fine-tuning", series, true);
+    LossPlot.writeLoraVsFull(png, "Adapting to '" + ADAPT_TASK + "' (rotate left): LoRA (r=" + o.rank() + ", q,v) vs full"
+        + " fine-tuning", lora.result().trainCurve(), lora.result().valCurve(), full.result().trainCurve(),
+        full.result().valCurve(), 20, true);
   }
 
   /** The cache directory of a base: a readable summary and a hash of everything pretraining depends on. */

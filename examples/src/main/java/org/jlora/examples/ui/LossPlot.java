@@ -102,6 +102,22 @@ public final class LossPlot {
   }
 
   /**
+   * LoRA against full fine-tuning, as both demos show them: one colour a method, training loss
+   * (mean of {@code window} steps) solid, validation loss dashed. Curves are {steps[], losses[]}.
+   */
+  public static void writeLoraVsFull(Path png, String title, double[][] loraTrain, double[][] loraVal,
+                                     double[][] fullTrain, double[][] fullVal, int window, boolean logY)
+      throws IOException {
+    Color lora = new Color(0x0072B2);
+    Color full = new Color(0xD55E00);
+    write(png, title, List.of(
+        new Series("LoRA train (mean of " + window + " steps)", movingAverage(loraTrain, window), lora, false),
+        new Series("LoRA validation", loraVal, lora, true),
+        new Series("full train (mean of " + window + " steps)", movingAverage(fullTrain, window), full, false),
+        new Series("full validation", fullVal, full, true)), logY);
+  }
+
+  /**
    * The mean of each run of {@code window} consecutive losses (fewer at the start), placed at the
    * mean step of its run so the line does not lag: a noisy per-step training loss becomes a
    * readable curve.
