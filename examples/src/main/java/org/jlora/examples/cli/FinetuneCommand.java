@@ -117,8 +117,8 @@ public final class FinetuneCommand implements Runnable {
       if (resumeDir != null) {
         TrainingCheckpoint.resume(resumeDir, lm, trainer, run);
         if (trainer.finished()) {
-          System.err.println("jlora: " + resumeDir + ": this run already finished all " + tc.steps() + " steps; "
-              + "writing its result to " + dest);
+          spec.commandLine().getErr().println("jlora: " + resumeDir + ": this run already finished all " + tc.steps()
+              + " steps; writing its result to " + dest);
         }
       }
       TrainResult r;

@@ -107,6 +107,25 @@ class RealModelCliTest {
   }
 
   @Test
+  void aFinishedRunResumesAsFinishedAndOtherSettingsAreRefused(@TempDir Path dir) throws IOException {
+    assumeTrue(Files.exists(DEVIL), "the Devil's Dictionary is not at " + DEVIL.toAbsolutePath());
+    String[] run = {"finetune", "--model", STORIES.toString(), "--data", DEVIL.toString(), "--steps", "2", "--batch", "2",
+        "--context", "16", "--out", dir.resolve("a").toString(), "--quiet"};
+    assertEquals(0, CliTest.run(run).code());
+    assertTrue(Files.exists(dir.resolve("a.checkpoint").resolve("trainer.json")), "the finished LoRA run's state is kept");
+    String[] again = java.util.Arrays.copyOf(run, run.length + 1);
+    again[run.length] = "--resume";
+    CliTest.Run resumed = CliTest.run(again);
+    assertEquals(0, resumed.code(), resumed.err());
+    assertTrue(resumed.err().contains("already finished all 2 steps"), resumed.err());
+    String[] other = again.clone();
+    other[6] = "3";   // --steps 3: not the run that was saved
+    CliTest.Run refused = CliTest.run(other);
+    assertEquals(1, refused.code());
+    assertTrue(refused.err().contains("other settings") && refused.err().contains("steps 2 (now 3)"), refused.err());
+  }
+
+  @Test
   void mistakesAreNamed(@TempDir Path dir) throws IOException {
     CliTest.Run noData = CliTest.run("finetune", "--model", STORIES.toString(), "--out", dir.resolve("a").toString());
     assertEquals(1, noData.code());
