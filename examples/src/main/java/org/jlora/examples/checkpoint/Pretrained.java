@@ -59,9 +59,7 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
         throw new IllegalArgumentException(path + " is a file but not a llama2.c .bin checkpoint; give a model "
             + "directory (Hugging Face or jlora) or a .bin file");
       }
-      Llama model = Llama2cCheckpoint.read(path);
-      Path tokFile = tokenizerOrNull != null ? tokenizerOrNull : llama2cTokenizerBeside(path);
-      p = new Pretrained(model, Tokenizers.load(tokFile), null, path, Format.LLAMA2C);
+      p = new Pretrained(Llama2cCheckpoint.read(path), tokenizerOf(path, tokenizerOrNull), null, path, Format.LLAMA2C);
     } else if (isJloraCheckpoint(path)) {
       Checkpoint.Loaded loaded = Checkpoint.load(path);
       Tokenizer tok = tokenizerOrNull != null ? Tokenizers.load(tokenizerOrNull) : loaded.tokenizer();
@@ -77,8 +75,7 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
               + "' is not supported; jlora runs llama (SmolLM2, TinyLlama, Llama 2/3), qwen2 and gpt2");
         };
       }
-      Tokenizer tok = Tokenizers.load(tokenizerOrNull != null ? tokenizerOrNull : path);
-      p = new Pretrained(model, tok, chatTemplateOf(path), path, Format.HUGGING_FACE);
+      p = new Pretrained(model, tokenizerOf(path, tokenizerOrNull), chatTemplateOf(path), path, Format.HUGGING_FACE);
     }
     if (p.tokenizer.vocabSize() > p.model.vocabSize()) {
       throw new IllegalArgumentException("the tokenizer of " + path + " has " + p.tokenizer.vocabSize()
@@ -95,7 +92,7 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
   public static Tokenizer tokenizerOf(Path path, Path tokenizerOrNull) throws IOException {
     if (tokenizerOrNull != null) return Tokenizers.load(tokenizerOrNull);
     if (Files.isRegularFile(path)) return Tokenizers.load(llama2cTokenizerBeside(path));
-    if (isJloraCheckpoint(path)) return Checkpoint.load(path).tokenizer();
+    if (isJloraCheckpoint(path)) return CharTokenizer.load(path.resolve(Checkpoint.TOKENIZER));
     return Tokenizers.load(path);
   }
 

@@ -2,15 +2,14 @@ package org.jlora.examples.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jlora.examples.checkpoint.Pretrained;
 import org.jlora.examples.tokenize.Tokenizer;
-import org.jlora.examples.tokenize.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -59,9 +58,7 @@ public final class TokenizeCommand implements Runnable {
   private Tokenizer load() {
     if ((model == null) == (tokenizer == null)) throw new IllegalArgumentException("give --model or --tokenizer (one of them)");
     try {
-      if (tokenizer != null) return Tokenizers.load(tokenizer);
-      if (Files.isRegularFile(model)) return Models.open(model, null).tokenizer();   // a .bin: its tokenizer beside it
-      return Tokenizers.load(model);
+      return Pretrained.tokenizerOf(model != null ? model : tokenizer, tokenizer);   // reads no weights
     } catch (NoSuchFileException e) {
       throw new IllegalArgumentException(e.getFile() + ": " + (e.getReason() != null ? e.getReason() : "no such file"), e);
     } catch (IOException e) {
