@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.jlora.lora.LoraModel;
 import org.jlora.lora.PeftAdapters;
+import org.jlora.lora.io.AtomicDirectories;
 import org.jlora.lora.io.AtomicFiles;
 import org.jlora.lora.io.SafeTensors;
 
@@ -67,7 +68,7 @@ final class TrainingCheckpoints {
     losses.forEach(arr::add);
     AtomicFiles.writeString(dir.resolve(PROGRESS), JSON.writeValueAsString(progress));
     for (Path old : stepDirs(out)) {
-      if (!old.equals(dir) && stepOf(old) < stepsDone) deleteTree(old);
+      if (!old.equals(dir) && stepOf(old) < stepsDone) AtomicDirectories.deleteTree(old);
     }
   }
 
@@ -107,11 +108,5 @@ final class TrainingCheckpoints {
 
   private static int stepOf(Path dir) {
     return Integer.parseInt(dir.getFileName().toString().substring(5));
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-    }
   }
 }

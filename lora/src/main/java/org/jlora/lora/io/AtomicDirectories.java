@@ -160,8 +160,8 @@ public final class AtomicDirectories {
     }
   }
 
-  /** Deletes a tree this class created (links are deleted, never followed). */
-  static void deleteTree(Path p) throws IOException {
+  /** Deletes a tree jlora wrote (links are deleted, never followed); call it only on jlora's own output. */
+  public static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
     try (Stream<Path> s = Files.walk(p)) {
       for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
