@@ -130,9 +130,9 @@ public final class FinetuneDemo {
     Path merged = o.workDir().resolve(mergedName(o));
     forLora.save(forLora.model(), merged, forLora.formatFor(merged), true);   // the demo's own output, in its work dir
 
-    // full fine-tuning: every weight trains, from the same base, on the same batches
-    Pretrained forFull = Pretrained.load(o.model(), o.tokenizer());
-    Arm full = train("full", forFull, o, o.fullLr(), 0.1f, data, log);
+    // full fine-tuning: every weight of the base (untouched so far: LoRA ran on its own copy) trains,
+    // on the same batches
+    Arm full = train("full", base, o, o.fullLr(), 0.1f, data, log);
 
     Path plot = o.workDir().resolve("loss.png");
     writePlot(plot, lora, full, o);
