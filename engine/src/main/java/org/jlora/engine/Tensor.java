@@ -154,6 +154,17 @@ public final class Tensor {
     data[offset + flatIndex] = value;
   }
 
+  /**
+   * The flat index of the first NaN or infinite element, or -1 when every element is finite: the
+   * one check behind refusing non-finite weights, adapters, gradients and merges.
+   */
+  public int firstNonFinite() {
+    for (int i = 0; i < size; i++) {
+      if (!Float.isFinite(data[offset + i])) return i;
+    }
+    return -1;
+  }
+
   /** The value of a one-element tensor. */
   public float item() {
     if (size != 1) throw new IllegalStateException("item() needs one element, shape is " + Shapes.str(shape));

@@ -150,4 +150,13 @@ class TensorTest {
       Backends.set(before);
     }
   }
+
+  @Test
+  void firstNonFiniteCountsFromTheViewsOwnStart() {
+    Tensor t = Tensor.of(new float[] {Float.NaN, 1f, 2f, Float.POSITIVE_INFINITY, 4f, 5f}, 2, 3);
+    assertEquals(0, t.firstNonFinite());
+    Tensor lastRow = t.rows(1, 2);   // a view starting past the NaN
+    assertEquals(0, lastRow.firstNonFinite(), "the infinity is the view's element 0");
+    assertEquals(-1, Tensor.of(new float[] {1f, -0f, Float.MAX_VALUE}, 3).firstNonFinite());
+  }
 }

@@ -158,15 +158,13 @@ public final class PeftAdapters {
 
   /** An adapter with NaN or Inf is garbage that would load silently elsewhere: never write one. */
   private static void requireFinite(String key, Tensor t) {
-    float[] d = t.data();
-    int end = t.offset() + t.size();
-    for (int i = t.offset(); i < end; i++) {
-      if (!Float.isFinite(d[i])) {
-        throw new IllegalStateException("not saving the adapter: tensor '" + key + "' holds " + d[i] + " at element "
-            + (i - t.offset()) + " (training diverged; lower the learning rate or resume from an earlier checkpoint)");
-      }
+    int i = t.firstNonFinite();
+    if (i >= 0) {
+      throw new IllegalStateException("not saving the adapter: tensor '" + key + "' holds " + t.data()[t.offset() + i]
+          + " at element " + i + " (training diverged; lower the learning rate or resume from an earlier checkpoint)");
     }
   }
+
 
   /** An adapter with the same name and shapes whose A and B are copies (a target for dry imports). */
   private static LoraAdapter scratchCopy(LoraAdapter ad) {

@@ -144,11 +144,11 @@ public final class TrainableTokensEmbedding extends Embedding {
   /** PEFT's safe_merge, always on: refuses rows holding NaN or Inf before anything is written. */
   void requireFiniteRows() {
     if (merged != null || !enabled || active == null) return;
-    for (float v : adapters.get(active).delta().value().toArray()) {
-      if (!Float.isFinite(v)) {
-        throw new IllegalStateException("merging adapter '" + active + "' would write " + v + " into the embedding; "
-            + "the adapter is broken (non-finite values), so nothing was merged");
-      }
+    Tensor rows = adapters.get(active).delta().value();
+    int i = rows.firstNonFinite();
+    if (i >= 0) {
+      throw new IllegalStateException("merging adapter '" + active + "' would write " + rows.data()[rows.offset() + i]
+          + " into the embedding; the adapter is broken (non-finite values), so nothing was merged");
     }
   }
 

@@ -51,7 +51,7 @@ public final class FiniteWeights {
   public static String describeFirst(Map<String, Tensor> weights) {
     for (Map.Entry<String, Tensor> e : weights.entrySet()) {
       Tensor t = e.getValue();
-      int first = firstNonFinite(t);
+      int first = t.firstNonFinite();
       if (first < 0) continue;
       float[] d = t.data();
       int bad = 0;
@@ -62,16 +62,6 @@ public final class FiniteWeights {
           + " (" + bad + " of " + t.size() + " values are not finite)";
     }
     return null;
-  }
-
-  /** The flat index of the first NaN or infinity of {@code t}, or -1 when it has none. */
-  public static int firstNonFinite(Tensor t) {
-    float[] d = t.data();
-    int off = t.offset();
-    for (int i = 0, n = t.size(); i < n; i++) {
-      if (!Float.isFinite(d[off + i])) return i;
-    }
-    return -1;
   }
 
   /** Flat index {@code i} of a row-major tensor of {@code shape} as "[i0, i1, ...]". */

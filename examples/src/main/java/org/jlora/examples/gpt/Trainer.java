@@ -345,7 +345,7 @@ public final class Trainer {
   private NonFiniteTrainingException nonFiniteGradient(float lr) {
     for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
       Tensor g = e.getValue().grad();
-      int i = g == null ? -1 : FiniteWeights.firstNonFinite(g);
+      int i = g == null ? -1 : g.firstNonFinite();
       if (i >= 0) return NonFiniteTrainingException.gradient(step + 1, cfg.steps(), lr, e.getKey(), g.get(i), i);
     }
     throw new IllegalStateException("the gradient norm is not finite but every gradient is");
