@@ -39,10 +39,15 @@ public final class JsonFiles {
    * @throws IOException naming the file (and line and column) if it is too large, not JSON, or not an object
    */
   public static JsonNode readObject(Path file) throws IOException {
+    return readObject(file, MAX_JSON_BYTES);
+  }
+
+  /** {@link #readObject(Path)} for files allowed up to {@code maxBytes} (a tokenizer.json can be tens of MB). */
+  public static JsonNode readObject(Path file, long maxBytes) throws IOException {
     if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "missing");
     long size = Files.size(file);
-    if (size > MAX_JSON_BYTES) {
-      throw new IOException(file + ": " + size + " bytes, more than the " + MAX_JSON_BYTES
+    if (size > maxBytes) {
+      throw new IOException(file + ": " + size + " bytes, more than the " + maxBytes
           + " a JSON file of a model directory may have; is it the right file?");
     }
     String text;

@@ -1,13 +1,11 @@
 package org.jlora.examples.tokenize;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.jlora.examples.checkpoint.JsonFiles;
 
 /**
  * One node of a tokenizer JSON file together with where it came from: the file and the key path
@@ -15,24 +13,20 @@ import java.nio.file.Path;
  * that a refusal deep in a nested {@code Sequence} still names the file and the exact key.
  */
 record JsonSpec(Path file, String key, JsonNode node) {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Reads {@code file} as JSON; a missing file or malformed JSON is a one-line error naming the file. */
+  /** Largest tokenizer.json read: multilingual vocabularies reach tens of MB, and the file is held as text. */
+  static final long MAX_BYTES = 256L << 20;
+
+  /**
+   * Reads {@code file} as a JSON object through the one JSON reader of model files
+   * ({@link JsonFiles}): a missing, oversized, non-UTF-8 or malformed file is a one-line error
+   * naming the file (and the line and column).
+   */
   static JsonSpec read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "no such tokenizer file");
-    try {
-      JsonNode root = JSON.readTree(Files.readString(file));
-      if (root == null || !root.isObject()) throw new TokenizerFileException(file, "expected a JSON object");
-      return new JsonSpec(file, "", root);
-    } catch (JsonProcessingException e) {
-      String why = e.getOriginalMessage().lines().findFirst().orElse("");
-      var at = e.getLocation();
-      throw new TokenizerFileException(file, "not valid JSON (" + why
-          + (at == null ? "" : ", line " + at.getLineNr() + " column " + at.getColumnNr()) + ")", e);
-    } catch (CharacterCodingException e) {
-      throw new TokenizerFileException(file, "not UTF-8 text", e);
-    }
+    return new JsonSpec(file, "", JsonFiles.readObject(file, MAX_BYTES));
   }
+
 
   /** The child {@code name}, possibly missing (a node for which {@link #isMissing} holds). */
   JsonSpec get(String name) {
