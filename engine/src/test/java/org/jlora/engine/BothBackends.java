@@ -6,6 +6,9 @@ import java.util.stream.Stream;
 final class BothBackends {
   private BothBackends() {}
 
+  /** For {@code @MethodSource}: a test method taking a {@link Backend} runs once on each. */
+  static final String BOTH = "org.jlora.engine.BothBackends#both";
+
   static Stream<Backend> both() {
     return Stream.of(Backends.scalar(), Backends.vector());
   }

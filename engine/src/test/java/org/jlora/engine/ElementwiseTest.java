@@ -9,12 +9,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The elementwise family's tensor door on both backends: repeating windows, views, in place, errors. */
 class ElementwiseTest {
-  static java.util.stream.Stream<Backend> backends() {
-    return BothBackends.both();
-  }
-
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void shorterOperandsRepeatOverTheOutput(Backend be) {
     ElementwiseKernels ew = be.elementwise();
     Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 2, 2, 3);   // [B=2, T=2, C=3]
@@ -37,7 +33,7 @@ class ElementwiseTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void viewsWithOffsetsAndInPlace(Backend be) {
     ElementwiseKernels ew = be.elementwise();
     Tensor big = Tensor.arange(40).reshape(4, 10);
@@ -54,7 +50,7 @@ class ElementwiseTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void unaryScaleAxpyFillAndCopy(Backend be) {
     ElementwiseKernels ew = be.elementwise();
     Tensor x = Tensor.of(new float[] {-2, -0.5f, 0, 3}, 2, 2);

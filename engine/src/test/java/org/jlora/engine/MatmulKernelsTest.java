@@ -12,17 +12,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MatmulKernelsTest {
   private static final float EPS = 1e-5f;
 
-  static java.util.stream.Stream<Backend> backends() {
-    return BothBackends.both();
-  }
-
   /** [[1, 2, 3], [4, 5, 6]]: a small matrix whose products are easy to check by hand. */
   private static Tensor a23() {
     return Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void multipliesSmallMatricesByHand(Backend be) {
     Tensor b = Tensor.of(new float[] {1, 0, 0, 1, 1, 1}, 3, 2); // [[1, 0], [0, 1], [1, 1]]
     Tensor c = be.matmul().matmul(a23(), false, b, false);
@@ -31,7 +27,7 @@ class MatmulKernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void leadingDimensionsOfAAreRows(Backend be) {
     Tensor x = Tensor.randn(new Rng(1), 2, 3, 4);
     Tensor w = Tensor.randn(new Rng(2), 4, 5);
@@ -42,7 +38,7 @@ class MatmulKernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void transposedOperandsAreReadInPlace(Backend be) {
     Rng rng = new Rng(3);
     Tensor a = Tensor.randn(rng, 5, 7);   // [m, k]
@@ -56,7 +52,7 @@ class MatmulKernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void outputViewsAreOverwrittenOrAccumulated(Backend be) {
     Tensor b = Tensor.of(new float[] {1, 0, 0, 1, 1, 1}, 3, 2);
     float[] storage = {9, 9, 9, 9, 9, 9};
@@ -68,7 +64,7 @@ class MatmulKernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void batchesMultiplyEachMatrixAndMayShareB(Backend be) {
     Rng rng = new Rng(4);
     MatmulKernels mm = be.matmul();
@@ -94,7 +90,7 @@ class MatmulKernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void mismatchedShapesNameTheOperationAndTheShapes(Backend be) {
     MatmulKernels mm = be.matmul();
     ShapeException e = assertThrows(ShapeException.class,

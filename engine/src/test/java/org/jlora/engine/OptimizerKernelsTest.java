@@ -9,12 +9,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The optimizer family's tensor door: hyper-parameters from a tensor, the gradient scale, errors. */
 class OptimizerKernelsTest {
-  static java.util.stream.Stream<Backend> backends() {
-    return BothBackends.both();
-  }
-
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void gradScaleIsTheSameAsScalingTheGradientFirst(Backend be) {
     int n = 37;   // a vector body and a tail
     Tensor g = Tensor.randn(new Rng(1), n);
@@ -33,7 +29,7 @@ class OptimizerKernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void firstStepIsTheSignedLearningRateStepPlusDecay(Backend be) {
     // t = 1: m/bc1 = g and sqrt(v/bc2) = |g|, so p' = p(1 - lr·wd) - lr·sign(g) (eps aside)
     Tensor p = Tensor.of(new float[] {1f, -2f}, 2);
@@ -43,7 +39,7 @@ class OptimizerKernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void mismatchedSizesAreRefused(Backend be) {
     Tensor hyper = AdamHyper.allocate();
     ShapeException e = assertThrows(ShapeException.class,

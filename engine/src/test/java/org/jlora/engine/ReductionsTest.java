@@ -10,12 +10,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The reduction family's tensor door on both backends. */
 class ReductionsTest {
-  static java.util.stream.Stream<Backend> backends() {
-    return BothBackends.both();
-  }
-
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void wholeWindowRowsAndColumns(Backend be) {
     ReductionKernels r = be.reductions();
     Tensor x = Tensor.of(new float[] {1, -2, 3, 4, 5, -6}, 2, 3);
@@ -38,7 +34,7 @@ class ReductionsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void sumSquaresWritesIntoAOneElementTensor(Backend be) {
     ReductionKernels r = be.reductions();
     Tensor out = Tensor.zeros(1);

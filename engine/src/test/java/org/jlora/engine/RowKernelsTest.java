@@ -10,12 +10,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The row family's tensor door on both backends: softmax by hand, layer norm's statistics, errors. */
 class RowKernelsTest {
-  static java.util.stream.Stream<Backend> backends() {
-    return BothBackends.both();
-  }
-
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void softmaxAlongRows(Backend be) {
     RowKernels rows = be.rows();
     Tensor x = Tensor.of(new float[] {0, 0, 1, 2, 1000, 1000}, 3, 2);
@@ -38,7 +34,7 @@ class RowKernelsTest {
   }
 
   @ParameterizedTest
-  @MethodSource("backends")
+  @MethodSource(BothBackends.BOTH)
   void layerNormNormalisesEachRowAndItsBackwardSumsColumns(Backend be) {
     RowKernels rows = be.rows();
     Tensor x = Tensor.randn(new Rng(7), 2, 3, 5);
