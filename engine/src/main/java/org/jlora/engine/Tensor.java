@@ -238,10 +238,12 @@ public final class Tensor {
    * one check behind refusing non-finite weights, adapters, gradients and merges.
    */
   public int firstNonFinite() {
-    float[] data = storage instanceof HostFloats h ? h.array() : toArray();
-    int from = storage instanceof HostFloats ? offset : 0;
+    // host f32 is read in place; other storage is widened or downloaded once
+    boolean inPlace = storage instanceof HostFloats;
+    float[] values = inPlace ? ((HostFloats) storage).array() : toArray();
+    int from = inPlace ? offset : 0;
     for (int i = 0; i < size; i++) {
-      if (!Float.isFinite(data[from + i])) return i;
+      if (!Float.isFinite(values[from + i])) return i;
     }
     return -1;
   }
