@@ -126,7 +126,7 @@ public class Variable {
     if (grad == null) {
       grad = g.copy().reshape(value.shape());
     } else {
-      Backends.current().axpy(g.size(), 1f, g.data(), g.offset(), grad.data(), grad.offset());
+      Backends.current().elementwise().axpy(1f, g, grad);
     }
   }
 

@@ -3,7 +3,7 @@ package org.jlora.autograd;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
-import org.jlora.autograd.CountingBackend.MatmulCall;
+import org.jlora.autograd.CountingMatmul.MatmulCall;
 import org.jlora.autograd.nn.Linear;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
@@ -18,13 +18,14 @@ import org.junit.jupiter.api.Test;
  * its dW from the transposed-operand matmul (no transpose copy), added in place.
  */
 class FrozenWeightTest {
-  private CountingBackend counting;
+  private CountingMatmul counting;
   private Backend previous;
 
   @BeforeEach
   void install() {
-    counting = new CountingBackend(Backends.current());
-    previous = Backends.set(counting);
+    Backend current = Backends.current();
+    counting = new CountingMatmul(current.matmul());
+    previous = Backends.set(current.with(counting));
   }
 
   @AfterEach
@@ -44,7 +45,7 @@ class FrozenWeightTest {
     assertNotNull(x.grad());
     // forward y = x·Wᵀ, backward dX = G·W: two products, no dW
     assertEquals(List.of(new MatmulCall(1, 10, 8, 16, false, true, false),
-        new MatmulCall(1, 10, 16, 8, false, false, true)), counting.matmuls);
+        new MatmulCall(1, 10, 16, 8, false, false, true)), counting.calls);
   }
 
   @Test
@@ -54,7 +55,7 @@ class FrozenWeightTest {
     F.sum(layer.forward(x)).backward();
     // input is a constant: no dX either; dW [8, 16] = Gᵀ [8, 10] · X [10, 16], transA, accumulate
     assertEquals(List.of(new MatmulCall(1, 10, 8, 16, false, true, false),
-        new MatmulCall(1, 8, 16, 10, true, false, true)), counting.matmuls);
+        new MatmulCall(1, 8, 16, 10, true, false, true)), counting.calls);
     Tensor first = layer.weight().grad();
     F.sum(layer.forward(x)).backward();
     assertSame(first, layer.weight().grad(), "the second backward adds into the same buffer");

@@ -4,6 +4,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import org.jlora.engine.kernels.Im2colScalar;
+import org.jlora.engine.kernels.Im2colVector;
+import org.jlora.engine.kernels.ElementwiseScalar;
+import org.jlora.engine.kernels.ElementwiseVector;
+import org.jlora.engine.kernels.EmbeddingScalar;
+import org.jlora.engine.kernels.EmbeddingVector;
+import org.jlora.engine.kernels.MatmulScalar;
+import org.jlora.engine.kernels.MatmulVector;
+import org.jlora.engine.kernels.OptimizerScalar;
+import org.jlora.engine.kernels.OptimizerVector;
+import org.jlora.engine.kernels.ReduceScalar;
+import org.jlora.engine.kernels.ReduceVector;
+import org.jlora.engine.kernels.RowsScalar;
+import org.jlora.engine.kernels.RowsVector;
 
 /**
  * Chooses the backend kernels run on: {@code -Djlora.backend=scalar|vector|tornado} at start-up,
@@ -57,14 +71,26 @@ public final class Backends {
     return set(byName(name));
   }
 
+  /** The default kernels: JDK Vector API, parallel on the {@link Parallel} pool. */
+  public static Backend vector() {
+    return new Backend("vector", new MatmulVector(), new ElementwiseVector(), new ReduceVector(),
+        new RowsVector(), new Im2colVector(), new EmbeddingVector(), new OptimizerVector());
+  }
+
+  /** The reference kernels: one plain loop each, the definition the others are tested against. */
+  public static Backend scalar() {
+    return new Backend("scalar", new MatmulScalar(), new ElementwiseScalar(), new ReduceScalar(),
+        new RowsScalar(), new Im2colScalar(), new EmbeddingScalar(), new OptimizerScalar());
+  }
+
   /** A new instance of the named backend, or a clear error listing the ones there are. */
   public static Backend byName(String name) {
     String key = name.trim().toLowerCase(Locale.ROOT);
     switch (key) {
       case "vector":
-        return new VectorBackend();
+        return vector();
       case "scalar":
-        return new ScalarBackend();
+        return scalar();
       default:
         break;
     }

@@ -1,5 +1,6 @@
 package org.jlora.engine;
 
+import static org.jlora.engine.HostKernels.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
-import org.jlora.engine.kernels.ElementwiseScalar;
-import org.jlora.engine.kernels.ElementwiseVector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,13 +82,13 @@ class ElementwiseKernelsTest {
     float[] a = {1, 2, 3, 4, 5, 6};      // [2, 3]
     float[] b = {10, 20, 30};            // [3]
     float[] out = new float[6];
-    ElementwiseScalar.binary(BinaryOp.ADD, 6, a, 0, 6, b, 0, 3, out, 0);
+    ELEMENTWISE_SCALAR.binary(BinaryOp.ADD, 6, a, 0, 6, b, 0, 3, out, 0);
     assertArrayEquals(new float[] {11, 22, 33, 14, 25, 36}, out);
-    ElementwiseScalar.binary(BinaryOp.SUB, 6, b, 0, 3, a, 0, 6, out, 0);
+    ELEMENTWISE_SCALAR.binary(BinaryOp.SUB, 6, b, 0, 3, a, 0, 6, out, 0);
     assertArrayEquals(new float[] {9, 18, 27, 6, 15, 24}, out);
-    ElementwiseScalar.binary(BinaryOp.DIV, 6, a, 0, 6, new float[] {2}, 0, 1, out, 0);
+    ELEMENTWISE_SCALAR.binary(BinaryOp.DIV, 6, a, 0, 6, new float[] {2}, 0, 1, out, 0);
     assertArrayEquals(new float[] {0.5f, 1, 1.5f, 2, 2.5f, 3}, out);
-    ElementwiseScalar.binary(BinaryOp.MAX, 2, new float[] {Float.NaN, 1}, 0, 2, new float[] {0}, 0, 1, out, 0);
+    ELEMENTWISE_SCALAR.binary(BinaryOp.MAX, 2, new float[] {Float.NaN, 1}, 0, 2, new float[] {0}, 0, 1, out, 0);
     assertTrue(Float.isNaN(out[0]));
     assertEquals(1f, out[1]);
   }
@@ -122,8 +121,8 @@ class ElementwiseKernelsTest {
     float[] x = new float[n];
     Arrays.fill(x, v);
     float[] out = new float[n];
-    if (vector) ElementwiseVector.unary(op, n, x, 0, out, 0);
-    else ElementwiseScalar.unary(op, n, x, 0, out, 0);
+    if (vector) ELEMENTWISE_VECTOR.unary(op, n, x, 0, out, 0);
+    else ELEMENTWISE_SCALAR.unary(op, n, x, 0, out, 0);
     for (int i = 1; i < n; i++) {
       assertEquals(out[0], out[i], op + "(" + v + ") differs between lane 0 and " + i);
     }
@@ -135,9 +134,9 @@ class ElementwiseKernelsTest {
     // torch.nn.functional.gelu(x) and gelu(x, approximate='tanh') at x = -1, 0.5, 2
     float[] x = {-1f, 0.5f, 2f};
     float[] out = new float[3];
-    ElementwiseScalar.unary(UnaryOp.GELU_ERF, 3, x, 0, out, 0);
+    ELEMENTWISE_SCALAR.unary(UnaryOp.GELU_ERF, 3, x, 0, out, 0);
     assertArrayEquals(new float[] {-0.15865526f, 0.34573123f, 1.9544997f}, out, 3e-7f);
-    ElementwiseScalar.unary(UnaryOp.GELU_TANH, 3, x, 0, out, 0);
+    ELEMENTWISE_SCALAR.unary(UnaryOp.GELU_TANH, 3, x, 0, out, 0);
     assertArrayEquals(new float[] {-0.15880801f, 0.34571401f, 1.9545977f}, out, 3e-7f);
   }
 
@@ -152,16 +151,16 @@ class ElementwiseKernelsTest {
       if (Math.abs(x[i]) < 0.05f) x[i] += 0.1f;   // keep relu/abs kinks out of the stencil
     }
     float[] y = new float[n];
-    ElementwiseScalar.unary(op, n, x, 0, y, 0);
+    ELEMENTWISE_SCALAR.unary(op, n, x, 0, y, 0);
     float[] dy = new float[n];
     Arrays.fill(dy, 1f);
     float[] dx = new float[n];
-    ElementwiseScalar.unaryBackward(op, n, x, 0, y, 0, dy, 0, dx, 0, false);
+    ELEMENTWISE_SCALAR.unaryBackward(op, n, x, 0, y, 0, dy, 0, dx, 0, false);
     for (int i = 0; i < n; i++) {
       double h = 1e-3 * Math.max(1.0, Math.abs(x[i]));
       float[] pm = {(float) (x[i] + h), (float) (x[i] - h)};
       float[] f = new float[2];
-      ElementwiseScalar.unary(op, 2, pm, 0, f, 0);
+      ELEMENTWISE_SCALAR.unary(op, 2, pm, 0, f, 0);
       double fd = ((double) f[0] - f[1]) / ((double) pm[0] - pm[1]);
       double tol = 2e-3 * Math.max(1.0, Math.abs(fd)) + 1e-4 * Math.abs(y[i]) / h * 1e-3;
       assertTrue(Math.abs(dx[i] - fd) <= tol,
@@ -175,9 +174,9 @@ class ElementwiseKernelsTest {
     float[] y = {9, 1, 4, 9};           // SQUARE's outputs
     float[] dy = {9, 9, 1, 0.5f};
     float[] dx = {7, 7, 10, 10};
-    ElementwiseScalar.unaryBackward(UnaryOp.SQUARE, 2, x, 2, y, 2, dy, 2, dx, 2, true);
+    ELEMENTWISE_SCALAR.unaryBackward(UnaryOp.SQUARE, 2, x, 2, y, 2, dy, 2, dx, 2, true);
     assertArrayEquals(new float[] {7, 7, 14, 13}, dx);
-    ElementwiseVector.unaryBackward(UnaryOp.SQUARE, 2, x, 2, y, 2, dy, 2, dx, 2, false);
+    ELEMENTWISE_VECTOR.unaryBackward(UnaryOp.SQUARE, 2, x, 2, y, 2, dy, 2, dx, 2, false);
     assertArrayEquals(new float[] {7, 7, 4, 3}, dx);
   }
 
@@ -192,8 +191,8 @@ class ElementwiseKernelsTest {
       float[] x = pad(inputsFor(op, rng, n), X_OFF);
       float[] expected = new float[n + OUT_OFF];
       float[] actual = new float[n + OUT_OFF];
-      ElementwiseScalar.unary(op, n, x, X_OFF, expected, OUT_OFF);
-      ElementwiseVector.unary(op, n, x, X_OFF, actual, OUT_OFF);
+      ELEMENTWISE_SCALAR.unary(op, n, x, X_OFF, expected, OUT_OFF);
+      ELEMENTWISE_VECTOR.unary(op, n, x, X_OFF, actual, OUT_OFF);
       assertClose(op + " n=" + n, expected, actual, tol[0], tol[1]);
     }
   }
@@ -206,13 +205,13 @@ class ElementwiseKernelsTest {
     for (int n : LENGTHS) {
       float[] x = pad(inputsFor(op, rng, n), X_OFF);
       float[] y = new float[n + X_OFF];
-      ElementwiseScalar.unary(op, n, x, X_OFF, y, X_OFF);
+      ELEMENTWISE_SCALAR.unary(op, n, x, X_OFF, y, X_OFF);
       float[] dy = pad(gaussian(rng, n, 1f), X_OFF);
       for (boolean accumulate : new boolean[] {false, true}) {
         float[] expected = pad(gaussian(new Rng(n), n, 1f), OUT_OFF);
         float[] actual = expected.clone();
-        ElementwiseScalar.unaryBackward(op, n, x, X_OFF, y, X_OFF, dy, X_OFF, expected, OUT_OFF, accumulate);
-        ElementwiseVector.unaryBackward(op, n, x, X_OFF, y, X_OFF, dy, X_OFF, actual, OUT_OFF, accumulate);
+        ELEMENTWISE_SCALAR.unaryBackward(op, n, x, X_OFF, y, X_OFF, dy, X_OFF, expected, OUT_OFF, accumulate);
+        ELEMENTWISE_VECTOR.unaryBackward(op, n, x, X_OFF, y, X_OFF, dy, X_OFF, actual, OUT_OFF, accumulate);
         // a derivative carries the forward's tolerance, scaled by its larger magnitude
         assertClose(op + "' n=" + n + " acc=" + accumulate, expected, actual, 4 * tol[0], 4 * tol[1]);
       }
@@ -248,8 +247,8 @@ class ElementwiseKernelsTest {
     float[] b = pad(gaussian(rng, bLen, 2f), OUT_OFF);
     float[] expected = new float[n + 1];
     float[] actual = new float[n + 1];
-    ElementwiseScalar.binary(op, n, a, X_OFF, aLen, b, OUT_OFF, bLen, expected, 1);
-    ElementwiseVector.binary(op, n, a, X_OFF, aLen, b, OUT_OFF, bLen, actual, 1);
+    ELEMENTWISE_SCALAR.binary(op, n, a, X_OFF, aLen, b, OUT_OFF, bLen, expected, 1);
+    ELEMENTWISE_VECTOR.binary(op, n, a, X_OFF, aLen, b, OUT_OFF, bLen, actual, 1);
     // +, -, ·, /, max, min round the same way lanewise: the results are bitwise equal
     assertArrayEquals(expected, actual, op + " n=" + n + " aLen=" + aLen + " bLen=" + bLen);
   }
@@ -267,8 +266,8 @@ class ElementwiseKernelsTest {
     for (BinaryOp op : BinaryOp.values()) {
       float[] expected = new float[n];
       float[] actual = new float[n];
-      ElementwiseScalar.binary(op, n, a, 0, n, b, 0, n, expected, 0);
-      ElementwiseVector.binary(op, n, a, 0, n, b, 0, n, actual, 0);
+      ELEMENTWISE_SCALAR.binary(op, n, a, 0, n, b, 0, n, expected, 0);
+      ELEMENTWISE_VECTOR.binary(op, n, a, 0, n, b, 0, n, actual, 0);
       assertArrayEquals(expected, actual, op.name());
       assertTrue(Float.isNaN(actual[1]) && Float.isNaN(actual[VLEN + 2]) && Float.isNaN(actual[n - 1]), op + " keeps NaN");
     }
@@ -282,12 +281,12 @@ class ElementwiseKernelsTest {
       float[] y = pad(gaussian(rng, n, 1f), OUT_OFF);
       float[] expected = y.clone();
       float[] actual = y.clone();
-      ElementwiseScalar.axpy(n, -0.37f, x, X_OFF, expected, OUT_OFF);
-      ElementwiseVector.axpy(n, -0.37f, x, X_OFF, actual, OUT_OFF);
+      ELEMENTWISE_SCALAR.axpy(n, -0.37f, x, X_OFF, expected, OUT_OFF);
+      ELEMENTWISE_VECTOR.axpy(n, -0.37f, x, X_OFF, actual, OUT_OFF);
       // the vector kernel fuses the multiply-add: one rounding instead of two
       assertClose("axpy n=" + n, expected, actual, 1e-7f, 2e-7f);
-      ElementwiseScalar.scale(n, 1.7f, expected, OUT_OFF);
-      ElementwiseVector.scale(n, 1.7f, actual, OUT_OFF);
+      ELEMENTWISE_SCALAR.scale(n, 1.7f, expected, OUT_OFF);
+      ELEMENTWISE_VECTOR.scale(n, 1.7f, actual, OUT_OFF);
       assertClose("scale n=" + n, expected, actual, 1e-7f, 4e-7f);
       assertEquals(y[OUT_OFF - 1], actual[OUT_OFF - 1], "nothing before the offset is written");
     }
@@ -304,25 +303,13 @@ class ElementwiseKernelsTest {
       for (int t = 1; t <= 3; t++) {
         float[] g = pad(gaussian(rng, n, 0.1f), OUT_OFF);
         float bc1 = 1f - (float) Math.pow(0.9, t), bc2 = 1f - (float) Math.pow(0.999, t);
-        ElementwiseScalar.adamw(n, ps, X_OFF, g, OUT_OFF, ms, X_OFF, vs, X_OFF, 1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, bc1, bc2);
-        ElementwiseVector.adamw(n, p, X_OFF, g, OUT_OFF, m, X_OFF, v, X_OFF, 1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, bc1, bc2);
+        OPTIMIZER_SCALAR.adamw(n, ps, X_OFF, g, OUT_OFF, ms, X_OFF, vs, X_OFF, 1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, bc1, bc2, 1f);
+        OPTIMIZER_VECTOR.adamw(n, p, X_OFF, g, OUT_OFF, m, X_OFF, v, X_OFF, 1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, bc1, bc2, 1f);
       }
       assertClose("adamw p n=" + n, ps, p, 1e-6f, 1e-6f);
       assertClose("adamw m n=" + n, ms, m, 1e-7f, 1e-6f);
       assertClose("adamw v n=" + n, vs, v, 1e-9f, 1e-6f);
     }
-  }
-
-  @Test
-  void adamwFirstStepIsSignedLearningRateStepPlusDecay() {
-    // t = 1: m/bc1 = g and sqrt(v/bc2) = |g|, so p' = p(1 - lr·wd) - lr·sign(g) (eps aside)
-    float[] p = {1f, -2f};
-    float[] g = {0.5f, -3f};
-    float[] m = new float[2], v = new float[2];
-    ElementwiseScalar.adamw(2, p, 0, g, 0, m, 0, v, 0, 0.1f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.1f, 0.001f);
-    assertArrayEquals(new float[] {1f * (1 - 0.001f) - 0.1f, -2f * (1 - 0.001f) + 0.1f}, p, 1e-6f);
-    assertArrayEquals(new float[] {0.05f, -0.3f}, m, 1e-7f);
-    assertArrayEquals(new float[] {(1f - 0.999f) * 0.25f, (1f - 0.999f) * 9f}, v, 1e-10f);
   }
 
   @Test
@@ -338,15 +325,15 @@ class ElementwiseKernelsTest {
   static float[][] runParallelKernels(int threads, float[] x, float[] b, int n) {
     Parallel.setThreads(threads);
     float[] gelu = new float[n];
-    ElementwiseVector.unary(UnaryOp.GELU_TANH, n, x, 0, gelu, 0);
+    ELEMENTWISE_VECTOR.unary(UnaryOp.GELU_TANH, n, x, 0, gelu, 0);
     float[] dgelu = new float[n];
-    ElementwiseVector.unaryBackward(UnaryOp.GELU_ERF, n, x, 0, gelu, 0, x, 0, dgelu, 0, false);
+    ELEMENTWISE_VECTOR.unaryBackward(UnaryOp.GELU_ERF, n, x, 0, gelu, 0, x, 0, dgelu, 0, false);
     float[] sum = new float[n - 3];
-    ElementwiseVector.binary(BinaryOp.ADD, n - 3, x, 3, n - 3, b, 3, 1000, sum, 0);
+    ELEMENTWISE_VECTOR.binary(BinaryOp.ADD, n - 3, x, 3, n - 3, b, 3, 1000, sum, 0);
     float[] y = x.clone();
-    ElementwiseVector.axpy(n, 0.5f, x, 0, y, 0);
+    ELEMENTWISE_VECTOR.axpy(n, 0.5f, x, 0, y, 0);
     float[] p = x.clone(), m = new float[n], v = new float[n];
-    ElementwiseVector.adamw(n, p, 0, x, 0, m, 0, v, 0, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.1f, 0.001f);
+    OPTIMIZER_VECTOR.adamw(n, p, 0, x, 0, m, 0, v, 0, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.1f, 0.001f, 1f);
     return new float[][] {gelu, dgelu, sum, y, p, m, v};
   }
 
@@ -365,7 +352,7 @@ class ElementwiseKernelsTest {
         };
       }
       float[] actual = new float[n];
-      ElementwiseVector.unary(op, n, x, 0, actual, 0);
+      ELEMENTWISE_VECTOR.unary(op, n, x, 0, actual, 0);
       for (int i = 0; i < n; i++) {
         float expected = UnaryOpReference.apply(op, x[i]);
         float ulps = Math.abs(actual[i] - expected) / Math.ulp(expected);
@@ -383,10 +370,10 @@ class ElementwiseKernelsTest {
     for (UnaryOp op : new UnaryOp[] {UnaryOp.TANH, UnaryOp.GELU_ERF, UnaryOp.LOG}) {
       float[] in = op == UnaryOp.LOG ? inputsFor(op, new Rng(78), 4096) : x;
       float[] first = new float[in.length];
-      ElementwiseVector.unary(op, in.length, in, 0, first, 0);
+      ELEMENTWISE_VECTOR.unary(op, in.length, in, 0, first, 0);
       float[] again = new float[in.length];
       for (int k = 0; k < 1000; k++) {
-        ElementwiseVector.unary(op, in.length, in, 0, again, 0);
+        ELEMENTWISE_VECTOR.unary(op, in.length, in, 0, again, 0);
         assertArrayEquals(first, again, op + " changed on call " + k);
       }
     }

@@ -1,11 +1,11 @@
 package org.jlora.engine;
 
+import static org.jlora.engine.HostKernels.*;
+import org.jlora.engine.kernels.EmbeddingOnHost;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import org.jlora.engine.kernels.EmbeddingScalar;
-import org.jlora.engine.kernels.EmbeddingVector;
 import org.junit.jupiter.api.Test;
 
 class EmbeddingsTest {
@@ -35,40 +35,36 @@ class EmbeddingsTest {
       int[] ids = randomIds(rng, idsOff + count, vocab);
       float[] out0 = randn(rng, off + count * dim + 2);
       float[] out1 = out0.clone();
-      EmbeddingScalar.gatherRows(count, dim, table, off, vocab, ids, idsOff, out0, off);
-      EmbeddingVector.gatherRows(count, dim, table, off, vocab, ids, idsOff, out1, off);
+      EMBEDDING_SCALAR.gatherRows(count, dim, table, off, vocab, ids, idsOff, out0, off);
+      EMBEDDING_VECTOR.gatherRows(count, dim, table, off, vocab, ids, idsOff, out1, off);
       assertArrayEquals(out0, out1, "gather dim " + dim);
       float[] dTable0 = table.clone();
       float[] dTable1 = table.clone();
-      EmbeddingScalar.scatterAddRows(count, dim, out0, off, ids, idsOff, dTable0, off, vocab);
-      EmbeddingVector.scatterAddRows(count, dim, out0, off, ids, idsOff, dTable1, off, vocab);
+      EMBEDDING_SCALAR.scatterAddRows(count, dim, out0, off, ids, idsOff, dTable0, off, vocab);
+      EMBEDDING_VECTOR.scatterAddRows(count, dim, out0, off, ids, idsOff, dTable1, off, vocab);
       assertArrayEquals(dTable0, dTable1, "scatterAdd dim " + dim);
     }
   }
 
   @Test
   void gatherCopiesRowsAndScatterAddSumsRepeatedIds() {
-    for (Backend be : new Backend[] {new ScalarBackend(), new VectorBackend()}) {
-      Backend prev = Backends.set(be);
-      try {
-        Tensor table = Tensor.of(new float[] {0, 1, 10, 11, 20, 21}, 3, 2);
-        int[] ids = {2, 0, 2, 2};
-        Tensor out = Embeddings.gather(table, ids);
-        assertArrayEquals(new float[] {20, 21, 0, 1, 20, 21, 20, 21}, out.toArray(), be.name());
-        Tensor dOut = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 4, 2);
-        Tensor dTable = Tensor.full(100f, 3, 2);
-        Embeddings.scatterAdd(dOut, ids, dTable);
-        // row 2 gets positions 0, 2, 3; row 0 gets position 1; row 1 nothing
-        assertArrayEquals(new float[] {103, 104, 100, 100, 113, 116}, dTable.toArray(), be.name());
-      } finally {
-        Backends.set(prev);
-      }
+    for (Backend be : new Backend[] {Backends.scalar(), Backends.vector()}) {
+      Tensor table = Tensor.of(new float[] {0, 1, 10, 11, 20, 21}, 3, 2);
+      int[] ids = {2, 0, 2, 2};
+      Tensor out = Tensor.zeros(4, 2);
+      be.embedding().gatherRows(table, ids, out);
+      assertArrayEquals(new float[] {20, 21, 0, 1, 20, 21, 20, 21}, out.toArray(), be.name());
+      Tensor dOut = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 4, 2);
+      Tensor dTable = Tensor.full(100f, 3, 2);
+      be.embedding().scatterAddRows(dOut, ids, dTable);
+      // row 2 gets positions 0, 2, 3; row 0 gets position 1; row 1 nothing
+      assertArrayEquals(new float[] {103, 104, 100, 100, 113, 116}, dTable.toArray(), be.name());
     }
   }
 
   @Test
   void badIdsAreNamedWithTheirPositionAndTheTableIsUntouched() {
-    for (Backend be : new Backend[] {new ScalarBackend(), new VectorBackend()}) {
+    for (EmbeddingOnHost be : new EmbeddingOnHost[] {EMBEDDING_SCALAR, EMBEDDING_VECTOR}) {
       float[] table = new float[5 * 3];
       int[] ids = {1, 4, 5, 0};
       IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
@@ -82,7 +78,7 @@ class EmbeddingsTest {
           () -> be.scatterAddRows(4, 3, dOut, 0, negative, 0, table, 0, 5));
       assertTrue(e.getMessage().contains("scatterAddRows") && e.getMessage().contains("id -1")
           && e.getMessage().contains("position 1"), e.getMessage());
-      assertArrayEquals(new float[15], table, be.name() + ": no row was added before the bad id was found");
+      assertArrayEquals(new float[15], table, be.getClass().getSimpleName() + ": no row was added before the bad id was found");
     }
   }
 
@@ -103,8 +99,8 @@ class EmbeddingsTest {
         Parallel.setThreads(t);
         dTables[t - 1] = new float[vocab * dim];
         gathered[t - 1] = new float[count * dim];
-        EmbeddingVector.scatterAddRows(count, dim, dOut, 0, ids, 0, dTables[t - 1], 0, vocab);
-        EmbeddingVector.gatherRows(count, dim, table, 0, vocab, ids, 0, gathered[t - 1], 0);
+        EMBEDDING_VECTOR.scatterAddRows(count, dim, dOut, 0, ids, 0, dTables[t - 1], 0, vocab);
+        EMBEDDING_VECTOR.gatherRows(count, dim, table, 0, vocab, ids, 0, gathered[t - 1], 0);
       }
     } finally {
       Parallel.setThreads(before);
@@ -112,35 +108,37 @@ class EmbeddingsTest {
     assertArrayEquals(dTables[0], dTables[1]);
     assertArrayEquals(gathered[0], gathered[1]);
     float[] scalar = new float[vocab * dim];
-    EmbeddingScalar.scatterAddRows(count, dim, dOut, 0, ids, 0, scalar, 0, vocab);
+    EMBEDDING_SCALAR.scatterAddRows(count, dim, dOut, 0, ids, 0, scalar, 0, vocab);
     assertArrayEquals(scalar, dTables[1], "additions per row happen in position order, as in the scalar twin");
   }
 
   @Test
   void nanAndInfinityPassThrough() {
-    for (Backend be : new Backend[] {new ScalarBackend(), new VectorBackend()}) {
+    for (EmbeddingOnHost be : new EmbeddingOnHost[] {EMBEDDING_SCALAR, EMBEDDING_VECTOR}) {
       float[] table = {1, Float.NaN, Float.POSITIVE_INFINITY, 4};
       float[] out = new float[4];
       be.gatherRows(2, 2, table, 0, 2, new int[] {1, 0}, 0, out, 0);
-      assertEquals(Float.POSITIVE_INFINITY, out[0], be.name());
-      assertTrue(Float.isNaN(out[3]), be.name());
+      assertEquals(Float.POSITIVE_INFINITY, out[0], be.getClass().getSimpleName());
+      assertTrue(Float.isNaN(out[3]), be.getClass().getSimpleName());
       float[] dTable = new float[4];
       be.scatterAddRows(2, 2, new float[] {Float.NaN, 1, 2, 3}, 0, new int[] {1, 1}, 0, dTable, 0, 2);
-      assertTrue(Float.isNaN(dTable[2]), be.name());
-      assertEquals(4f, dTable[3], be.name());
-      assertEquals(0f, dTable[0], be.name());
+      assertTrue(Float.isNaN(dTable[2]), be.getClass().getSimpleName());
+      assertEquals(4f, dTable[3], be.getClass().getSimpleName());
+      assertEquals(0f, dTable[0], be.getClass().getSimpleName());
     }
   }
 
   @Test
-  void facadeRejectsMismatchedShapes() {
+  void tensorDoorRejectsMismatchedShapes() {
+    EmbeddingKernels emb = Backends.vector().embedding();
     Tensor table = Tensor.zeros(4, 3);
-    ShapeException e = assertThrows(ShapeException.class, () -> Embeddings.gather(Tensor.zeros(12), new int[] {0}));
-    assertTrue(e.getMessage().contains("gather") && e.getMessage().contains("[12]"), e.getMessage());
+    ShapeException e = assertThrows(ShapeException.class,
+        () -> emb.gatherRows(Tensor.zeros(12), new int[] {0}, Tensor.zeros(1, 12)));
+    assertTrue(e.getMessage().contains("gatherRows") && e.getMessage().contains("[12]"), e.getMessage());
     e = assertThrows(ShapeException.class,
-        () -> Embeddings.scatterAdd(Tensor.zeros(2, 4), new int[] {0, 1}, table));
-    assertTrue(e.getMessage().contains("scatterAdd") && e.getMessage().contains("[2, 4]")
-        && e.getMessage().contains("[4, 3]"), e.getMessage());
-    assertArrayEquals(new int[] {0, 3}, Embeddings.gather(table, new int[0]).shape());
+        () -> emb.scatterAddRows(Tensor.zeros(2, 4), new int[] {0, 1}, table));
+    assertTrue(e.getMessage().contains("scatterAddRows") && e.getMessage().contains("[2, 4]")
+        && e.getMessage().contains("needs 6"), e.getMessage());
+    emb.gatherRows(table, new int[0], Tensor.zeros(0, 3));   // no ids: nothing to do, no error
   }
 }

@@ -1,5 +1,7 @@
 package org.jlora.engine;
 
+import static org.jlora.engine.HostKernels.*;
+import org.jlora.engine.kernels.MatmulOnHost;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import jdk.incubator.vector.FloatVector;
-import org.jlora.engine.kernels.MatmulScalar;
-import org.jlora.engine.kernels.MatmulVector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +43,7 @@ class MatMulKernelTest {
       return new Case(batch, m, n, k, transA, transB, shareB, accumulate, aOff, bOff, cOff, a, b, c0);
     }
 
-    float[] run(Backend backend) {
+    float[] run(MatmulOnHost backend) {
       float[] c = c0.clone();
       backend.matmul(batch, m, n, k, a, aOff, transA, b, bOff, transB, shareB, c, cOff, accumulate);
       return c;
@@ -99,8 +99,8 @@ class MatMulKernelTest {
     return x;
   }
 
-  private static final Backend SCALAR = new ScalarBackend();
-  private static final Backend VECTOR = new VectorBackend();
+  private static final MatmulOnHost SCALAR = MATMUL_SCALAR;
+  private static final MatmulOnHost VECTOR = MATMUL_VECTOR;
 
   private static void checkBoth(Case cs) {
     cs.assertClose(cs.run(VECTOR), "vector");
@@ -210,12 +210,12 @@ class MatMulKernelTest {
         int row = m / 2, col = n - 1, p = k / 3;
         cs.a[cs.aOff() + (transA ? p * m + row : row * k + p)] = Float.NaN;
         cs.b[cs.bOff() + (transB ? col * k + p : p * n + col)] = Float.POSITIVE_INFINITY;
-        for (Backend be : new Backend[] {VECTOR, SCALAR}) {
+        for (MatmulOnHost be : new MatmulOnHost[] {VECTOR, SCALAR}) {
           float[] c = cs.run(be);
           for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
               float v = c[cs.cOff() + i * n + j];
-              String at = be.name() + " " + cs.describe() + " C[" + i + "][" + j + "] = " + v;
+              String at = be.getClass().getSimpleName() + " " + cs.describe() + " C[" + i + "][" + j + "] = " + v;
               if (i == row) {
                 assertTrue(Float.isNaN(v), at + " should be NaN (row of the NaN in A)");
               } else if (j == col) {
@@ -238,10 +238,10 @@ class MatMulKernelTest {
       for (int t = 0; t < 4; t++) {
         Case cs = Case.random(rng, 1, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, false, false);
         java.util.Arrays.fill(cs.c0(), Float.NaN);
-        for (Backend be : new Backend[] {VECTOR, SCALAR}) {
+        for (MatmulOnHost be : new MatmulOnHost[] {VECTOR, SCALAR}) {
           float[] c = cs.run(be);
           for (int i = cs.cOff(); i < c.length; i++) {
-            assertTrue(Float.isFinite(c[i]), be.name() + " " + cs.describe() + " kept a NaN from C at " + i);
+            assertTrue(Float.isFinite(c[i]), be.getClass().getSimpleName() + " " + cs.describe() + " kept a NaN from C at " + i);
           }
         }
       }
@@ -264,13 +264,13 @@ class MatMulKernelTest {
   void operandsThatDoNotFitTheirArraysAreRejectedByName() {
     float[] a = new float[6], b = new float[6], c = new float[4];
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> MatmulVector.matmul(1, 2, 2, 3, a, 1, false, b, 0, false, false, c, 0, false));
+        () -> MATMUL_VECTOR.matmul(1, 2, 2, 3, a, 1, false, b, 0, false, false, c, 0, false));
     assertTrue(e.getMessage().contains("A needs 6 floats from offset 1"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
-        () -> MatmulScalar.matmul(2, 2, 2, 3, new float[12], 0, false, b, 0, false, false, c, 0, false));
+        () -> MATMUL_SCALAR.matmul(2, 2, 2, 3, new float[12], 0, false, b, 0, false, false, c, 0, false));
     assertTrue(e.getMessage().contains("B needs 12 floats"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
-        () -> MatmulVector.matmul(1, -1, 2, 3, a, 0, false, b, 0, false, false, c, 0, false));
+        () -> MATMUL_VECTOR.matmul(1, -1, 2, 3, a, 0, false, b, 0, false, false, c, 0, false));
     assertTrue(e.getMessage().contains("negative size"), e.getMessage());
   }
 }

@@ -1,5 +1,6 @@
 package org.jlora.engine;
 
+import static org.jlora.engine.HostKernels.*;
 import static org.jlora.engine.ElementwiseKernelsTest.LENGTHS;
 import static org.jlora.engine.ElementwiseKernelsTest.VLEN;
 import static org.jlora.engine.ElementwiseKernelsTest.assertClose;
@@ -9,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.jlora.engine.kernels.ReduceScalar;
-import org.jlora.engine.kernels.ReduceVector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,15 +27,15 @@ class ReductionsKernelsTest {
     Rng rng = new Rng(1);
     for (int n : LENGTHS) {
       float[] x = pad(gaussian(rng, n, 1f), OFF);
-      double expected = ReduceScalar.sum(n, x, OFF);
-      double actual = ReduceVector.sum(n, x, OFF);
+      double expected = REDUCE_SCALAR.sum(n, x, OFF);
+      double actual = REDUCE_VECTOR.sum(n, x, OFF);
       // float lanes over a block of at most 4096: relative error ~1e-6 of the sum of magnitudes
       assertEquals(expected, actual, 1e-6 * n, "sum n=" + n);
-      assertEquals(ReduceScalar.max(n, x, OFF), ReduceVector.max(n, x, OFF), "max n=" + n);
+      assertEquals(REDUCE_SCALAR.max(n, x, OFF), REDUCE_VECTOR.max(n, x, OFF), "max n=" + n);
     }
-    assertEquals(0.0, ReduceVector.sum(0, new float[1], 0));
-    assertEquals(Float.NEGATIVE_INFINITY, ReduceVector.max(0, new float[1], 0));
-    assertEquals(Float.NEGATIVE_INFINITY, ReduceScalar.max(0, new float[1], 0));
+    assertEquals(0.0, REDUCE_VECTOR.sum(0, new float[1], 0));
+    assertEquals(Float.NEGATIVE_INFINITY, REDUCE_VECTOR.max(0, new float[1], 0));
+    assertEquals(Float.NEGATIVE_INFINITY, REDUCE_SCALAR.max(0, new float[1], 0));
   }
 
   @Test
@@ -45,13 +44,13 @@ class ReductionsKernelsTest {
       for (int at : new int[] {0, n / 2, n - 1}) {
         float[] x = gaussian(new Rng(n + at), n, 1f);
         x[at] = Float.NaN;
-        assertTrue(Float.isNaN(ReduceVector.max(n, x, 0)), "vector n=" + n + " NaN at " + at);
-        assertTrue(Float.isNaN(ReduceScalar.max(n, x, 0)), "scalar n=" + n + " NaN at " + at);
+        assertTrue(Float.isNaN(REDUCE_VECTOR.max(n, x, 0)), "vector n=" + n + " NaN at " + at);
+        assertTrue(Float.isNaN(REDUCE_SCALAR.max(n, x, 0)), "scalar n=" + n + " NaN at " + at);
       }
     }
     float[] withInf = {1, Float.POSITIVE_INFINITY, 2};
-    assertEquals(Float.POSITIVE_INFINITY, ReduceVector.max(3, withInf, 0));
-    assertEquals(Double.POSITIVE_INFINITY, ReduceVector.sum(3, withInf, 0));
+    assertEquals(Float.POSITIVE_INFINITY, REDUCE_VECTOR.max(3, withInf, 0));
+    assertEquals(Double.POSITIVE_INFINITY, REDUCE_VECTOR.sum(3, withInf, 0));
   }
 
   @Test
@@ -62,17 +61,17 @@ class ReductionsKernelsTest {
       int rows = s[0], cols = s[1];
       float[] x = pad(gaussian(rng, rows * cols, 1f), OFF);
       float[] e = new float[rows + 1], a = new float[rows + 1];
-      ReduceScalar.sumRows(rows, cols, x, OFF, e, 1);
-      ReduceVector.sumRows(rows, cols, x, OFF, a, 1);
+      REDUCE_SCALAR.sumRows(rows, cols, x, OFF, e, 1);
+      REDUCE_VECTOR.sumRows(rows, cols, x, OFF, a, 1);
       assertClose("sumRows " + rows + "x" + cols, e, a, 2e-6f * cols, 1e-6f);
-      ReduceScalar.maxRows(rows, cols, x, OFF, e, 1);
-      ReduceVector.maxRows(rows, cols, x, OFF, a, 1);
+      REDUCE_SCALAR.maxRows(rows, cols, x, OFF, e, 1);
+      REDUCE_VECTOR.maxRows(rows, cols, x, OFF, a, 1);
       assertArrayEquals(e, a, "maxRows " + rows + "x" + cols);
       for (boolean accumulate : new boolean[] {false, true}) {
         float[] ec = pad(gaussian(new Rng(cols), cols, 1f), 2);
         float[] ac = ec.clone();
-        ReduceScalar.sumColumns(rows, cols, x, OFF, ec, 2, accumulate);
-        ReduceVector.sumColumns(rows, cols, x, OFF, ac, 2, accumulate);
+        REDUCE_SCALAR.sumColumns(rows, cols, x, OFF, ec, 2, accumulate);
+        REDUCE_VECTOR.sumColumns(rows, cols, x, OFF, ac, 2, accumulate);
         // both add each column's rows in order in float: the same bits
         assertArrayEquals(ec, ac, "sumColumns " + rows + "x" + cols + " acc=" + accumulate);
       }
@@ -83,9 +82,9 @@ class ReductionsKernelsTest {
   void sumColumnsIsTheBroadcastBackward() {
     float[] x = {1, 2, 3, 10, 20, 30};   // [2, 3]
     float[] out = {100, 100, 100};
-    ReduceScalar.sumColumns(2, 3, x, 0, out, 0, true);
+    REDUCE_SCALAR.sumColumns(2, 3, x, 0, out, 0, true);
     assertArrayEquals(new float[] {111, 122, 133}, out);
-    ReduceVector.sumColumns(2, 3, x, 0, out, 0, false);
+    REDUCE_VECTOR.sumColumns(2, 3, x, 0, out, 0, false);
     assertArrayEquals(new float[] {11, 22, 33}, out);
   }
 
@@ -94,21 +93,21 @@ class ReductionsKernelsTest {
     int n = 1_000_003;
     float[] x = gaussian(new Rng(3), n, 1f);
     Parallel.setThreads(1);
-    double one = ReduceVector.sum(n, x, 0);
-    float maxOne = ReduceVector.max(n, x, 0);
+    double one = REDUCE_VECTOR.sum(n, x, 0);
+    float maxOne = REDUCE_VECTOR.max(n, x, 0);
     float[] colsOne = new float[1000];
-    ReduceVector.sumColumns(1000, 1000, x, 0, colsOne, 0, false);
+    REDUCE_VECTOR.sumColumns(1000, 1000, x, 0, colsOne, 0, false);
     float[] rowsOne = new float[1000];
-    ReduceVector.sumRows(1000, 1000, x, 0, rowsOne, 0);
+    REDUCE_VECTOR.sumRows(1000, 1000, x, 0, rowsOne, 0);
     Parallel.setThreads(2);
-    for (int k = 0; k < 20; k++) assertEquals(one, ReduceVector.sum(n, x, 0), "call " + k);
-    assertEquals(maxOne, ReduceVector.max(n, x, 0));
+    for (int k = 0; k < 20; k++) assertEquals(one, REDUCE_VECTOR.sum(n, x, 0), "call " + k);
+    assertEquals(maxOne, REDUCE_VECTOR.max(n, x, 0));
     float[] cols = new float[1000];
-    ReduceVector.sumColumns(1000, 1000, x, 0, cols, 0, false);
+    REDUCE_VECTOR.sumColumns(1000, 1000, x, 0, cols, 0, false);
     assertArrayEquals(colsOne, cols);
     float[] rows = new float[1000];
-    ReduceVector.sumRows(1000, 1000, x, 0, rows, 0);
+    REDUCE_VECTOR.sumRows(1000, 1000, x, 0, rows, 0);
     assertArrayEquals(rowsOne, rows);
-    assertEquals(ReduceScalar.sum(n, x, 0), one, 1e-3);
+    assertEquals(REDUCE_SCALAR.sum(n, x, 0), one, 1e-3);
   }
 }

@@ -5,57 +5,49 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The Reductions facade on both backends. */
+/** The reduction family's tensor door on both backends. */
 class ReductionsTest {
-  private Backend previous;
-
-  @AfterEach
-  void restore() {
-    if (previous != null) Backends.set(previous);
-  }
-
   @ParameterizedTest
-  @ValueSource(strings = {"scalar", "vector"})
-  void wholeTensorAndLastAxis(String backend) {
-    previous = Backends.use(backend);
+  @MethodSource(BothBackends.BOTH)
+  void wholeWindowRowsAndColumns(Backend be) {
+    ReductionKernels r = be.reductions();
     Tensor x = Tensor.of(new float[] {1, -2, 3, 4, 5, -6}, 2, 3);
-    assertEquals(5f, Reductions.sum(x));
-    assertEquals(5f / 6, Reductions.mean(x), 1e-7f);
-    assertEquals(5f, Reductions.max(x));
-    Tensor rowSums = Reductions.sumLastAxis(x);
-    assertArrayEquals(new int[] {2}, rowSums.shape());
-    assertArrayEquals(new float[] {2, 3}, rowSums.toArray());
-    assertArrayEquals(new float[] {2f / 3, 1}, Reductions.meanLastAxis(x).toArray(), 1e-7f);
-    assertArrayEquals(new float[] {3, 5}, Reductions.maxLastAxis(x).toArray());
-    Tensor v = Tensor.of(new float[] {1, 2, 3}, 3);
-    assertArrayEquals(new int[0], Reductions.sumLastAxis(v).shape());
-    assertEquals(6f, Reductions.sumLastAxis(v).item());
-    assertTrue(Float.isNaN(Reductions.max(Tensor.of(new float[] {1, Float.NaN, 2}, 3))));
-    assertThrows(IllegalArgumentException.class, () -> Reductions.max(Tensor.zeros(0)));
-    assertThrows(ShapeException.class, () -> Reductions.sumLastAxis(Tensor.zeros()));
+    assertEquals(5.0, r.sum(x));
+    assertEquals(5f, r.max(x));
+    assertEquals(3.0, r.sum(x.rows(1, 2)), "a view sums only its window");
+    Tensor rows = Tensor.zeros(2);
+    r.sumRows(2, 3, x, rows);
+    assertArrayEquals(new float[] {2, 3}, rows.toArray());
+    r.maxRows(2, 3, x, rows);
+    assertArrayEquals(new float[] {3, 5}, rows.toArray());
+    Tensor cols = Tensor.ones(3);
+    r.sumColumns(2, 3, x, cols, true);
+    assertArrayEquals(new float[] {6, 4, -2}, cols.toArray());
+    assertTrue(Float.isNaN(r.max(Tensor.of(new float[] {1, Float.NaN, 2}, 3))));
+    assertEquals(Float.NEGATIVE_INFINITY, r.max(Tensor.zeros(0)));
+    ShapeException e = assertThrows(ShapeException.class, () -> r.sumRows(3, 3, x, rows));
+    assertTrue(e.getMessage().contains("sumRows") && e.getMessage().contains("[2, 3]"), e.getMessage());
+    assertThrows(ShapeException.class, () -> r.sumColumns(2, 3, x, rows, false));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"scalar", "vector"})
-  void sumLeadingAxesUndoesABroadcast(String backend) {
-    previous = Backends.use(backend);
-    Tensor dy = Tensor.arange(12).reshape(2, 2, 3);   // [B=2, T=2, C=3]
-    assertArrayEquals(new float[] {0 + 3 + 6 + 9, 1 + 4 + 7 + 10, 2 + 5 + 8 + 11},
-        Reductions.sumLeadingAxes(dy, new int[] {3}).toArray());
-    Tensor perTime = Reductions.sumLeadingAxes(dy, new int[] {1, 2, 3});
-    assertArrayEquals(new int[] {1, 2, 3}, perTime.shape());
-    assertArrayEquals(new float[] {6, 8, 10, 12, 14, 16}, perTime.toArray());
-    assertArrayEquals(dy.toArray(), Reductions.sumLeadingAxes(dy, new int[] {2, 2, 3}).toArray());
-    ShapeException e = assertThrows(ShapeException.class, () -> Reductions.sumLeadingAxes(dy, new int[] {2}));
-    assertTrue(e.getMessage().contains("sumLeadingAxes") && e.getMessage().contains("[2, 2, 3]"), e.getMessage());
-    // the adjoint of broadcasting: <add(x, b), dy> changes with b exactly as <b, sumLeadingAxes(dy)>
-    Tensor b = Tensor.of(new float[] {0.5f, -1, 2}, 3);
-    float direct = Reductions.sum(Elementwise.mul(Elementwise.add(Tensor.zeros(2, 2, 3), b), dy));
-    float viaAdjoint = Reductions.sum(Elementwise.mul(b, Reductions.sumLeadingAxes(dy, new int[] {3})));
-    assertEquals(direct, viaAdjoint, 1e-5f);
+  @MethodSource(BothBackends.BOTH)
+  void sumSquaresWritesIntoAOneElementTensor(Backend be) {
+    ReductionKernels r = be.reductions();
+    Tensor out = Tensor.zeros(1);
+    r.sumSquares(Tensor.of(new float[] {1, -2, 3}, 3), out, false);
+    assertEquals(14f, out.item());
+    r.sumSquares(Tensor.of(new float[] {2}, 1), out, true);
+    assertEquals(18f, out.item());
+    // many blocks: the vector kernel's parallel split gives the scalar sum
+    Tensor big = Tensor.randn(new Rng(5), 100_003);
+    Tensor twin = Tensor.zeros(1);
+    Backends.scalar().reductions().sumSquares(big, twin, false);
+    r.sumSquares(big, out, false);
+    assertEquals(twin.item(), out.item(), 1e-5f * twin.item());
+    assertThrows(ShapeException.class, () -> r.sumSquares(big, Tensor.zeros(2), false));
   }
 }

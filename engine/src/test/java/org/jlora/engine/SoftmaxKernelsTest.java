@@ -1,5 +1,6 @@
 package org.jlora.engine;
 
+import static org.jlora.engine.HostKernels.*;
 import static org.jlora.engine.ElementwiseKernelsTest.VLEN;
 import static org.jlora.engine.ElementwiseKernelsTest.assertClose;
 import static org.jlora.engine.ElementwiseKernelsTest.gaussian;
@@ -8,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.jlora.engine.kernels.SoftmaxScalar;
-import org.jlora.engine.kernels.SoftmaxVector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,24 +36,24 @@ class SoftmaxKernelsTest {
     float[] x = pad(gaussian(rng, n, 4f), OFF);
     String at = rows + "x" + cols;
     float[] e = new float[n + 1], a = new float[n + 1];
-    SoftmaxScalar.softmaxRows(rows, cols, x, OFF, e, 1);
-    SoftmaxVector.softmaxRows(rows, cols, x, OFF, a, 1);
+    ROWS_SCALAR.softmax(rows, cols, x, OFF, e, 1);
+    ROWS_VECTOR.softmax(rows, cols, x, OFF, a, 1);
     assertClose("softmax " + at, e, a, ABS, REL);
     float[] y = e.clone();
     float[] el = new float[n + 1], al = new float[n + 1];
-    SoftmaxScalar.logSoftmaxRows(rows, cols, x, OFF, el, 1);
-    SoftmaxVector.logSoftmaxRows(rows, cols, x, OFF, al, 1);
+    ROWS_SCALAR.logSoftmax(rows, cols, x, OFF, el, 1);
+    ROWS_VECTOR.logSoftmax(rows, cols, x, OFF, al, 1);
     assertClose("logSoftmax " + at, el, al, 1e-6f, REL);
     float[] dy = pad(gaussian(rng, n, 1f), 1);
     for (boolean accumulate : new boolean[] {false, true}) {
       float[] ed = pad(gaussian(new Rng(cols), n, 1f), 2), ad = ed.clone();
-      SoftmaxScalar.softmaxBackwardRows(rows, cols, y, 1, dy, 1, ed, 2, accumulate);
-      SoftmaxVector.softmaxBackwardRows(rows, cols, y, 1, dy, 1, ad, 2, accumulate);
+      ROWS_SCALAR.softmaxBackward(rows, cols, y, 1, dy, 1, ed, 2, accumulate);
+      ROWS_VECTOR.softmaxBackward(rows, cols, y, 1, dy, 1, ad, 2, accumulate);
       assertClose("softmax backward " + at, ed, ad, 1e-6f, 1e-5f);
       ed = pad(gaussian(new Rng(cols), n, 1f), 2);
       ad = ed.clone();
-      SoftmaxScalar.logSoftmaxBackwardRows(rows, cols, el, 1, dy, 1, ed, 2, accumulate);
-      SoftmaxVector.logSoftmaxBackwardRows(rows, cols, el, 1, dy, 1, ad, 2, accumulate);
+      ROWS_SCALAR.logSoftmaxBackward(rows, cols, el, 1, dy, 1, ed, 2, accumulate);
+      ROWS_VECTOR.logSoftmaxBackward(rows, cols, el, 1, dy, 1, ad, 2, accumulate);
       assertClose("logSoftmax backward " + at, ed, ad, 1e-5f, 1e-5f);
     }
   }
@@ -64,8 +63,8 @@ class SoftmaxKernelsTest {
     int rows = 4, cols = 3 * VLEN + 5;
     float[] x = gaussian(new Rng(2), rows * cols, 1e4f);   // exp(1e4) would overflow unshifted
     float[] y = new float[x.length], logY = new float[x.length];
-    SoftmaxVector.softmaxRows(rows, cols, x, 0, y, 0);
-    SoftmaxVector.logSoftmaxRows(rows, cols, x, 0, logY, 0);
+    ROWS_VECTOR.softmax(rows, cols, x, 0, y, 0);
+    ROWS_VECTOR.logSoftmax(rows, cols, x, 0, logY, 0);
     for (int r = 0; r < rows; r++) {
       double s = 0;
       for (int c = 0; c < cols; c++) {
@@ -90,11 +89,11 @@ class SoftmaxKernelsTest {
     for (boolean vector : new boolean[] {false, true}) {
       float[] y = new float[x.length], logY = new float[x.length];
       if (vector) {
-        SoftmaxVector.softmaxRows(2, cols, x, 0, y, 0);
-        SoftmaxVector.logSoftmaxRows(2, cols, x, 0, logY, 0);
+        ROWS_VECTOR.softmax(2, cols, x, 0, y, 0);
+        ROWS_VECTOR.logSoftmax(2, cols, x, 0, logY, 0);
       } else {
-        SoftmaxScalar.softmaxRows(2, cols, x, 0, y, 0);
-        SoftmaxScalar.logSoftmaxRows(2, cols, x, 0, logY, 0);
+        ROWS_SCALAR.softmax(2, cols, x, 0, y, 0);
+        ROWS_SCALAR.logSoftmax(2, cols, x, 0, logY, 0);
       }
       assertEquals(0.5f, y[0]);
       assertEquals(0.5f, y[1]);
@@ -119,8 +118,8 @@ class SoftmaxKernelsTest {
       float[] y = new float[cols];
       forward(log, x, y);
       float[] dx = new float[cols];
-      if (log) SoftmaxVector.logSoftmaxBackwardRows(1, cols, y, 0, w, 0, dx, 0, false);
-      else SoftmaxVector.softmaxBackwardRows(1, cols, y, 0, w, 0, dx, 0, false);
+      if (log) ROWS_VECTOR.logSoftmaxBackward(1, cols, y, 0, w, 0, dx, 0, false);
+      else ROWS_VECTOR.softmaxBackward(1, cols, y, 0, w, 0, dx, 0, false);
       for (int i = 0; i < cols; i++) {
         float h = 1e-2f;
         float[] xp = x.clone(), xm = x.clone();
@@ -133,8 +132,8 @@ class SoftmaxKernelsTest {
   }
 
   static void forward(boolean log, float[] x, float[] y) {
-    if (log) SoftmaxScalar.logSoftmaxRows(1, x.length, x, 0, y, 0);
-    else SoftmaxScalar.softmaxRows(1, x.length, x, 0, y, 0);
+    if (log) ROWS_SCALAR.logSoftmax(1, x.length, x, 0, y, 0);
+    else ROWS_SCALAR.softmax(1, x.length, x, 0, y, 0);
   }
 
   static double loss(boolean log, float[] x, float[] w) {
@@ -158,10 +157,10 @@ class SoftmaxKernelsTest {
     Parallel.setThreads(threads);
     int n = rows * cols;
     float[] y = new float[n], ly = new float[n], dx = new float[n], ldx = new float[n];
-    SoftmaxVector.softmaxRows(rows, cols, x, 0, y, 0);
-    SoftmaxVector.logSoftmaxRows(rows, cols, x, 0, ly, 0);
-    SoftmaxVector.softmaxBackwardRows(rows, cols, y, 0, dy, 0, dx, 0, false);
-    SoftmaxVector.logSoftmaxBackwardRows(rows, cols, ly, 0, dy, 0, ldx, 0, false);
+    ROWS_VECTOR.softmax(rows, cols, x, 0, y, 0);
+    ROWS_VECTOR.logSoftmax(rows, cols, x, 0, ly, 0);
+    ROWS_VECTOR.softmaxBackward(rows, cols, y, 0, dy, 0, dx, 0, false);
+    ROWS_VECTOR.logSoftmaxBackward(rows, cols, ly, 0, dy, 0, ldx, 0, false);
     return new float[][] {y, ly, dx, ldx};
   }
 }

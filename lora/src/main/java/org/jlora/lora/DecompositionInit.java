@@ -81,7 +81,7 @@ final class DecompositionInit {
 
   /** W - s·B·A in float, as PEFT forms it from the float factors. */
   private static Factors withResidual(Tensor w, Tensor a, Tensor b, float scaling) {
-    Tensor ba = org.jlora.engine.MatMul.matmul(b, false, a, false);
+    Tensor ba = org.jlora.engine.Backends.current().matmul().matmul(b, false, a, false);
     float[] res = new float[w.size()];
     for (int i = 0; i < res.length; i++) res[i] = w.get(i) - scaling * ba.get(i);
     return new Factors(a, b, Tensor.of(res, w.dim(0), w.dim(1)));

@@ -6,7 +6,7 @@ import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Conv2d;
 import org.jlora.autograd.nn.Module;
-import org.jlora.engine.MatMul;
+import org.jlora.engine.Backends;
 import org.jlora.engine.Tensor;
 
 /**
@@ -131,7 +131,7 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
     Tensor delta;
     if (form == Form.LORALIB) {
       // [out/groups·k, r·k]·[r·k, in·k] -> viewed as [out, in/groups, k, k]
-      delta = MatMul.matmul(b, false, a, false).reshape(weight().shape());
+      delta = Backends.current().matmul().matmul(b, false, a, false).reshape(weight().shape());
     } else {
       int g = groups(), out = outChannels(), r = ad.r();
       int cols = a.size() / r;                                  // in/groups·kh·kw
@@ -141,7 +141,7 @@ public class LoraConv2d extends Conv2d implements LoraLayer {
       Tensor b2 = b.reshape(out, r / g);
       for (int gi = 0; gi < g; gi++) {
         // group gi: B_g [out/G, r/G] · A_g [r/G, cols] -> rows of ΔW for the group's outputs
-        MatMul.matmulInto(b2.rows(gi * out / g, (gi + 1) * out / g), false,
+        Backends.current().matmul().matmul(b2.rows(gi * out / g, (gi + 1) * out / g), false,
             a2.rows(gi * r / g, (gi + 1) * r / g), false, d2.rows(gi * out / g, (gi + 1) * out / g), false);
       }
     }

@@ -5,7 +5,7 @@ import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Embedding;
 import org.jlora.autograd.nn.Module;
-import org.jlora.engine.MatMul;
+import org.jlora.engine.Backends;
 import org.jlora.engine.Tensor;
 
 /**
@@ -70,7 +70,7 @@ public class LoraEmbedding extends Embedding implements LoraLayer {
   @Override
   public Tensor deltaWeight(LoraAdapter ad) {
     // ΔW = scaling · (B·A)ᵀ = scaling · Aᵀ·Bᵀ: [vocab, r]·[r, dim] -> [vocab, dim]
-    return LoraTensors.scaleInPlace(MatMul.matmul(ad.a().value(), true, ad.b().value(), true), ad.scaling());
+    return LoraTensors.scaleInPlace(Backends.current().matmul().matmul(ad.a().value(), true, ad.b().value(), true), ad.scaling());
   }
 
   /** PEFT names embedding adapters {@code lora_embedding_A} [r, vocab] and {@code lora_embedding_B} [dim, r], with no ".weight". */

@@ -5,7 +5,7 @@ import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Linear;
 import org.jlora.autograd.nn.Module;
-import org.jlora.engine.MatMul;
+import org.jlora.engine.Backends;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 
@@ -183,8 +183,8 @@ public class LoraLinear extends Linear implements LoraLayer {
   /** {@code scaling · B·A}: [out, r]·[r, in] -> [out, in]; stored [in, out] with fanInFanOut: Aᵀ·Bᵀ. */
   private Tensor loraDelta(LoraAdapter ad) {
     Tensor d = fanInFanOut()
-        ? MatMul.matmul(ad.a().value(), true, ad.b().value(), true)
-        : MatMul.matmul(ad.b().value(), false, ad.a().value(), false);
+        ? Backends.current().matmul().matmul(ad.a().value(), true, ad.b().value(), true)
+        : Backends.current().matmul().matmul(ad.b().value(), false, ad.a().value(), false);
     return LoraTensors.scaleInPlace(d, ad.scaling());
   }
 

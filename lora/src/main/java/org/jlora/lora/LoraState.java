@@ -239,7 +239,7 @@ public final class LoraState {
       if (delta == null) {
         delta = d;
       } else {
-        Backends.current().axpy(d.size(), 1f, d.data(), d.offset(), delta.data(), delta.offset());
+        Backends.current().elementwise().axpy(1f, d, delta);
       }
     }
     for (String name : active) {   // checked before W is touched: a refused merge changes nothing
@@ -265,7 +265,7 @@ public final class LoraState {
         if (delta == null) {
           delta = d;
         } else {
-          Backends.current().axpy(d.size(), 1f, d.data(), d.offset(), delta.data(), delta.offset());
+          Backends.current().elementwise().axpy(1f, d, delta);
         }
       }
     }
@@ -291,7 +291,7 @@ public final class LoraState {
       if (ad.bBias() == null) continue;
       Tensor b = layer.baseBias().value();
       Tensor d = ad.bBias().value();
-      Backends.current().axpy(b.size(), sign * ad.scaling(), d.data(), d.offset(), b.data(), b.offset());
+      Backends.current().elementwise().axpy(sign * ad.scaling(), d, b);
     }
   }
 
@@ -302,7 +302,7 @@ public final class LoraState {
           + " values, the base weight " + w.size());
     }
     if (sign > 0) requireFiniteSum(w, delta, adapter);
-    Backends.current().axpy(w.size(), sign, delta.data(), delta.offset(), w.data(), w.offset());
+    Backends.current().elementwise().axpy(sign, delta, w);
   }
 
   /**

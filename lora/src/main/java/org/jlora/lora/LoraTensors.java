@@ -9,7 +9,7 @@ final class LoraTensors {
 
   /** {@code t *= alpha} in place; returns t. */
   static Tensor scaleInPlace(Tensor t, float alpha) {
-    Backends.current().scale(t.size(), alpha, t.data(), t.offset());
+    Backends.current().elementwise().scale(alpha, t);
     return t;
   }
 

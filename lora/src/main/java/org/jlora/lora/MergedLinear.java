@@ -9,7 +9,7 @@ import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Linear;
 import org.jlora.autograd.nn.Module;
-import org.jlora.engine.MatMul;
+import org.jlora.engine.Backends;
 import org.jlora.engine.Tensor;
 
 /**
@@ -144,7 +144,7 @@ public class MergedLinear extends Linear implements LoraLayer {
     int q = 0;
     for (int j = 0; j < enableLora.length; j++) {
       if (!enableLora[j]) continue;
-      MatMul.matmulInto(b.rows(q * outPer, (q + 1) * outPer), false, a.rows(q * r, (q + 1) * r), false,
+      Backends.current().matmul().matmul(b.rows(q * outPer, (q + 1) * outPer), false, a.rows(q * r, (q + 1) * r), false,
           delta.rows(j * outPer, (j + 1) * outPer), false);
       q++;
     }

@@ -64,9 +64,9 @@ class LoraModelTest {
     Tensor unmerged = m.forward(org.jlora.autograd.Variable.of(x, false)).value();
     LoraLayer layer = lm.loraLayers().get("0");
     // expected: x·W + scaling · x·Aᵀ·Bᵀ with W used as stored ([in, out])
-    Tensor expected = org.jlora.engine.MatMul.matmul(x, false, w, false);
+    Tensor expected = org.jlora.engine.Backends.current().matmul().matmul(x, false, w, false);
     LoraAdapter ad = layer.adapter("default");
-    Tensor low = org.jlora.engine.MatMul.matmul(org.jlora.engine.MatMul.matmul(x, false, ad.a().value(), true), false,
+    Tensor low = org.jlora.engine.Backends.current().matmul().matmul(org.jlora.engine.Backends.current().matmul().matmul(x, false, ad.a().value(), true), false,
         ad.b().value(), true);
     for (int i = 0; i < expected.size(); i++) expected.data()[i] += ad.scaling() * low.data()[i];
     assertClose(expected, unmerged, 1e-5, "LoRA over an [in, out] weight");

@@ -56,7 +56,9 @@ public final class AttentionOps {
 
     // yh [B·H, T, D] = causal softmax((q·s)·kᵀ)·v, the masked triangle skipped; P kept packed
     float[] yh = new float[headSize];
-    float[] p = CausalAttention.forward(be, bh, 1, t, d, heads, 0, heads, headSize, heads, 2 * headSize, yh, 0);
+    Tensor headsT = Tensor.of(heads, 3 * headSize);
+    Tensor q = headsT.window(0, headSize), k = headsT.window(headSize, headSize), v = headsT.window(2 * headSize, headSize);
+    Tensor p = CausalAttention.forward(be, bh, 1, t, d, q, k, v, Tensor.of(yh, headSize));
     Tensor y = Tensor.zeros(b, t, c);
     moveRows(yh, y.data(), b, t, nHead, d);
 
@@ -65,8 +67,9 @@ public final class AttentionOps {
       float[] gh = new float[headSize];
       moveHeads(g.data(), g.offset(), gh, b, t, nHead, d, 1, 1f, false);
       float[] dHeads = new float[3 * headSize];   // [3, B·H, T, D]: d(q·s), dk, dv
-      CausalAttention.backward(be, bh, 1, t, d, heads, 0, heads, headSize, heads, 2 * headSize, p, gh,
-          dHeads, 0, dHeads, headSize, dHeads, 2 * headSize);
+      Tensor dHeadsT = Tensor.of(dHeads, 3 * headSize);
+      CausalAttention.backward(be, bh, 1, t, d, q, k, v, p, Tensor.of(gh, headSize), dHeadsT.window(0, headSize),
+          dHeadsT.window(headSize, headSize), dHeadsT.window(2 * headSize, headSize));
       // [3, B, H, T, D] -> dqkv [B, T, 3C]; dq = s · d(q·s)
       Tensor dqkv = Tensor.zeros(s);
       moveHeads(dqkv.data(), 0, dHeads, b, t, nHead, d, 3, scale, true);

@@ -79,7 +79,7 @@ final class Broadcast {
     } else if (isSuffix(x.shape(), g.shape())) {
       // g: [n / len, len] -> column sums [len]
       Tensor buf = target.gradBuffer();
-      be.sumColumns(n / len, len, g.data(), g.offset(), buf.data(), buf.offset(), true);
+      be.reductions().sumColumns(n / len, len, g, buf, true);
     } else {
       int[] out = g.shape();
       int[] strides = broadcastStrides(x.shape(), out);

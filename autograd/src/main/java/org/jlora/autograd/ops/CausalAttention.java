@@ -1,8 +1,9 @@
 package org.jlora.autograd.ops;
 
-import java.util.Arrays;
 import org.jlora.engine.Backend;
+import org.jlora.engine.MatmulKernels;
 import org.jlora.engine.Parallel;
+import org.jlora.engine.Tensor;
 
 /**
  * The core of causal attention on head-major blocks, shared by {@link AttentionOps} (GPT) and
@@ -41,10 +42,10 @@ final class CausalAttention {
    * q [BH, T, D] (pre-scaled), k and v [BH/group, T, D] -> y [BH, T, D] (written, not added);
    * returns P packed [BH][blocks].
    */
-  static float[] forward(Backend be, int bh, int group, int t, int d, float[] q, int qOff, float[] k, int kOff,
-                         float[] v, int vOff, float[] y, int yOff) {
+  static Tensor forward(Backend be, int bh, int group, int t, int d, Tensor q, Tensor k, Tensor v, Tensor y) {
     int per = packedSize(t);
-    float[] p = new float[bh * per];
+    Tensor p = Tensor.zeros(bh * per);
+    MatmulKernels mm = be.matmul();
     Parallel.forRange(bh, (long) bh * per * d * 2, (from, to) -> {
       for (int m = from; m < to; m++) {
         int qo = m * t * d;
@@ -53,16 +54,19 @@ final class CausalAttention {
         for (int i0 = 0; i0 < t; i0 += BLOCK) {
           int i1 = Math.min(t, i0 + BLOCK);
           int rb = i1 - i0;
+          Tensor scores = p.window(po, rb, i1);
           // S [rb, i1] = q[i0:i1] [rb, D] · k[0:i1]ᵀ [D, i1]
-          be.matmul(1, rb, i1, d, q, qOff + qo + i0 * d, false, k, kOff + kvo, true, false, p, po, false);
+          mm.matmul(1, rb, i1, d, q.window(qo + i0 * d, rb, d), false, k.window(kvo, i1, d), true, false, scores, false);
           for (int r = 0; r < rb; r++) {
-            int row = po + r * i1;
             int visible = i0 + r + 1;                        // keys 0 .. i0 + r
-            be.softmaxRows(1, visible, p, row, p, row);
-            Arrays.fill(p, row + visible, row + i1, 0f);     // later keys of the block get weight 0
+            Tensor row = scores.window(r * i1, visible);
+            be.rows().softmax(1, visible, row, row);
+            if (visible < i1) {                              // later keys of the block get weight 0
+              be.elementwise().fill(scores.window(r * i1 + visible, i1 - visible), 0f);
+            }
           }
           // y[i0:i1] [rb, D] = P [rb, i1] · v[0:i1] [i1, D]
-          be.matmul(1, rb, d, i1, p, po, false, v, vOff + kvo, false, false, y, yOff + qo + i0 * d, false);
+          mm.matmul(1, rb, d, i1, scores, false, v.window(kvo, i1, d), false, false, y.window(qo + i0 * d, rb, d), false);
           po += rb * i1;
         }
       }
@@ -71,7 +75,7 @@ final class CausalAttention {
   }
 
   /**
-   * dy [BH, T, D] (from offset 0) -> dq [BH, T, D] (with respect to the scaled q), and dk, dv [BH, T, D] one per
+   * dy [BH, T, D] -> dq [BH, T, D] (with respect to the scaled q), and dk, dv [BH, T, D] one per
    * query head (the caller sums a group's heads): all three written, not added, and zero on entry.
    *
    * <pre>
@@ -80,12 +84,12 @@ final class CausalAttention {
    * </pre>
    * Masked entries have P = 0, so they get dS = 0 with no mask.
    */
-  static void backward(Backend be, int bh, int group, int t, int d, float[] q, int qOff, float[] k, int kOff,
-                       float[] v, int vOff, float[] p, float[] dy, float[] dq, int dqOff, float[] dk, int dkOff,
-                       float[] dv, int dvOff) {
+  static void backward(Backend be, int bh, int group, int t, int d, Tensor q, Tensor k, Tensor v, Tensor p,
+                       Tensor dy, Tensor dq, Tensor dk, Tensor dv) {
     int per = packedSize(t);
+    MatmulKernels mm = be.matmul();
     Parallel.forRange(bh, (long) bh * per * d * 4, (from, to) -> {
-      float[] ds = new float[BLOCK * t];   // one block's dP, then dS in place: [rb, i1]
+      Tensor scratch = Tensor.zeros(BLOCK * t);   // one block's dP, then dS in place: [rb, i1]
       for (int m = from; m < to; m++) {
         int qo = m * t * d;
         int kvo = (m / group) * t * d;
@@ -94,15 +98,18 @@ final class CausalAttention {
           int i1 = Math.min(t, i0 + BLOCK);
           int rb = i1 - i0;
           int rows = qo + i0 * d;
+          Tensor pBlock = p.window(po, rb, i1);
+          Tensor ds = scratch.window(0, rb, i1);
+          Tensor dyBlock = dy.window(rows, rb, d);
           // dv[0:i1] [i1, D] += P_blkᵀ [i1, rb] · dy[i0:i1] [rb, D]
-          be.matmul(1, i1, d, rb, p, po, true, dy, rows, false, false, dv, dvOff + qo, true);
+          mm.matmul(1, i1, d, rb, pBlock, true, dyBlock, false, false, dv.window(qo, i1, d), true);
           // dP [rb, i1] = dy[i0:i1] [rb, D] · v[0:i1]ᵀ [D, i1]; then dS in place
-          be.matmul(1, rb, i1, d, dy, rows, false, v, vOff + kvo, true, false, ds, 0, false);
-          be.softmaxBackwardRows(rb, i1, p, po, ds, 0, ds, 0, false);
+          mm.matmul(1, rb, i1, d, dyBlock, false, v.window(kvo, i1, d), true, false, ds, false);
+          be.rows().softmaxBackward(rb, i1, pBlock, ds, ds, false);
           // dq[i0:i1] [rb, D] = dS [rb, i1] · k[0:i1] [i1, D]
-          be.matmul(1, rb, d, i1, ds, 0, false, k, kOff + kvo, false, false, dq, dqOff + rows, false);
+          mm.matmul(1, rb, d, i1, ds, false, k.window(kvo, i1, d), false, false, dq.window(rows, rb, d), false);
           // dk[0:i1] [i1, D] += dSᵀ [i1, rb] · q[i0:i1] [rb, D]
-          be.matmul(1, i1, d, rb, ds, 0, true, q, qOff + rows, false, false, dk, dkOff + qo, true);
+          mm.matmul(1, i1, d, rb, ds, true, q.window(rows, rb, d), false, false, dk.window(qo, i1, d), true);
           po += rb * i1;
         }
       }

@@ -42,13 +42,13 @@ public final class ConvOps {
     int hw = geo.colCols();          // OH·OW
     int inImage = cg * xv.dim(2) * xv.dim(3);   // one group's slice of one image
     Tensor y = Tensor.zeros(n, wv.dim(0), geo.outH(), geo.outW());
-    float[] col = new float[kk * hw];
+    Tensor col = Tensor.zeros(kk, hw);
     for (int img = 0; img < n; img++) {
       for (int gi = 0; gi < groups; gi++) {
-        be.im2col(geo, xv.data(), xv.offset() + (img * groups + gi) * inImage, col, 0);
+        be.conv().im2col(geo, xv.window((img * groups + gi) * inImage, inImage), col);
         // W_g: [og, kk], col: [kk, hw] -> out: [og, hw]
-        be.matmul(1, og, hw, kk, wv.data(), wv.offset() + gi * og * kk, false, col, 0, false, false,
-            y.data(), ((img * groups + gi) * og) * hw, false);
+        be.matmul().matmul(1, og, hw, kk, wv.window(gi * og * kk, og, kk), false, col, false, false,
+            y.window(((img * groups + gi) * og) * hw, og, hw), false);
       }
     }
     if (bias != null) {
@@ -63,33 +63,32 @@ public final class ConvOps {
       }
     }
     return Variable.fromOp("conv2d", y, g -> {
-      float[] cols = new float[kk * hw];
-      float[] dcol = x.requiresGrad() ? new float[kk * hw] : null;
+      Tensor cols = Tensor.zeros(kk, hw);
+      Tensor dcol = x.requiresGrad() ? Tensor.zeros(kk, hw) : null;
       Tensor dx = x.requiresGrad() ? x.gradBuffer() : null;
       Tensor dw = w.requiresGrad() ? w.gradBuffer() : null;
       for (int img = 0; img < n; img++) {
         for (int gi = 0; gi < groups; gi++) {
-          int gOff = g.offset() + ((img * groups + gi) * og) * hw;
+          Tensor gOut = g.window(((img * groups + gi) * og) * hw, og, hw);
+          int image = (img * groups + gi) * inImage;
           if (dw != null) {   // dW_g [og, kk] += dOut_g [og, hw] · colᵀ [hw, kk]
-            be.im2col(geo, xv.data(), xv.offset() + (img * groups + gi) * inImage, cols, 0);
-            be.matmul(1, og, kk, hw, g.data(), gOff, false, cols, 0, true, false,
-                dw.data(), dw.offset() + gi * og * kk, true);
+            be.conv().im2col(geo, xv.window(image, inImage), cols);
+            be.matmul().matmul(1, og, kk, hw, gOut, false, cols, true, false, dw.window(gi * og * kk, og, kk), true);
           }
           if (dx != null) {   // dcol [kk, hw] = W_gᵀ [kk, og] · dOut_g [og, hw], then col2im
-            be.matmul(1, kk, hw, og, wv.data(), wv.offset() + gi * og * kk, true, g.data(), gOff, false, false,
-                dcol, 0, false);
-            be.col2im(geo, dcol, 0, dx.data(), dx.offset() + (img * groups + gi) * inImage, true);
+            be.matmul().matmul(1, kk, hw, og, wv.window(gi * og * kk, og, kk), true, gOut, false, false, dcol, false);
+            be.conv().col2im(geo, dcol, dx.window(image, inImage), true);
           }
         }
       }
       if (bias != null && bias.requiresGrad()) {
         Tensor db = bias.gradBuffer();
         int outC = wv.dim(0);
-        float[] rowSums = new float[outC];
+        Tensor rowSums = Tensor.zeros(outC);
         for (int img = 0; img < n; img++) {
           // dOut[img]: [O, hw] -> row sums [O]
-          be.sumRows(outC, hw, g.data(), g.offset() + img * outC * hw, rowSums, 0);
-          be.axpy(outC, 1f, rowSums, 0, db.data(), db.offset());
+          be.reductions().sumRows(outC, hw, g.window(img * outC * hw, outC, hw), rowSums);
+          be.elementwise().axpy(1f, rowSums, db);
         }
       }
     }, x, w, bias);

@@ -23,13 +23,13 @@ public final class DropoutOps {
     Tensor xv = x.value();
     int n = xv.size();
     float keepScale = p == 1f ? 0f : 1f / (1f - p);
-    float[] mask = new float[n];   // 0 (dropped) or 1/(1-p) (kept)
-    for (int i = 0; i < n; i++) mask[i] = rng.nextFloat() >= p ? keepScale : 0f;
+    Tensor mask = Tensor.zeros(n);   // 0 (dropped) or 1/(1-p) (kept)
+    for (int i = 0; i < n; i++) mask.set(i, rng.nextFloat() >= p ? keepScale : 0f);
     Tensor y = Tensor.zeros(xv.shape());
-    be.binary(BinaryOp.MUL, n, xv.data(), xv.offset(), n, mask, 0, n, y.data(), 0);
+    be.elementwise().binary(BinaryOp.MUL, xv, mask, y);
     return Variable.fromOp("dropout", y, g -> {
       Tensor t = Tensor.zeros(xv.shape());   // dx += g · mask
-      be.binary(BinaryOp.MUL, n, g.data(), g.offset(), n, mask, 0, n, t.data(), 0);
+      be.elementwise().binary(BinaryOp.MUL, g, mask, t);
       x.accumulateOwnedGrad(t);
     }, x);
   }

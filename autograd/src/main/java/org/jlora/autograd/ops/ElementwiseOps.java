@@ -41,8 +41,7 @@ public final class ElementwiseOps {
     Tensor ak = Broadcast.forKernel(a.value(), outShape);
     Tensor bk = Broadcast.forKernel(b.value(), outShape);
     Tensor y = Tensor.zeros(outShape);
-    int n = y.size();
-    be.binary(op, n, ak.data(), ak.offset(), ak.size(), bk.data(), bk.offset(), bk.size(), y.data(), 0);
+    be.elementwise().binary(op, ak, bk, y);
     return Variable.fromOp(name, y, g -> {
       // every rule first forms the gradient at the output's shape, then sums it back over the
       // axes the operand was broadcast along (Broadcast.reduceInto)
@@ -66,7 +65,7 @@ public final class ElementwiseOps {
           if (a.requiresGrad()) Broadcast.reduceInto(be, times(be, BinaryOp.DIV, g, bk), true, a);
           if (b.requiresGrad()) {
             Tensor t = times(be, BinaryOp.MUL, apply(be, UnaryOp.NEG, g), y);
-            be.binary(BinaryOp.DIV, n, t.data(), 0, n, bk.data(), bk.offset(), bk.size(), t.data(), 0);
+            be.elementwise().binary(BinaryOp.DIV, t, bk, t);
             Broadcast.reduceInto(be, t, true, b);
           }
         }
@@ -78,13 +77,13 @@ public final class ElementwiseOps {
   /** {@code g op x} into a new tensor of g's shape, x broadcast as a suffix (kernel form). */
   private static Tensor times(Backend be, BinaryOp op, Tensor g, Tensor x) {
     Tensor t = Tensor.zeros(g.shape());
-    be.binary(op, g.size(), g.data(), g.offset(), g.size(), x.data(), x.offset(), x.size(), t.data(), 0);
+    be.elementwise().binary(op, g, x, t);
     return t;
   }
 
   private static Tensor apply(Backend be, UnaryOp op, Tensor x) {
     Tensor t = Tensor.zeros(x.shape());
-    be.unary(op, x.size(), x.data(), x.offset(), t.data(), 0);
+    be.elementwise().unary(op, x, t);
     return t;
   }
 
@@ -92,10 +91,10 @@ public final class ElementwiseOps {
   public static Variable scale(Variable x, float s) {
     Backend be = Backends.current();
     Tensor y = x.value().copy();
-    be.scale(y.size(), s, y.data(), 0);
+    be.elementwise().scale(s, y);
     return Variable.fromOp("scale", y, g -> {
       Tensor dx = x.gradBuffer();
-      be.axpy(g.size(), s, g.data(), g.offset(), dx.data(), dx.offset());   // dx += s·g
+      be.elementwise().axpy(s, g, dx);   // dx += s·g
     }, x);
   }
 
@@ -109,8 +108,7 @@ public final class ElementwiseOps {
     Tensor y = apply(be, op, xv);
     return Variable.fromOp(op.name().toLowerCase(java.util.Locale.ROOT), y, g -> {
       Tensor dx = x.gradBuffer();
-      be.unaryBackward(op, g.size(), xv.data(), xv.offset(), y.data(), 0, g.data(), g.offset(),
-          dx.data(), dx.offset(), true);
+      be.elementwise().unaryBackward(op, xv, y, g, dx, true);
     }, x);
   }
 }

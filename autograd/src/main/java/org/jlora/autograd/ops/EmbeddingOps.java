@@ -32,10 +32,10 @@ public final class EmbeddingOps {
     Tensor y = Tensor.zeros(outShape);
     int[] saved = ids.clone();
     // ids: [count], table: [vocab, dim] -> y: [count, dim]
-    be.gatherRows(saved.length, dim, tv.data(), tv.offset(), vocab, saved, 0, y.data(), 0);
+    be.embedding().gatherRows(tv, saved, y);
     return Variable.fromOp("embedding", y, g -> {
       Tensor dt = table.gradBuffer();
-      be.scatterAddRows(saved.length, dim, g.data(), g.offset(), saved, 0, dt.data(), dt.offset(), vocab);
+      be.embedding().scatterAddRows(g, saved, dt);
     }, table);
   }
 }

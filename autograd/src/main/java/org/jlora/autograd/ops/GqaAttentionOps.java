@@ -58,7 +58,8 @@ public final class GqaAttentionOps {
 
     // yh [B·H, T, D] = causal softmax((q·s)·kᵀ)·v, the masked triangle skipped; P kept packed
     float[] yh = new float[headSize];
-    float[] p = CausalAttention.forward(be, bh, group, t, d, qh, 0, kh, 0, vh, 0, yh, 0);
+    Tensor qT = Tensor.of(qh, qh.length), kT = Tensor.of(kh, kh.length), vT = Tensor.of(vh, vh.length);
+    Tensor p = CausalAttention.forward(be, bh, group, t, d, qT, kT, vT, Tensor.of(yh, yh.length));
     Tensor y = Tensor.zeros(b, t, h * d);
     fromHeads(yh, y.data(), b, t, h, h, d, 1f);
 
@@ -70,7 +71,8 @@ public final class GqaAttentionOps {
       float[] dqh = new float[headSize];
       float[] dkh = new float[headSize];
       float[] dvh = new float[headSize];
-      CausalAttention.backward(be, bh, group, t, d, qh, 0, kh, 0, vh, 0, p, gh, dqh, 0, dkh, 0, dvh, 0);
+      CausalAttention.backward(be, bh, group, t, d, qT, kT, vT, p, Tensor.of(gh, headSize), Tensor.of(dqh, headSize),
+          Tensor.of(dkh, headSize), Tensor.of(dvh, headSize));
       // back to rows; dq = s · d(q·s); the H/Hkv copies of each key/value head are summed
       if (q.requiresGrad()) q.accumulateOwnedGrad(rows(dqh, b, t, h, h, d, scale));
       if (k.requiresGrad()) k.accumulateOwnedGrad(rows(dkh, b, t, h, hkv, d, 1f));
@@ -112,11 +114,13 @@ public final class GqaAttentionOps {
     Backend be = Backends.current();
     float scale = (float) (1.0 / Math.sqrt(d));
     Tensor y = Tensor.zeros(b, t, h * d);
-    float[] ys = y.data();
+    Tensor keys = Tensor.of(kCache, kCache.length);
+    Tensor values = Tensor.of(vCache, vCache.length);
     // one task per (batch row, query head): each writes only its own head's columns of y
     Parallel.forRange(b * h, (long) b * h * t * (pos + t) * d * 2, (from, to) -> {
       float[] qrow = new float[d];
-      float[] scores = new float[pos + t];
+      Tensor qRow = Tensor.of(qrow, d);
+      Tensor allScores = Tensor.zeros(pos + t);
       for (int m = from; m < to; m++) {
         int bi = m / h;
         int hi = m % h;
@@ -125,11 +129,13 @@ public final class GqaAttentionOps {
           int n = pos + i + 1;                               // keys 0..pos+i are visible
           int qAt = q.offset() + ((bi * t + i) * h + hi) * d;
           for (int e = 0; e < d; e++) qrow[e] = scale * q.data()[qAt + e];
+          Tensor scores = allScores.window(0, n);
           // scoresᵀ [n, 1] = K [n, D] · (q·s)ᵀ
-          be.matmul(1, n, 1, d, kCache, kv, false, qrow, 0, true, false, scores, 0, false);
-          be.softmaxRows(1, n, scores, 0, scores, 0);
+          be.matmul().matmul(1, n, 1, d, keys.window(kv, n, d), false, qRow, true, false, scores, false);
+          be.rows().softmax(1, n, scores, scores);
           // yᵀ [D, 1] = Vᵀ [D, n] · pᵀ [n, 1], into this position's head columns
-          be.matmul(1, d, 1, n, vCache, kv, true, scores, 0, false, false, ys, ((bi * t + i) * h + hi) * d, false);
+          be.matmul().matmul(1, d, 1, n, values.window(kv, n, d), true, scores, false, false,
+              y.window(((bi * t + i) * h + hi) * d, d), false);
         }
       }
     });

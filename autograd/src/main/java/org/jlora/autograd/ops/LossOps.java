@@ -28,7 +28,7 @@ public final class LossOps {
     int rows = lv.dim(0);
     int vocab = lv.dim(1);
     Tensor logp = Tensor.zeros(rows, vocab);
-    be.logSoftmaxRows(rows, vocab, lv.data(), lv.offset(), logp.data(), 0);
+    be.rows().logSoftmax(rows, vocab, lv, logp);
     int count = 0;
     double nll = 0;
     for (int i = 0; i < rows; i++) {
@@ -49,7 +49,7 @@ public final class LossOps {
       // buffer: this rule runs once and then the graph is released, so nothing reads logp again,
       // and a [N, V] gradient (N·V·4 bytes: 50 MB for 256 tokens of a 49152 vocabulary) is saved
       Tensor d = logp;
-      be.unary(UnaryOp.EXP, d.size(), d.data(), 0, d.data(), 0);
+      be.elementwise().unary(UnaryOp.EXP, d, d);
       float[] dd = d.data();
       for (int i = 0; i < rows; i++) {
         if (saved[i] == ignoreIndex) {
@@ -58,7 +58,7 @@ public final class LossOps {
           dd[i * vocab + saved[i]] -= 1f;
         }
       }
-      be.scale(d.size(), g.get(0) / valid, dd, 0);
+      be.elementwise().scale(g.get(0) / valid, d);
       logits.accumulateOwnedGrad(d);
     }, logits);
   }

@@ -76,27 +76,26 @@ public final class MatmulOps {
     }
     Tensor c = addend == null ? Tensor.zeros(cShape) : addend.value().copy();
     // op(A): [m, k], op(B): [k, n] -> C: [m, n] (per batch), onto the addend when there is one
-    be.matmul(batch, m, n, k, av.data(), av.offset(), transA, bv.data(), bv.offset(), transB, false,
-        c.data(), 0, addend != null);
+    be.matmul().matmul(batch, m, n, k, av, transA, bv, transB, false, c, addend != null);
     return Variable.fromOp(name, c, g -> {
       if (a.requiresGrad()) {
         Tensor da = a.gradBuffer();
         if (!transA) {   // dA [m, k] = G [m, n] · op(B)ᵀ
-          be.matmul(batch, m, k, n, g.data(), g.offset(), false, bv.data(), bv.offset(), !transB, false,
-              da.data(), da.offset(), true);
+          be.matmul().matmul(batch, m, k, n, g, false, bv, !transB, false,
+              da, true);
         } else {         // dA [k, m] = op(B) [k, n] · Gᵀ
-          be.matmul(batch, k, m, n, bv.data(), bv.offset(), transB, g.data(), g.offset(), true, false,
-              da.data(), da.offset(), true);
+          be.matmul().matmul(batch, k, m, n, bv, transB, g, true, false,
+              da, true);
         }
       }
       if (b.requiresGrad()) {
         Tensor db = b.gradBuffer();
         if (!transB) {   // dB [k, n] = op(A)ᵀ · G [m, n]
-          be.matmul(batch, k, n, m, av.data(), av.offset(), !transA, g.data(), g.offset(), false, false,
-              db.data(), db.offset(), true);
+          be.matmul().matmul(batch, k, n, m, av, !transA, g, false, false,
+              db, true);
         } else {         // dB [n, k] = Gᵀ · op(A) [m, k]
-          be.matmul(batch, n, k, m, g.data(), g.offset(), true, av.data(), av.offset(), transA, false,
-              db.data(), db.offset(), true);
+          be.matmul().matmul(batch, n, k, m, g, true, av, transA, false,
+              db, true);
         }
       }
       // d(addend) = G, handed on last: the products above have read it
@@ -130,30 +129,29 @@ public final class MatmulOps {
     if (rows == 1) {
       // one row (a token at a time in generation): y [1, out] is yᵀ [out, 1] = W·xᵀ, one dot product
       // along each contiguous row of W, where the row-major form would pack all of W for one row
-      be.matmul(1, out, 1, in, wv.data(), wv.offset(), false, xv.data(), xv.offset(), true, false, y.data(), 0, false);
+      be.matmul().matmul(1, out, 1, in, wv, false, xv, true, false, y, false);
     } else {
       // x: [rows, in], W: [out, in] -> y = x·Wᵀ: [rows, out]
-      be.matmul(1, rows, out, in, xv.data(), xv.offset(), false, wv.data(), wv.offset(), true, false,
-          y.data(), 0, false);
+      be.matmul().matmul(1, rows, out, in, xv, false, wv, true, false, y, false);
     }
     if (bias != null) {
       Tensor bv = bias.value();
-      be.binary(BinaryOp.ADD, y.size(), y.data(), 0, y.size(), bv.data(), bv.offset(), out, y.data(), 0);
+      be.elementwise().binary(BinaryOp.ADD, y, bv, y);
     }
     return Variable.fromOp("linear", y, g -> {
       if (x.requiresGrad()) {   // dX [rows, in] += G [rows, out] · W [out, in]
         Tensor dx = x.gradBuffer();
-        be.matmul(1, rows, in, out, g.data(), g.offset(), false, wv.data(), wv.offset(), false, false,
-            dx.data(), dx.offset(), true);
+        be.matmul().matmul(1, rows, in, out, g, false, wv, false, false,
+            dx, true);
       }
       if (weight.requiresGrad()) {   // dW [out, in] += Gᵀ [out, rows] · X [rows, in]
         Tensor dw = weight.gradBuffer();
-        be.matmul(1, out, in, rows, g.data(), g.offset(), true, xv.data(), xv.offset(), false, false,
-            dw.data(), dw.offset(), true);
+        be.matmul().matmul(1, out, in, rows, g, true, xv, false, false,
+            dw, true);
       }
       if (bias != null && bias.requiresGrad()) {   // db [out] += column sums of G
         Tensor db = bias.gradBuffer();
-        be.sumColumns(rows, out, g.data(), g.offset(), db.data(), db.offset(), true);
+        be.reductions().sumColumns(rows, out, g, db, true);
       }
     }, x, weight, bias);
   }

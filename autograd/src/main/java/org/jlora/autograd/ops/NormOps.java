@@ -29,21 +29,16 @@ public final class NormOps {
     Tensor gv = gamma == null ? null : gamma.value();
     Tensor bv = beta == null ? null : beta.value();
     Tensor y = Tensor.zeros(xv.shape());
-    float[] mean = new float[rows];
-    float[] rstd = new float[rows];
+    Tensor mean = Tensor.zeros(rows);
+    Tensor rstd = Tensor.zeros(rows);
     // x: [rows, cols] -> y: [rows, cols], mean, rstd: [rows]
-    be.layerNormForward(rows, cols, xv.data(), xv.offset(), gv == null ? null : gv.data(),
-        gv == null ? 0 : gv.offset(), bv == null ? null : bv.data(), bv == null ? 0 : bv.offset(), eps,
-        y.data(), 0, mean, 0, rstd, 0);
+    be.rows().layerNorm(rows, cols, xv, gv, bv, eps, y, mean, rstd);
     return Variable.fromOp("layer_norm", y, g -> {
       // the kernel always writes dx; a scratch buffer takes it when x needs no gradient
       Tensor dx = x.requiresGrad() ? x.gradBuffer() : Tensor.zeros(xv.shape());
       Tensor dg = gamma != null && gamma.requiresGrad() ? gamma.gradBuffer() : null;
       Tensor db = beta != null && beta.requiresGrad() ? beta.gradBuffer() : null;
-      be.layerNormBackward(rows, cols, xv.data(), xv.offset(), gv == null ? null : gv.data(),
-          gv == null ? 0 : gv.offset(), mean, 0, rstd, 0, g.data(), g.offset(), dx.data(), dx.offset(),
-          dg == null ? null : dg.data(), dg == null ? 0 : dg.offset(),
-          db == null ? null : db.data(), db == null ? 0 : db.offset(), true);
+      be.rows().layerNormBackward(rows, cols, xv, gv, mean, rstd, g, dx, dg, db, true);
     }, x, gamma, beta);
   }
 }

@@ -27,12 +27,12 @@ public final class ReduceOps {
   private static Variable reduceAll(String name, Variable x, float factor) {
     Backend be = Backends.current();
     Tensor xv = x.value();
-    Tensor y = Tensor.of(new float[] {(float) (be.sum(xv.size(), xv.data(), xv.offset()) * factor)});
+    Tensor y = Tensor.of(new float[] {(float) (be.reductions().sum(xv) * factor)});
     return Variable.fromOp(name, y, g -> {
       // dx += factor · g, the scalar broadcast over x
       Tensor dx = x.gradBuffer();
-      float[] s = {factor * g.get(0)};
-      be.binary(BinaryOp.ADD, dx.size(), dx.data(), dx.offset(), dx.size(), s, 0, 1, dx.data(), dx.offset());
+      Tensor s = Tensor.of(new float[] {factor * g.get(0)}, 1);
+      be.elementwise().binary(BinaryOp.ADD, dx, s, dx);
     }, x);
   }
 
@@ -58,13 +58,13 @@ public final class ReduceOps {
     Tensor y = Tensor.zeros(Axes.drop(shape, ax));
     // x: [outer, len, inner] -> y: [outer, inner]
     if (inner == 1) {
-      be.sumRows(outer, len, xv.data(), xv.offset(), y.data(), 0);
+      be.reductions().sumRows(outer, len, xv, y);
     } else {
       for (int o = 0; o < outer; o++) {
-        be.sumColumns(len, inner, xv.data(), xv.offset() + o * len * inner, y.data(), o * inner, false);
+        be.reductions().sumColumns(len, inner, xv.window(o * len * inner, len, inner), y.window(o * inner, inner), false);
       }
     }
-    if (mean) be.scale(y.size(), factor, y.data(), 0);
+    if (mean) be.elementwise().scale(factor, y);
     return Variable.fromOp(name, y, g -> {
       // dx[o, l, i] += factor · g[o, i]
       Tensor dx = x.gradBuffer();
@@ -79,7 +79,7 @@ public final class ReduceOps {
       } else {
         for (int o = 0; o < outer; o++) {
           for (int l = 0; l < len; l++) {
-            be.axpy(inner, factor, gd, g.offset() + o * inner, d, dx.offset() + (o * len + l) * inner);
+            be.elementwise().axpy(factor, g.window(o * inner, inner), dx.window((o * len + l) * inner, inner));
           }
         }
       }

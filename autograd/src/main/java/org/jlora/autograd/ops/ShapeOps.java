@@ -124,7 +124,7 @@ public final class ShapeOps {
       Backend be = Backends.current();
       Tensor dx = x.gradBuffer();
       for (int o = 0; o < outer; o++) {
-        be.axpy(width, 1f, g.data(), g.offset() + o * width, dx.data(), dx.offset() + (o * len + from) * inner);
+        be.elementwise().axpy(1f, g.window(o * width, width), dx.window((o * len + from) * inner, width));
       }
     }, x);
   }
@@ -181,7 +181,7 @@ public final class ShapeOps {
         Tensor dx = xs[i].gradBuffer();
         int width = dx.dim(ax) * inner;
         for (int o = 0; o < outer; o++) {
-          be.axpy(width, 1f, g.data(), g.offset() + o * outWidth + starts[i], dx.data(), dx.offset() + o * width);
+          be.elementwise().axpy(1f, g.window(o * outWidth + starts[i], width), dx.window(o * width, width));
         }
       }
     }, xs);

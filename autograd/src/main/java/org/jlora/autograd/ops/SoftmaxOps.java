@@ -22,10 +22,10 @@ public final class SoftmaxOps {
     int cols = xv.lastDim();
     int rows = xv.rowCount();
     Tensor y = Tensor.zeros(xv.shape());
-    be.softmaxRows(rows, cols, xv.data(), xv.offset(), y.data(), 0);
+    be.rows().softmax(rows, cols, xv, y);
     return Variable.fromOp("softmax", y, g -> {
       Tensor dx = x.gradBuffer();
-      be.softmaxBackwardRows(rows, cols, y.data(), 0, g.data(), g.offset(), dx.data(), dx.offset(), true);
+      be.rows().softmaxBackward(rows, cols, y, g, dx, true);
     }, x);
   }
 
@@ -36,10 +36,10 @@ public final class SoftmaxOps {
     int cols = xv.lastDim();
     int rows = xv.rowCount();
     Tensor y = Tensor.zeros(xv.shape());
-    be.logSoftmaxRows(rows, cols, xv.data(), xv.offset(), y.data(), 0);
+    be.rows().logSoftmax(rows, cols, xv, y);
     return Variable.fromOp("log_softmax", y, g -> {
       Tensor dx = x.gradBuffer();
-      be.logSoftmaxBackwardRows(rows, cols, y.data(), 0, g.data(), g.offset(), dx.data(), dx.offset(), true);
+      be.rows().logSoftmaxBackward(rows, cols, y, g, dx, true);
     }, x);
   }
 

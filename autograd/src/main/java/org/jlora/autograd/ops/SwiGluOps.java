@@ -40,7 +40,7 @@ public final class SwiGluOps {
     float[] ys = y.data();
     // y [..., F] = σ(gate) by the backend's sigmoid kernel (vectorised), then (gate · σ) · up in place:
     // a loop of products the JIT vectorises; the same rounding as silu(g) · u element by element
-    be.unary(UnaryOp.SIGMOID, n, gs, go, ys, 0);
+    be.elementwise().unary(UnaryOp.SIGMOID, gv, y);
     Parallel.forRange(n, 1024, (long) n * 2, (from, to) -> {
       for (int i = from; i < to; i++) ys[i] = gs[go + i] * ys[i] * us[uo + i];
     });
@@ -54,8 +54,9 @@ public final class SwiGluOps {
       Tensor dUp = needUp ? Tensor.zeros(uv.shape()) : null;
       // s [..., F] = σ(gate), recomputed (cheaper than saving it) into the first gradient's buffer,
       // which each element then overwrites with its own gradient after reading its s
-      float[] sb = needGate ? dGate.data() : dUp.data();
-      be.unary(UnaryOp.SIGMOID, n, gs, go, sb, 0);
+      Tensor sigmoid = needGate ? dGate : dUp;
+      be.elementwise().unary(UnaryOp.SIGMOID, gv, sigmoid);
+      float[] sb = sigmoid.data();
       float[] dg = needGate ? dGate.data() : null;
       float[] du = needUp ? dUp.data() : null;
       Parallel.forRange(n, 1024, (long) n * 4, (from, to) -> {

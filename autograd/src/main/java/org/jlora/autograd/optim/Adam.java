@@ -3,6 +3,7 @@ package org.jlora.autograd.optim;
 import java.util.Collection;
 import java.util.List;
 import org.jlora.autograd.Parameter;
+import org.jlora.engine.AdamHyper;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 import org.jlora.engine.Tensor;
@@ -18,6 +19,11 @@ public class Adam extends Optimizer {
   private final float beta2;
   private final float eps;
   private final boolean decoupledWeightDecay;
+  /**
+   * The kernel's hyper-parameters ({@link AdamHyper}), rewritten before each parameter's update:
+   * the step count t is kept per parameter, so the bias corrections may differ between them.
+   */
+  private final Tensor hyper = AdamHyper.allocate();
 
   public Adam(List<ParamGroup> groups, float beta1, float beta2, float eps) {
     this(groups, beta1, beta2, eps, false);
@@ -60,15 +66,14 @@ public class Adam extends Optimizer {
     int t = (int) ++state[2][0];
     float bc1 = (float) (1 - Math.pow(beta1, t));
     float bc2 = (float) (1 - Math.pow(beta2, t));
-    float[] gd = g.data();
-    int gOff = g.offset();
+    Tensor gradient = g;
     float wd = group.weightDecay();
     if (!decoupledWeightDecay && wd != 0) {   // L2: the kernel sees g + wd·p (the gradient itself is kept)
-      gd = g.toArray();
-      gOff = 0;
-      be.axpy(n, wd, pv.data(), pv.offset(), gd, 0);
+      gradient = g.copy();
+      be.elementwise().axpy(wd, pv, gradient);
       wd = 0;
     }
-    be.adamw(n, pv.data(), pv.offset(), gd, gOff, state[0], 0, state[1], 0, group.lr(), beta1, beta2, eps, wd, bc1, bc2);
+    AdamHyper.write(hyper, group.lr(), beta1, beta2, eps, wd, bc1, bc2, 1f);
+    be.optimizer().adamw(pv, gradient, Tensor.of(state[0], n), Tensor.of(state[1], n), hyper);
   }
 }

@@ -6,7 +6,7 @@ import org.jlora.autograd.Parameter;
 
 /**
  * AdamW (Loshchilov and Hutter), PyTorch's rule: decoupled weight decay {@code p -= lr·wd·p}
- * before the bias-corrected Adam update. One engine kernel ({@code Backend.adamw}) per parameter.
+ * before the bias-corrected Adam update. One engine kernel ({@code OptimizerKernels.adamw}) per parameter.
  */
 public final class AdamW extends Adam {
   public AdamW(List<ParamGroup> groups, float beta1, float beta2, float eps) {

@@ -43,7 +43,7 @@ public final class GradClip {
     if (coef < 1) {
       for (Parameter p : params) {
         Tensor g = p.grad();
-        if (g != null) Backends.current().scale(g.size(), (float) coef, g.data(), g.offset());
+        if (g != null) Backends.current().elementwise().scale((float) coef, g);
       }
     }
   }

@@ -51,23 +51,23 @@ public final class SGD extends Optimizer {
     Tensor pv = p.value();
     Tensor g = p.grad();
     int n = pv.size();
-    float[] d = g.toArray();
-    if (group.weightDecay() != 0) be.axpy(n, group.weightDecay(), pv.data(), pv.offset(), d, 0);   // d = g + wd·p
+    Tensor d = g.copy();
+    if (group.weightDecay() != 0) be.elementwise().axpy(group.weightDecay(), pv, d);   // d = g + wd·p
     if (momentum != 0) {
-      float[] buf = state[0];
+      Tensor buf = Tensor.of(state[0], n);
       if (state[1][0] == 0f) {
-        System.arraycopy(d, 0, buf, 0, n);
+        be.elementwise().copy(d, buf);
         state[1][0] = 1f;
       } else {
-        be.scale(n, momentum, buf, 0);
-        be.axpy(n, 1f - dampening, d, 0, buf, 0);
+        be.elementwise().scale(momentum, buf);
+        be.elementwise().axpy(1f - dampening, d, buf);
       }
       if (nesterov) {
-        be.axpy(n, momentum, buf, 0, d, 0);
+        be.elementwise().axpy(momentum, buf, d);
       } else {
         d = buf;
       }
     }
-    be.axpy(n, -group.lr(), d, 0, pv.data(), pv.offset());
+    be.elementwise().axpy(-group.lr(), d, pv);
   }
 }

@@ -15,9 +15,7 @@ import org.jlora.engine.UnaryOp;
  * EXP/LOG/TANH, whose last bit changes when the JIT compiles a loop); they differ from
  * {@code Math}'s by a few ulps, which the tests bound.
  */
-public final class ElementwiseVector {
-  private ElementwiseVector() {}
-
+public final class ElementwiseVector extends ElementwiseOnHost {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
 
@@ -25,7 +23,7 @@ public final class ElementwiseVector {
   static final int BLOCK = 4096;
 
   /** Runs {@code body} over {@code [0, n)} in whole blocks; {@code costPerElement} weighs the work. */
-  private static void forBlocks(int n, int costPerElement, Parallel.RangeBody body) {
+  static void forBlocks(int n, int costPerElement, Parallel.RangeBody body) {
     int blocks = (n + BLOCK - 1) / BLOCK;
     Parallel.forRange(blocks, 1, (long) n * costPerElement,
         (from, to) -> body.run(from * BLOCK, Math.min(n, to * BLOCK)));
@@ -39,7 +37,8 @@ public final class ElementwiseVector {
    * same-shape tensor, or the general case where both operands repeat.
    */
   // a: [n / aLen repeats of aLen], b: [n / bLen repeats of bLen] -> out: [n]
-  public static void binary(BinaryOp op, int n, float[] a, int aOff, int aLen, float[] b, int bOff, int bLen,
+  @Override
+  public void binary(BinaryOp op, int n, float[] a, int aOff, int aLen, float[] b, int bOff, int bLen,
                             float[] out, int outOff) {
     forBlocks(n, 1, (from, to) -> binaryRange(op, from, to, a, aOff, aLen, b, bOff, bLen, out, outOff));
   }
@@ -90,13 +89,15 @@ public final class ElementwiseVector {
 
   /** {@code out[i] = f(x[i])} (the loops are in {@link UnaryVector}, one per op). */
   // x: [n] -> out: [n]
-  public static void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
+  @Override
+  public void unary(UnaryOp op, int n, float[] x, int xOff, float[] out, int outOff) {
     forBlocks(n, costOf(op), (from, to) -> UnaryVector.forward(op, from, to, x, xOff, out, outOff));
   }
 
   /** {@code dx[i] (+)= dy[i] · f'(x[i])}. */
   // x, y, dy, dx: [n]
-  public static void unaryBackward(UnaryOp op, int n, float[] x, int xOff, float[] y, int yOff,
+  @Override
+  public void unaryBackward(UnaryOp op, int n, float[] x, int xOff, float[] y, int yOff,
                                    float[] dy, int dyOff, float[] dx, int dxOff, boolean accumulate) {
     var grad = new UnaryVector.Grad(x, xOff, y, yOff, dy, dyOff, dx, dxOff, accumulate);
     forBlocks(n, costOf(op), (from, to) -> UnaryVector.backward(op, from, to, grad));
@@ -111,11 +112,12 @@ public final class ElementwiseVector {
     };
   }
 
-  // ---------------------------------------------------------------- axpy, scale, AdamW
+  // ---------------------------------------------------------------- axpy, scale
 
   /** {@code y[i] += alpha · x[i]} (one fused multiply-add per element). */
   // x, y: [n]
-  public static void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
+  @Override
+  public void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff) {
     FloatVector va = FloatVector.broadcast(SPECIES, alpha);
     forBlocks(n, 1, (from, to) -> {
       int i = from;
@@ -129,7 +131,8 @@ public final class ElementwiseVector {
 
   /** {@code x[i] *= alpha}. */
   // x: [n]
-  public static void scale(int n, float alpha, float[] x, int xOff) {
+  @Override
+  public void scale(int n, float alpha, float[] x, int xOff) {
     forBlocks(n, 1, (from, to) -> scaleOnCaller(to - from, alpha, x, xOff + from));
   }
 
@@ -140,36 +143,5 @@ public final class ElementwiseVector {
       FloatVector.fromArray(SPECIES, x, xOff + i).mul(alpha).intoArray(x, xOff + i);
     }
     for (; i < n; i++) x[xOff + i] *= alpha;
-  }
-
-  /**
-   * One AdamW step, PyTorch's rule (see {@link org.jlora.engine.Backend#adamw}):
-   * {@code p -= lr·wd·p; m = b1·m + (1-b1)·g; v = b2·v + (1-b2)·g²;
-   * p -= lr · (m / bc1) / (sqrt(v / bc2) + eps)}.
-   */
-  // p, g, m, v: [n]
-  public static void adamw(int n, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff,
-                           float[] v, int vOff, float lr, float beta1, float beta2, float eps,
-                           float weightDecay, float bc1, float bc2) {
-    float decay = lr * weightDecay;
-    forBlocks(n, 4, (from, to) -> {
-      int i = from;
-      for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += L) {
-        FloatVector vg = FloatVector.fromArray(SPECIES, g, gOff + i);
-        FloatVector vp = FloatVector.fromArray(SPECIES, p, pOff + i);
-        vp = vp.sub(vp.mul(decay));
-        FloatVector vm = FloatVector.fromArray(SPECIES, m, mOff + i).mul(beta1).add(vg.mul(1f - beta1));
-        FloatVector vv = FloatVector.fromArray(SPECIES, v, vOff + i).mul(beta2).add(vg.mul(vg).mul(1f - beta2));
-        FloatVector denom = vv.div(bc2).sqrt().add(eps);
-        vp = vp.sub(vm.div(bc1).mul(lr).div(denom));
-        vp.intoArray(p, pOff + i);
-        vm.intoArray(m, mOff + i);
-        vv.intoArray(v, vOff + i);
-      }
-      if (i < to) {
-        ElementwiseScalar.adamw(to - i, p, pOff + i, g, gOff + i, m, mOff + i, v, vOff + i,
-            lr, beta1, beta2, eps, weightDecay, bc1, bc2);
-      }
-    });
   }
 }

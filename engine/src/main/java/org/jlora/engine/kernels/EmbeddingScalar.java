@@ -1,12 +1,11 @@
 package org.jlora.engine.kernels;
 
 /** Embedding lookup (row gather) and its adjoint (row scatter-add), scalar reference. */
-public final class EmbeddingScalar {
-  private EmbeddingScalar() {}
-
+public final class EmbeddingScalar extends EmbeddingOnHost {
   /** {@code out[i, :] = table[ids[i], :]}. */
   // table: [vocab, dim], ids: [count] -> out: [count, dim]
-  public static void gatherRows(int count, int dim, float[] table, int tableOff, int vocab, int[] ids, int idsOff,
+  @Override
+  public void gatherRows(int count, int dim, float[] table, int tableOff, int vocab, int[] ids, int idsOff,
                                 float[] out, int outOff) {
     checkIds("gatherRows", count, ids, idsOff, vocab);
     for (int i = 0; i < count; i++) {
@@ -17,7 +16,8 @@ public final class EmbeddingScalar {
 
   /** {@code dTable[ids[i], :] += dOut[i, :]}, positions in order, so repeated ids sum. */
   // dOut: [count, dim], ids: [count] -> dTable: [vocab, dim]
-  public static void scatterAddRows(int count, int dim, float[] dOut, int dOutOff, int[] ids, int idsOff,
+  @Override
+  public void scatterAddRows(int count, int dim, float[] dOut, int dOutOff, int[] ids, int idsOff,
                                     float[] dTable, int tableOff, int vocab) {
     checkIds("scatterAddRows", count, ids, idsOff, vocab);
     for (int i = 0; i < count; i++) {

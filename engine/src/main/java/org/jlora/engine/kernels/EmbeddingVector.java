@@ -13,15 +13,14 @@ import org.jlora.engine.Parallel;
  * ids never race, and each row receives its additions in position order, as in the scalar twin,
  * so the result is the same bits whatever the thread count.
  */
-public final class EmbeddingVector {
+public final class EmbeddingVector extends EmbeddingOnHost {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
 
-  private EmbeddingVector() {}
-
   /** See {@link EmbeddingScalar#gatherRows}. */
   // table: [vocab, dim], ids: [count] -> out: [count, dim]
-  public static void gatherRows(int count, int dim, float[] table, int tableOff, int vocab, int[] ids, int idsOff,
+  @Override
+  public void gatherRows(int count, int dim, float[] table, int tableOff, int vocab, int[] ids, int idsOff,
                                 float[] out, int outOff) {
     EmbeddingScalar.checkIds("gatherRows", count, ids, idsOff, vocab);
     Parallel.forRange(count, (long) count * dim, (from, to) -> {
@@ -34,7 +33,8 @@ public final class EmbeddingVector {
 
   /** See {@link EmbeddingScalar#scatterAddRows}. */
   // dOut: [count, dim], ids: [count] -> dTable: [vocab, dim]
-  public static void scatterAddRows(int count, int dim, float[] dOut, int dOutOff, int[] ids, int idsOff,
+  @Override
+  public void scatterAddRows(int count, int dim, float[] dOut, int dOutOff, int[] ids, int idsOff,
                                     float[] dTable, int tableOff, int vocab) {
     EmbeddingScalar.checkIds("scatterAddRows", count, ids, idsOff, vocab);
     Parallel.forRange(vocab, (long) count * dim, (fromId, toId) -> {

@@ -8,12 +8,11 @@ import org.jlora.engine.ConvGeometry;
  * {@code oh·outW + ow}, the input pixel that kernel tap {@code (i, j)} of channel c sees there
  * (zero where the tap falls in the padding).
  */
-public final class Im2colScalar {
-  private Im2colScalar() {}
-
+public final class Im2colScalar extends ConvOnHost {
   /** Unfolds one image into its column matrix (every element of {@code col} is written). */
   // x: [C, H, W] -> col: [C*kh*kw, outH*outW]
-  public static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
+  @Override
+  public void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
     int outH = g.outH();
     int outW = g.outW();
     int cols = outH * outW;
@@ -40,7 +39,8 @@ public final class Im2colScalar {
    * from, so pixels seen by several taps sum their gradients; padding entries are dropped.
    */
   // col: [C*kh*kw, outH*outW] -> dx: [C, H, W]
-  public static void col2im(ConvGeometry g, float[] col, int colOff, float[] dx, int dxOff, boolean accumulate) {
+  @Override
+  public void col2im(ConvGeometry g, float[] col, int colOff, float[] dx, int dxOff, boolean accumulate) {
     int outH = g.outH();
     int outW = g.outW();
     int cols = outH * outW;

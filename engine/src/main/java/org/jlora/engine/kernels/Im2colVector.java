@@ -17,15 +17,14 @@ import org.jlora.engine.Parallel;
  * rows of {@code col} and its plane of the image belong to one thread, so col2im's overlapping
  * adds never race and are made in the scalar twin's order (the results are the same bits).
  */
-public final class Im2colVector {
+public final class Im2colVector extends ConvOnHost {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
 
-  private Im2colVector() {}
-
   /** See {@link Im2colScalar#im2col}. */
   // x: [C, H, W] -> col: [C*kh*kw, outH*outW]
-  public static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
+  @Override
+  public void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
     int outH = g.outH();
     int outW = g.outW();
     int cols = outH * outW;
@@ -63,7 +62,8 @@ public final class Im2colVector {
 
   /** See {@link Im2colScalar#col2im}. */
   // col: [C*kh*kw, outH*outW] -> dx: [C, H, W]
-  public static void col2im(ConvGeometry g, float[] col, int colOff, float[] dx, int dxOff, boolean accumulate) {
+  @Override
+  public void col2im(ConvGeometry g, float[] col, int colOff, float[] dx, int dxOff, boolean accumulate) {
     int outH = g.outH();
     int outW = g.outW();
     int cols = outH * outW;

@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorSpecies;
 import org.jlora.engine.Parallel;
 
 /**
- * LayerNorm over the last axis on the Vector API; same definition as {@link LayerNormScalar}.
+ * LayerNorm over the last axis on the Vector API; same definition as {@link RowsScalar#layerNorm}.
  *
  * <p>Forward is fused per row: two reductions in float (the mean, summed relative to the row's
  * first value, then the squared deviations from it: two passes, so a large common offset does
@@ -14,7 +14,7 @@ import org.jlora.engine.Parallel;
  * blocks of {@link #ROW_BLOCK} rows, each block into its own partial buffer, the partials then
  * added in block order: no atomics, and the same bits whatever the thread count.
  */
-public final class LayerNormVector {
+final class LayerNormVector {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
 
@@ -23,9 +23,9 @@ public final class LayerNormVector {
 
   private LayerNormVector() {}
 
-  /** See {@link LayerNormScalar#layerNormForward}. */
+  /** See {@link RowsScalar#layerNorm}. */
   // x: [rows, cols], gamma, beta: [cols] -> out: [rows, cols], mean, rstd: [rows]
-  public static void layerNormForward(int rows, int cols, float[] x, int xOff, float[] gamma, int gOff,
+  static void forward(int rows, int cols, float[] x, int xOff, float[] gamma, int gOff,
                                       float[] beta, int bOff, float eps, float[] out, int outOff,
                                       float[] mean, int meanOff, float[] rstd, int rstdOff) {
     Parallel.forRange(rows, 3L * rows * cols, (from, to) -> {
@@ -43,9 +43,9 @@ public final class LayerNormVector {
     });
   }
 
-  /** See {@link LayerNormScalar#layerNormBackward}. */
+  /** See {@link RowsScalar#layerNormBackward}. */
   // x, dy, dx: [rows, cols], gamma, dgamma, dbeta: [cols], mean, rstd: [rows]
-  public static void layerNormBackward(int rows, int cols, float[] x, int xOff, float[] gamma, int gOff,
+  static void backward(int rows, int cols, float[] x, int xOff, float[] gamma, int gOff,
                                        float[] mean, int meanOff, float[] rstd, int rstdOff,
                                        float[] dy, int dyOff, float[] dx, int dxOff,
                                        float[] dgamma, int dgOff, float[] dbeta, int dbOff, boolean accumulate) {

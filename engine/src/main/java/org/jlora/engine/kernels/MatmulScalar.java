@@ -4,18 +4,17 @@ package org.jlora.engine.kernels;
  * The reference matrix product: a plain i-j-p triple loop per batch with a float accumulator.
  *
  * <p>This is the definition the fast {@link MatmulVector} is tested against, so it favours
- * obviousness over speed. See {@link org.jlora.engine.Backend#matmul} for the contract.
+ * obviousness over speed. See {@link org.jlora.engine.MatmulKernels#matmul} for the contract.
  */
-public final class MatmulScalar {
-  private MatmulScalar() {}
-
+public final class MatmulScalar extends MatmulOnHost {
   /**
    * For each {@code b < batch}: {@code C_b[m, n] (+)= op(A_b)[m, k] · op(B_b)[k, n]}, where
    * {@code op(A)} reads A stored {@code [m, k]}, or {@code [k, m]} with {@code transA} (likewise
    * B: {@code [k, n]}, or {@code [n, k]} with {@code transB}); {@code shareB} uses one B for
    * every batch.
    */
-  public static void matmul(int batch, int m, int n, int k,
+  @Override
+  public void matmul(int batch, int m, int n, int k,
                             float[] a, int aOff, boolean transA,
                             float[] b, int bOff, boolean transB, boolean shareB,
                             float[] c, int cOff, boolean accumulate) {

@@ -17,14 +17,13 @@ import org.jlora.engine.Parallel;
  * a batch of small matrices (attention's per-head products) is split across threads by matrix.
  * Every path computes each element of C the same way whatever the thread count.
  */
-public final class MatmulVector {
+public final class MatmulVector extends MatmulOnHost {
   /** Below this many multiply-adds per matrix, a batch is parallelised over its matrices. */
   static final long SMALL_MATRIX_WORK = 1L << 21;
 
-  private MatmulVector() {}
-
-  /** {@link org.jlora.engine.Backend#matmul}: {@code C_b[m, n] (+)= op(A_b)[m, k] · op(B_b)[k, n]}. */
-  public static void matmul(int batch, int m, int n, int k,
+  /** {@link org.jlora.engine.MatmulKernels#matmul}: {@code C_b[m, n] (+)= op(A_b)[m, k] · op(B_b)[k, n]}. */
+  @Override
+  public void matmul(int batch, int m, int n, int k,
                             float[] a, int aOff, boolean transA,
                             float[] b, int bOff, boolean transB, boolean shareB,
                             float[] c, int cOff, boolean accumulate) {

@@ -4,18 +4,37 @@ package org.jlora.engine.kernels;
  * Reductions, scalar reference. Sums accumulate in double; {@link ReduceVector} must agree to
  * within float rounding (and {@code sumColumns} adds rows in the same order, so exactly).
  */
-public final class ReduceScalar {
-  private ReduceScalar() {}
+public final class ReduceScalar extends ReductionsOnHost {
 
   /** Sum of {@code x[off, off+n)}, in double. */
-  public static double sum(int n, float[] x, int off) {
+  @Override
+  public double sum(int n, float[] x, int off) {
+    return sumOf(n, x, off);
+  }
+
+  /** Maximum of {@code x[off, off+n)}; NaN if any element is NaN; -Inf for n = 0. */
+  @Override
+  public float max(int n, float[] x, int off) {
+    return maxOf(n, x, off);
+  }
+
+  /** {@code sum_i x[off + i]²}, in double. */
+  @Override
+  public double sumSquares(int n, float[] x, int off) {
+    double s = 0;
+    for (int i = 0; i < n; i++) s += (double) x[off + i] * x[off + i];
+    return s;
+  }
+
+  /** {@link #sum} for the other scalar kernels. */
+  static double sumOf(int n, float[] x, int off) {
     double s = 0;
     for (int i = 0; i < n; i++) s += x[off + i];
     return s;
   }
 
-  /** Maximum of {@code x[off, off+n)}; NaN if any element is NaN; -Inf for n = 0. */
-  public static float max(int n, float[] x, int off) {
+  /** {@link #max} for the other scalar kernels. */
+  static float maxOf(int n, float[] x, int off) {
     float m = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
       float v = x[off + i];
@@ -27,19 +46,22 @@ public final class ReduceScalar {
 
   // x: [rows, cols] -> out: [rows]
   /** {@code out[r] = sum_c x[r, c]}. */
-  public static void sumRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
-    for (int r = 0; r < rows; r++) out[outOff + r] = (float) sum(cols, x, xOff + r * cols);
+  @Override
+  public void sumRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
+    for (int r = 0; r < rows; r++) out[outOff + r] = (float) sumOf(cols, x, xOff + r * cols);
   }
 
   // x: [rows, cols] -> out: [rows]
   /** {@code out[r] = max_c x[r, c]}. */
-  public static void maxRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
-    for (int r = 0; r < rows; r++) out[outOff + r] = max(cols, x, xOff + r * cols);
+  @Override
+  public void maxRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
+    for (int r = 0; r < rows; r++) out[outOff + r] = maxOf(cols, x, xOff + r * cols);
   }
 
   // x: [rows, cols] -> out: [cols]
   /** {@code out[c] (+)= sum_r x[r, c]}; each column sums in float, row 0 first. */
-  public static void sumColumns(int rows, int cols, float[] x, int xOff, float[] out, int outOff,
+  @Override
+  public void sumColumns(int rows, int cols, float[] x, int xOff, float[] out, int outOff,
                                 boolean accumulate) {
     for (int c = 0; c < cols; c++) {
       float s = 0f;

@@ -14,9 +14,7 @@ import org.jlora.engine.Parallel;
  * {@link #sum} must give the same double on every call and for every thread count. It is cut
  * into fixed {@link #SUM_BLOCK}-element blocks whose sums are added in block order.
  */
-public final class ReduceVector {
-  private ReduceVector() {}
-
+public final class ReduceVector extends ReductionsOnHost {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
 
@@ -26,7 +24,8 @@ public final class ReduceVector {
   private static final int COLUMN_PANEL = 4 * L;
 
   /** Sum of {@code x[off, off+n)}: fixed blocks, each summed in float lanes, added in double in block order. */
-  public static double sum(int n, float[] x, int off) {
+  @Override
+  public double sum(int n, float[] x, int off) {
     int blocks = (n + SUM_BLOCK - 1) / SUM_BLOCK;
     if (blocks <= 1) return sumBlock(n, x, off);
     double[] partial = new double[blocks];
@@ -41,8 +40,29 @@ public final class ReduceVector {
     return s;
   }
 
+  /**
+   * {@code sum_i x[off + i]²}: the same fixed blocks as {@link #sum}, each a dot product of the
+   * block with itself, added in double in block order.
+   */
+  @Override
+  public double sumSquares(int n, float[] x, int off) {
+    int blocks = (n + SUM_BLOCK - 1) / SUM_BLOCK;
+    if (blocks <= 1) return dot(n, x, off, x, off);
+    double[] partial = new double[blocks];
+    Parallel.forRange(blocks, 1, n, (from, to) -> {
+      for (int k = from; k < to; k++) {
+        int start = k * SUM_BLOCK;
+        partial[k] = dot(Math.min(SUM_BLOCK, n - start), x, off + start, x, off + start);
+      }
+    });
+    double s = 0;
+    for (double p : partial) s += p;
+    return s;
+  }
+
   /** Maximum of {@code x[off, off+n)}; NaN if any element is NaN; -Inf for n = 0. */
-  public static float max(int n, float[] x, int off) {
+  @Override
+  public float max(int n, float[] x, int off) {
     int blocks = (n + SUM_BLOCK - 1) / SUM_BLOCK;
     if (blocks <= 1) return maxOf(n, x, off);
     float[] partial = new float[blocks];
@@ -52,12 +72,13 @@ public final class ReduceVector {
         partial[k] = maxOf(Math.min(SUM_BLOCK, n - start), x, off + start);
       }
     });
-    return ReduceScalar.max(blocks, partial, 0);
+    return ReduceScalar.maxOf(blocks, partial, 0);
   }
 
   // x: [rows, cols] -> out: [rows]
   /** {@code out[r] = sum_c x[r, c]}, parallel over rows. */
-  public static void sumRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
+  @Override
+  public void sumRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
     Parallel.forRange(rows, 1, (long) rows * cols, (from, to) -> {
       for (int r = from; r < to; r++) out[outOff + r] = (float) sumBlock(cols, x, xOff + r * cols);
     });
@@ -65,7 +86,8 @@ public final class ReduceVector {
 
   // x: [rows, cols] -> out: [rows]
   /** {@code out[r] = max_c x[r, c]}, parallel over rows. */
-  public static void maxRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
+  @Override
+  public void maxRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
     Parallel.forRange(rows, 1, (long) rows * cols, (from, to) -> {
       for (int r = from; r < to; r++) out[outOff + r] = maxOf(cols, x, xOff + r * cols);
     });
@@ -76,7 +98,8 @@ public final class ReduceVector {
    * {@code out[c] (+)= sum_r x[r, c]}, parallel over panels of columns. Each column adds its rows
    * in order in float, exactly as {@link ReduceScalar#sumColumns}, so the two agree bit for bit.
    */
-  public static void sumColumns(int rows, int cols, float[] x, int xOff, float[] out, int outOff,
+  @Override
+  public void sumColumns(int rows, int cols, float[] x, int xOff, float[] out, int outOff,
                                 boolean accumulate) {
     int panels = (cols + COLUMN_PANEL - 1) / COLUMN_PANEL;
     Parallel.forRange(panels, 1, (long) rows * cols, (from, to) -> sumColumnRange(rows, cols, x, xOff,

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,10 +53,10 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     validate();
     Backend be = kernels.apply();
     Rng rng = new Rng(1234);
-    float[] a = random(rng, m * k);
-    float[] b = random(rng, k * n);
-    float[] c = new float[m * n];
-    Runnable op = () -> be.matmul(1, m, n, k, a, 0, transA, b, 0, transB, false, c, 0, false);
+    Tensor a = Tensor.of(random(rng, m * k), m * k);
+    Tensor b = Tensor.of(random(rng, k * n), k * n);
+    Tensor c = Tensor.zeros(m * n);
+    Runnable op = () -> be.matmul().matmul(1, m, n, k, a, transA, b, transB, false, c, false);
 
     if (warmup != null) {
       for (int i = 0; i < warmup; i++) op.run();

@@ -39,36 +39,36 @@ public class LayerNormBench {
   int threads;
 
   private Backend be;
-  private float[] x, gamma, beta, out, mean, rstd, dy, dx, dgamma, dbeta;
+  private Tensor x, gamma, beta, out, mean, rstd, dy, dx, dgamma, dbeta;
 
   @Setup
   public void setup() {
     be = Backends.byName(backend);
     Parallel.setThreads(threads);
     Rng rng = new Rng(1);
-    x = Tensor.randn(rng, rows, cols).data();
-    dy = Tensor.randn(rng, rows, cols).data();
-    gamma = Tensor.randn(rng, 1f, 0.1f, cols).data();
-    beta = Tensor.randn(rng, 0f, 0.1f, cols).data();
-    out = new float[rows * cols];
-    dx = new float[rows * cols];
-    mean = new float[rows];
-    rstd = new float[rows];
-    dgamma = new float[cols];
-    dbeta = new float[cols];
+    x = Tensor.randn(rng, rows, cols);
+    dy = Tensor.randn(rng, rows, cols);
+    gamma = Tensor.randn(rng, 1f, 0.1f, cols);
+    beta = Tensor.randn(rng, 0f, 0.1f, cols);
+    out = Tensor.zeros(rows, cols);
+    dx = Tensor.zeros(rows, cols);
+    mean = Tensor.zeros(rows);
+    rstd = Tensor.zeros(rows);
+    dgamma = Tensor.zeros(cols);
+    dbeta = Tensor.zeros(cols);
   }
 
   @Benchmark
   public float forward() {
     // x: [rows, cols], gamma, beta: [cols] -> out: [rows, cols]
-    be.layerNormForward(rows, cols, x, 0, gamma, 0, beta, 0, 1e-5f, out, 0, mean, 0, rstd, 0);
-    return out[0];
+    be.rows().layerNorm(rows, cols, x, gamma, beta, 1e-5f, out, mean, rstd);
+    return out.get(0);
   }
 
   @Benchmark
   public float backward() {
     // dy, x: [rows, cols] -> dx: [rows, cols], dgamma, dbeta: [cols]
-    be.layerNormBackward(rows, cols, x, 0, gamma, 0, mean, 0, rstd, 0, dy, 0, dx, 0, dgamma, 0, dbeta, 0, false);
-    return dx[0];
+    be.rows().layerNormBackward(rows, cols, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, false);
+    return dx.get(0);
   }
 }

@@ -5,6 +5,7 @@ import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -46,7 +47,7 @@ public class MatmulBench {
   private Backend be;
   private int m, n, k;
   private boolean transA, transB;
-  private float[] a, b, c;
+  private Tensor a, b, c;
 
   @Setup
   public void setup() {
@@ -59,14 +60,14 @@ public class MatmulBench {
     Parallel.setThreads(threads);
     be = Backends.byName(backend);
     Rng rng = new Rng(1234);
-    a = random(rng, m * k);
-    b = random(rng, k * n);
-    c = new float[m * n];
+    a = Tensor.of(random(rng, m * k), m, k);
+    b = Tensor.of(random(rng, k * n), k, n);
+    c = Tensor.zeros(m, n);
   }
 
   @Benchmark
-  public float[] matmul() {
-    be.matmul(1, m, n, k, a, 0, transA, b, 0, transB, false, c, 0, false);
+  public Tensor matmul() {
+    be.matmul().matmul(1, m, n, k, a, transA, b, transB, false, c, false);
     return c;
   }
 

@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 import org.jlora.engine.Rng;
-import org.jlora.engine.VectorBackend;
 import org.jlora.examples.data.Batch;
 import org.jlora.examples.data.CharTokenizer;
 import org.junit.jupiter.api.Test;
@@ -34,9 +32,7 @@ class DeviceStepWiringTest {
     @Override public String name() { return "fake-device"; }
     @Override public String unavailableReason() { return null; }
     @Override public Backend create() {
-      Backend vector = new VectorBackend();
-      return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
-          (proxy, m, args) -> m.getName().equals("name") ? "fake-device" : m.invoke(vector, args));
+      return Backends.vector().named("fake-device");
     }
   }
 

@@ -50,7 +50,11 @@ final class CachedAttention {
     float scale = (float) (1.0 / Math.sqrt(d));
     Backend be = Backends.current();
     float[] q = new float[d];
-    float[] scores = new float[pos + t];
+    Tensor qRow = Tensor.of(q, d);
+    Tensor keys = Tensor.of(k, k.length);
+    Tensor values = Tensor.of(v, v.length);
+    Tensor out = Tensor.of(y, y.length);
+    Tensor allScores = Tensor.zeros(pos + t);
     for (int bi = 0; bi < b; bi++) {
       for (int h = 0; h < nHead; h++) {
         int kv = cache.at(bi, h, 0);                  // K, V of this head: [Tmax, D], rows 0.. filled
@@ -59,10 +63,12 @@ final class CachedAttention {
           int qAt = base + (bi * t + i) * 3 * c + h * d;
           for (int e = 0; e < d; e++) q[e] = scale * src[qAt + e];
           // scoresᵀ [n, 1] = K [n, D] · (q·s)ᵀ: one dot product per cached key
-          be.matmul(1, n, 1, d, k, kv, false, q, 0, true, false, scores, 0, false);
-          be.softmaxRows(1, n, scores, 0, scores, 0);
+          Tensor scores = allScores.window(0, n);
+          be.matmul().matmul(1, n, 1, d, keys.window(kv, n, d), false, qRow, true, false, scores, false);
+          be.rows().softmax(1, n, scores, scores);
           // yᵀ [D, 1] = Vᵀ [D, n] · pᵀ [n, 1], into this position's head columns
-          be.matmul(1, d, 1, n, v, kv, true, scores, 0, false, false, y, (bi * t + i) * c + h * d, false);
+          be.matmul().matmul(1, d, 1, n, values.window(kv, n, d), true, scores, false, false,
+              out.window((bi * t + i) * c + h * d, d), false);
         }
       }
     }

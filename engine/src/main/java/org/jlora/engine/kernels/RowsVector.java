@@ -6,16 +6,15 @@ import jdk.incubator.vector.VectorSpecies;
 import org.jlora.engine.Parallel;
 
 /**
- * Row-wise softmax and log-softmax with their backward rules on the JDK Vector API, parallel
- * over rows; {@link SoftmaxScalar} is the reference.
+ * The row kernels on the JDK Vector API, parallel over rows; {@link RowsScalar} is the reference.
+ * Softmax and log-softmax with their backward rules are here; layer norm, longer, is in
+ * {@link LayerNormVector}.
  *
  * <p>Each row is a fused pass: max, then {@code exp(x - max)} stored and summed, then one scale.
  * Masked (-Inf) entries give exp = 0; a row of all -Inf has max -Inf, so {@code x - max} is NaN
  * and the whole row is NaN, as in PyTorch.
  */
-public final class SoftmaxVector {
-  private SoftmaxVector() {}
-
+public final class RowsVector extends RowsOnHost {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
 
@@ -24,7 +23,8 @@ public final class SoftmaxVector {
 
   // x: [rows, cols] -> out: [rows, cols]
   /** {@code out = exp(x - max) / sum(exp(x - max))} per row. */
-  public static void softmaxRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
+  @Override
+  public void softmax(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
     Parallel.forRange(rows, 1, (long) rows * cols * COST_PER_ELEMENT, (from, to) -> {
       for (int r = from; r < to; r++) softmaxRow(cols, x, xOff + r * cols, out, outOff + r * cols);
     });
@@ -53,7 +53,8 @@ public final class SoftmaxVector {
 
   // x: [rows, cols] -> out: [rows, cols]
   /** {@code out = x - max - log(sum(exp(x - max)))} per row. */
-  public static void logSoftmaxRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
+  @Override
+  public void logSoftmax(int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
     Parallel.forRange(rows, 1, (long) rows * cols * COST_PER_ELEMENT, (from, to) -> {
       for (int r = from; r < to; r++) logSoftmaxRow(cols, x, xOff + r * cols, out, outOff + r * cols);
     });
@@ -79,7 +80,8 @@ public final class SoftmaxVector {
 
   // y, dy, dx: [rows, cols]
   /** {@code dx (+)= y · (dy - sum_c(dy · y))} per row, from the softmax output y. */
-  public static void softmaxBackwardRows(int rows, int cols, float[] y, int yOff, float[] dy, int dyOff,
+  @Override
+  public void softmaxBackward(int rows, int cols, float[] y, int yOff, float[] dy, int dyOff,
                                          float[] dx, int dxOff, boolean accumulate) {
     Parallel.forRange(rows, 1, (long) rows * cols * 3, (from, to) -> {
       for (int r = from; r < to; r++) {
@@ -104,7 +106,8 @@ public final class SoftmaxVector {
 
   // y, dy, dx: [rows, cols]
   /** {@code dx (+)= dy - exp(y) · sum_c(dy)} per row, from the log-softmax output y. */
-  public static void logSoftmaxBackwardRows(int rows, int cols, float[] y, int yOff, float[] dy, int dyOff,
+  @Override
+  public void logSoftmaxBackward(int rows, int cols, float[] y, int yOff, float[] dy, int dyOff,
                                             float[] dx, int dxOff, boolean accumulate) {
     Parallel.forRange(rows, 1, (long) rows * cols * COST_PER_ELEMENT, (from, to) -> {
       for (int r = from; r < to; r++) {
@@ -125,5 +128,23 @@ public final class SoftmaxVector {
         }
       }
     });
+  }
+
+  // ---------------------------------------------------------------- layer norm
+
+  @Override
+  public void layerNorm(int rows, int cols, float[] x, int xOff, float[] gamma, int gOff, float[] beta, int bOff,
+                        float eps, float[] out, int outOff, float[] mean, int meanOff, float[] rstd, int rstdOff) {
+    LayerNormVector.forward(rows, cols, x, xOff, gamma, gOff, beta, bOff, eps, out, outOff, mean, meanOff,
+        rstd, rstdOff);
+  }
+
+  @Override
+  public void layerNormBackward(int rows, int cols, float[] x, int xOff, float[] gamma, int gOff,
+                                float[] mean, int meanOff, float[] rstd, int rstdOff, float[] dy, int dyOff,
+                                float[] dx, int dxOff, float[] dgamma, int dgOff, float[] dbeta, int dbOff,
+                                boolean accumulate) {
+    LayerNormVector.backward(rows, cols, x, xOff, gamma, gOff, mean, meanOff, rstd, rstdOff, dy, dyOff, dx, dxOff,
+        dgamma, dgOff, dbeta, dbOff, accumulate);
   }
 }
