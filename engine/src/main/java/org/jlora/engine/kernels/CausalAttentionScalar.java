@@ -76,13 +76,14 @@ public final class CausalAttentionScalar {
     float[] qs = q.data(), ks = k.data(), vs = v.data(), p = probs.data();
     float[] g = dy.data(), dqs = dq.data(), dks = dk.data(), dvs = dv.data();
     float[] ds = new float[CAUSAL_BLOCK * t];   // one block's dP, then dS in place: [rb, i1]
+    // dk and dv gather over the blocks of query rows: start from zero
+    Arrays.fill(dks, dk.offset(), dk.offset() + dk.size(), 0f);
+    Arrays.fill(dvs, dv.offset(), dv.offset() + dv.size(), 0f);
     for (int m = 0; m < bh; m++) {
       int qo = q.offset() + m * t * d, go = dy.offset() + m * t * d, dqo = dq.offset() + m * t * d;
       int ko = k.offset() + (m / group) * t * d, vo = v.offset() + (m / group) * t * d;
       int dko = dk.offset() + m * t * d, dvo = dv.offset() + m * t * d;
       int po = probs.offset() + m * per;
-      Arrays.fill(dks, dko, dko + t * d, 0f);
-      Arrays.fill(dvs, dvo, dvo + t * d, 0f);
       for (int i0 = 0; i0 < t; i0 += CAUSAL_BLOCK) {
         int i1 = Math.min(t, i0 + CAUSAL_BLOCK);
         for (int j = 0; j < i1; j++) {          // dv[j] += P_blk[:, j]ᵀ · dy[i0:i1], rows that see j

@@ -71,27 +71,28 @@ public final class CausalAttentionVector {
     float[] g = dy.data(), dqs = dq.data(), dks = dk.data(), dvs = dv.data();
     Parallel.forRange(bh, (long) bh * per * d * 4, (from, to) -> {
       float[] ds = new float[CAUSAL_BLOCK * t];   // one block's dP, then dS in place: [rb, i1]
+      // dk and dv gather over the blocks of query rows: start this chunk's heads from zero
+      Arrays.fill(dks, dk.offset() + from * t * d, dk.offset() + to * t * d, 0f);
+      Arrays.fill(dvs, dv.offset() + from * t * d, dv.offset() + to * t * d, 0f);
       for (int m = from; m < to; m++) {
-        int qo = q.offset() + m * t * d, go = dy.offset() + m * t * d, dqo = dq.offset() + m * t * d;
-        int ko = k.offset() + (m / group) * t * d, vo = v.offset() + (m / group) * t * d;
-        int dko = dk.offset() + m * t * d, dvo = dv.offset() + m * t * d;
+        int own = m * t * d, kv = (m / group) * t * d;   // this query head's block, its key/value head's
         int po = probs.offset() + m * per;
-        // dk and dv gather over the blocks below: start this head's from zero
-        Arrays.fill(dks, dko, dko + t * d, 0f);
-        Arrays.fill(dvs, dvo, dvo + t * d, 0f);
         for (int i0 = 0; i0 < t; i0 += CAUSAL_BLOCK) {
           int i1 = Math.min(t, i0 + CAUSAL_BLOCK);
           int rb = i1 - i0;
-          int rows = i0 * d;
+          int rows = own + i0 * d;                         // query rows i0.. of this head
           // dv[0:i1] [i1, D] += P_blkᵀ [i1, rb] · dy[i0:i1] [rb, D]
-          MatmulVector.matmul(1, i1, d, rb, p, po, true, g, go + rows, false, false, dvs, dvo, true);
+          MatmulVector.matmul(1, i1, d, rb, p, po, true, g, dy.offset() + rows, false, false,
+              dvs, dv.offset() + own, true);
           // dP [rb, i1] = dy[i0:i1] [rb, D] · v[0:i1]ᵀ [D, i1]; then dS in place
-          MatmulVector.matmul(1, rb, i1, d, g, go + rows, false, vs, vo, true, false, ds, 0, false);
+          MatmulVector.matmul(1, rb, i1, d, g, dy.offset() + rows, false, vs, v.offset() + kv, true, false, ds, 0, false);
           SoftmaxVector.softmaxBackwardRows(rb, i1, p, po, ds, 0, ds, 0, false);
           // dq[i0:i1] [rb, D] = dS [rb, i1] · k[0:i1] [i1, D]
-          MatmulVector.matmul(1, rb, d, i1, ds, 0, false, ks, ko, false, false, dqs, dqo + rows, false);
+          MatmulVector.matmul(1, rb, d, i1, ds, 0, false, ks, k.offset() + kv, false, false,
+              dqs, dq.offset() + rows, false);
           // dk[0:i1] [i1, D] += dSᵀ [i1, rb] · q[i0:i1] [rb, D]
-          MatmulVector.matmul(1, i1, d, rb, ds, 0, true, qs, qo + rows, false, false, dks, dko, true);
+          MatmulVector.matmul(1, i1, d, rb, ds, 0, true, qs, q.offset() + rows, false, false,
+              dks, dk.offset() + own, true);
           po += rb * i1;
         }
       }

@@ -45,22 +45,20 @@ public final class RopeVector {
   }
 
   private static void rotate(Tensor src, Tensor cos, Tensor sin, RopeLayout layout, float sign, Tensor dst) {
-    int b = src.dim(0), t = src.dim(1), h = src.dim(2), d = src.dim(3);
-    int half = d / 2;
-    float[] x = src.data(), y = dst.data(), cs = cos.data(), sn = sin.data();
-    int xo = src.offset(), yo = dst.offset(), co = cos.offset(), so = sin.offset();
-    Parallel.forRange(b * t, (long) b * t * h * d * 3, (from, to) -> {
+    int t = src.dim(1), h = src.dim(2), d = src.dim(3), half = d / 2;
+    Parallel.forRange(src.dim(0) * t, 3L * src.size(), (from, to) -> {
       float[] cos2 = new float[d];   // INTERLEAVED only: this position's tables spread over the pairs
       float[] sin2 = new float[d];
       for (int bt = from; bt < to; bt++) {
-        int tab = (bt % t) * half;     // this position's row of the tables
-        if (layout == RopeLayout.INTERLEAVED) spread(half, cs, co + tab, sn, so + tab, sign, cos2, sin2);
+        int cosAt = cos.offset() + (bt % t) * half, sinAt = sin.offset() + (bt % t) * half;
+        if (layout == RopeLayout.INTERLEAVED) spread(half, cos.data(), cosAt, sin.data(), sinAt, sign, cos2, sin2);
         for (int hi = 0; hi < h; hi++) {
           int row = (bt * h + hi) * d;
           if (layout == RopeLayout.HALVES) {
-            halvesRow(half, x, xo + row, cs, co + tab, sn, so + tab, sign, y, yo + row);
+            halvesRow(half, src.data(), src.offset() + row, cos.data(), cosAt, sin.data(), sinAt, sign,
+                dst.data(), dst.offset() + row);
           } else {
-            interleavedRow(d, x, xo + row, cos2, sin2, y, yo + row);
+            interleavedRow(d, src.data(), src.offset() + row, cos2, sin2, dst.data(), dst.offset() + row);
           }
         }
       }
