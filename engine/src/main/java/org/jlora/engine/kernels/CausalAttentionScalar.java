@@ -1,0 +1,146 @@
+package org.jlora.engine.kernels;
+
+import static org.jlora.engine.AttentionKernels.CAUSAL_BLOCK;
+
+import java.util.Arrays;
+import org.jlora.engine.AttentionKernels;
+import org.jlora.engine.ShapeException;
+import org.jlora.engine.Shapes;
+import org.jlora.engine.Tensor;
+
+/**
+ * Causal grouped-query attention on head-major blocks, scalar reference: plain loops over the
+ * visible keys only. Query head m reads key/value head {@code m / (H/Hkv)} in place. Query rows
+ * go in blocks of {@link AttentionKernels#CAUSAL_BLOCK} so the saved probabilities have the
+ * packed layout {@link CausalAttentionVector} uses (see {@link AttentionKernels#causalForward}):
+ *
+ * <pre>
+ *   S[i, j] = q[i]·k[j]                 j <= i   (q already scaled by 1/sqrt(D))
+ *   P[i, :] = softmax(S[i, 0..i]), 0 after
+ *   y[i]    = sum_j P[i, j]·v[j]
+ * </pre>
+ *
+ * Sums run in float in the order of the reference matrix product ({@link MatmulScalar}) and
+ * softmax ({@link SoftmaxScalar}), so the results are the bits of autograd's
+ * {@code CausalAttention} on the scalar backend: skipping a masked key skips adding a zero.
+ */
+public final class CausalAttentionScalar {
+  private CausalAttentionScalar() {}
+
+  /** Writes y and the packed probabilities. */
+  // q: [B, H, T, D] (scaled), k, v: [B, Hkv, T, D] -> y: [B, H, T, D], probs: [B, H, packedSize(T)]
+  public static void forward(Tensor q, Tensor k, Tensor v, Tensor y, Tensor probs) {
+    check("causalForward", q, k, v, probs);
+    Shapes.requireSame("causalForward (y)", q, y);
+    int bh = q.dim(0) * q.dim(1), t = q.dim(2), d = q.dim(3), group = q.dim(1) / k.dim(1);
+    int per = AttentionKernels.packedSize(t);
+    float[] qs = q.data(), ks = k.data(), vs = v.data(), ys = y.data(), p = probs.data();
+    for (int m = 0; m < bh; m++) {
+      int qo = q.offset() + m * t * d, yo = y.offset() + m * t * d;
+      int ko = k.offset() + (m / group) * t * d, vo = v.offset() + (m / group) * t * d;
+      int po = probs.offset() + m * per;
+      for (int i0 = 0; i0 < t; i0 += CAUSAL_BLOCK) {
+        int i1 = Math.min(t, i0 + CAUSAL_BLOCK);
+        for (int i = i0; i < i1; i++) {
+          int row = po + (i - i0) * i1;   // P_blk is [i1 - i0, i1]
+          for (int j = 0; j <= i; j++) p[row + j] = dot(d, qs, qo + i * d, ks, ko + j * d);
+          SoftmaxScalar.softmaxRows(1, i + 1, p, row, p, row);
+          Arrays.fill(p, row + i + 1, row + i1, 0f);   // later keys of the block get weight 0
+          for (int e = 0; e < d; e++) {
+            float sum = 0f;
+            for (int j = 0; j <= i; j++) sum += p[row + j] * vs[vo + j * d + e];
+            ys[yo + i * d + e] = sum;
+          }
+        }
+        po += (i1 - i0) * i1;
+      }
+    }
+  }
+
+  /**
+   * Writes dq (with respect to the scaled q) and dk, dv ONE PER QUERY HEAD (their group's copies
+   * are summed by {@link HeadsScalar#fromHeads}), per block of query rows [i0, i1):
+   *
+   * <pre>
+   *   dv[j] += sum_i P[i, j]·dy[i]          dP[i, j] = dy[i]·v[j]
+   *   dS[i, :] = P[i, :] ∘ (dP[i, :] - dP[i, :]·P[i, :])
+   *   dq[i] = sum_j dS[i, j]·k[j]           dk[j] += sum_i dS[i, j]·q[i]
+   * </pre>
+   */
+  // q, dy, dq: [B, H, T, D], k, v: [B, Hkv, T, D], probs: [B, H, packedSize(T)] -> dk, dv: [B, H, T, D]
+  public static void backward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dy, Tensor dq, Tensor dk, Tensor dv) {
+    check("causalBackward", q, k, v, probs);
+    checkGradients(q, dy, dq, dk, dv);
+    int bh = q.dim(0) * q.dim(1), t = q.dim(2), d = q.dim(3), group = q.dim(1) / k.dim(1);
+    int per = AttentionKernels.packedSize(t);
+    float[] qs = q.data(), ks = k.data(), vs = v.data(), p = probs.data();
+    float[] g = dy.data(), dqs = dq.data(), dks = dk.data(), dvs = dv.data();
+    float[] ds = new float[CAUSAL_BLOCK * t];   // one block's dP, then dS in place: [rb, i1]
+    // dk and dv gather over the blocks of query rows: start from zero
+    Arrays.fill(dks, dk.offset(), dk.offset() + dk.size(), 0f);
+    Arrays.fill(dvs, dv.offset(), dv.offset() + dv.size(), 0f);
+    for (int m = 0; m < bh; m++) {
+      int qo = q.offset() + m * t * d, go = dy.offset() + m * t * d, dqo = dq.offset() + m * t * d;
+      int ko = k.offset() + (m / group) * t * d, vo = v.offset() + (m / group) * t * d;
+      int dko = dk.offset() + m * t * d, dvo = dv.offset() + m * t * d;
+      int po = probs.offset() + m * per;
+      for (int i0 = 0; i0 < t; i0 += CAUSAL_BLOCK) {
+        int i1 = Math.min(t, i0 + CAUSAL_BLOCK);
+        for (int j = 0; j < i1; j++) {          // dv[j] += P_blk[:, j]ᵀ · dy[i0:i1], rows that see j
+          for (int e = 0; e < d; e++) {
+            float sum = 0f;
+            for (int i = Math.max(i0, j); i < i1; i++) sum += p[po + (i - i0) * i1 + j] * g[go + i * d + e];
+            dvs[dvo + j * d + e] += sum;
+          }
+        }
+        for (int i = i0; i < i1; i++) {         // dS row by row, then dq[i]
+          int row = (i - i0) * i1;
+          for (int j = 0; j <= i; j++) ds[row + j] = dot(d, g, go + i * d, vs, vo + j * d);
+          SoftmaxScalar.softmaxBackwardRows(1, i + 1, p, po + row, ds, row, ds, row, false);
+          Arrays.fill(ds, row + i + 1, row + i1, 0f);
+          for (int e = 0; e < d; e++) {
+            float sum = 0f;
+            for (int j = 0; j <= i; j++) sum += ds[row + j] * ks[ko + j * d + e];
+            dqs[dqo + i * d + e] = sum;
+          }
+        }
+        for (int j = 0; j < i1; j++) {          // dk[j] += dS[:, j]ᵀ · q[i0:i1]
+          for (int e = 0; e < d; e++) {
+            float sum = 0f;
+            for (int i = Math.max(i0, j); i < i1; i++) sum += ds[(i - i0) * i1 + j] * qs[qo + i * d + e];
+            dks[dko + j * d + e] += sum;
+          }
+        }
+        po += (i1 - i0) * i1;
+      }
+    }
+  }
+
+  /** {@code a·b} over d floats, in float, in order (the reference matmul's inner loop). */
+  private static float dot(int d, float[] a, int aOff, float[] b, int bOff) {
+    float sum = 0f;
+    for (int e = 0; e < d; e++) sum += a[aOff + e] * b[bOff + e];
+    return sum;
+  }
+
+  /** q [B, H, T, D], k and v [B, Hkv, T, D] with H a multiple of Hkv, probs [B, H, packedSize(T)]. */
+  static void check(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
+    int[] qs = q.shape(), ks = k.shape();
+    boolean ok = qs.length == 4 && ks.length == 4 && k.sameShape(v) && qs[0] == ks[0] && qs[2] == ks[2]
+        && qs[3] == ks[3] && ks[1] >= 1 && qs[1] % ks[1] == 0 && probs.rank() == 3 && probs.dim(0) == qs[0]
+        && probs.dim(1) == qs[1] && probs.dim(2) == AttentionKernels.packedSize(qs[2]);
+    if (!ok) {
+      throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(v.shape())
+          + ", probs " + Shapes.str(probs.shape()) + " must be [B, H, T, D], [B, Hkv, T, D] twice (H a multiple of Hkv)"
+          + " and [B, H, packedSize(T)]");
+    }
+  }
+
+  /** dy and dq like q; dk and dv one per query head, like q too. */
+  static void checkGradients(Tensor q, Tensor dy, Tensor dq, Tensor dk, Tensor dv) {
+    Shapes.requireSame("causalBackward (dy)", q, dy);
+    Shapes.requireSame("causalBackward (dq)", q, dq);
+    Shapes.requireSame("causalBackward (dk, one per query head)", q, dk);
+    Shapes.requireSame("causalBackward (dv, one per query head)", q, dv);
+  }
+}
