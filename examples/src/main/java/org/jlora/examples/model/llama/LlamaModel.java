@@ -1,5 +1,6 @@
 package org.jlora.examples.model.llama;
 
+import org.jlora.autograd.F;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Embedding;
 import org.jlora.autograd.nn.Module;
@@ -17,6 +18,7 @@ public final class LlamaModel extends Module {
   private final Child<Embedding> embedTokens;
   private final Child<Sequential> layers;
   private final Child<RMSNorm> norm;
+  private boolean checkpointActivations;
 
   public LlamaModel(LlamaConfig cfg, Rng rng) {
     this.embedTokens = registerModule("embed_tokens", Embedding.class,
@@ -39,10 +41,21 @@ public final class LlamaModel extends Module {
     return layers.get().size();
   }
 
+  /** Recompute each block in backward instead of keeping its activations (see {@link F#checkpoint}). */
+  public void setCheckpointActivations(boolean on) {
+    checkpointActivations = on;
+  }
+
   /** ids [B, T] -> the final normalised hidden states [B, T, C]; the cache is not advanced here. */
   public Variable forward(int[] ids, int b, int t, KvCache cacheOrNull) {
     Variable x = embedTokens.get().forward(ids, b, t);                 // [B, T, C]
-    for (int l = 0; l < numLayers(); l++) x = layer(l).forward(x, cacheOrNull, l);
+    for (int l = 0; l < numLayers(); l++) {
+      LlamaDecoderLayer blk = layer(l);
+      int slot = l;
+      x = checkpointActivations && cacheOrNull == null
+          ? F.checkpoint(v -> blk.forward(v, null, slot), x, blk.parameters())   // keeps only x [B, T, C]
+          : blk.forward(x, cacheOrNull, l);
+    }
     return norm.get().forward(x);                                      // [B, T, C]
   }
 }
