@@ -12,6 +12,7 @@ import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.nn.Sequential;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.model.DecoderBlock;
 import org.jlora.examples.model.KvCache;
 
 /**
@@ -55,7 +56,7 @@ public final class Gpt2Transformer extends Module {
 
   public LayerNorm lnF() { return lnF.get(); }
 
-  /** Recompute each block in backward instead of keeping its activations (see {@link F#checkpoint}). */
+  /** Recompute each block in backward instead of keeping its activations (see {@link DecoderBlock#stack}). */
   public void setCheckpointActivations(boolean on) { checkpointActivations = on; }
 
   /**
@@ -74,13 +75,7 @@ public final class Gpt2Transformer extends Module {
     Variable tok = wte.get().forward(ids, b, t);                          // [B, T, C]
     Variable pos = wpe.get().forward(positions, t);                       // [T, C], broadcast over B
     Variable x = drop.get().forward(F.add(tok, pos));                     // [B, T, C]
-    for (int l = 0; l < layers(); l++) {
-      Gpt2Block blk = block(l);
-      int layer = l;
-      x = checkpointActivations && cacheOrNull == null
-          ? F.checkpoint(v -> blk.forward(v, null, layer), x, blk.parameters())   // keeps only x [B, T, C]
-          : blk.forward(x, cacheOrNull, l);
-    }
+    x = DecoderBlock.stack(h.get(), x, cacheOrNull, checkpointActivations);   // [B, T, C]
     if (cacheOrNull != null) cacheOrNull.advance(t);
     return lnF.get().forward(x);                                          // [B, T, C]
   }

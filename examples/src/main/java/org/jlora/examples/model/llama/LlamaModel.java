@@ -1,12 +1,12 @@
 package org.jlora.examples.model.llama;
 
-import org.jlora.autograd.F;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Embedding;
 import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.nn.RMSNorm;
 import org.jlora.autograd.nn.Sequential;
 import org.jlora.engine.Rng;
+import org.jlora.examples.model.DecoderBlock;
 import org.jlora.examples.model.KvCache;
 
 /**
@@ -41,7 +41,7 @@ public final class LlamaModel extends Module {
     return layers.get().size();
   }
 
-  /** Recompute each block in backward instead of keeping its activations (see {@link F#checkpoint}). */
+  /** Recompute each block in backward instead of keeping its activations (see {@link DecoderBlock#stack}). */
   public void setCheckpointActivations(boolean on) {
     checkpointActivations = on;
   }
@@ -49,13 +49,7 @@ public final class LlamaModel extends Module {
   /** ids [B, T] -> the final normalised hidden states [B, T, C]; the cache is not advanced here. */
   public Variable forward(int[] ids, int b, int t, KvCache cacheOrNull) {
     Variable x = embedTokens.get().forward(ids, b, t);                 // [B, T, C]
-    for (int l = 0; l < numLayers(); l++) {
-      LlamaDecoderLayer blk = layer(l);
-      int slot = l;
-      x = checkpointActivations && cacheOrNull == null
-          ? F.checkpoint(v -> blk.forward(v, null, slot), x, blk.parameters())   // keeps only x [B, T, C]
-          : blk.forward(x, cacheOrNull, l);
-    }
+    x = DecoderBlock.stack(layers.get(), x, cacheOrNull, checkpointActivations);   // [B, T, C]
     return norm.get().forward(x);                                      // [B, T, C]
   }
 }
