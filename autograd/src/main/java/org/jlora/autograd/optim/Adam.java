@@ -6,6 +6,7 @@ import org.jlora.autograd.Parameter;
 import org.jlora.engine.AdamHyper;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
+import org.jlora.engine.BinaryOp;
 import org.jlora.engine.Tensor;
 
 /**
@@ -67,13 +68,19 @@ public class Adam extends Optimizer {
     float bc1 = (float) (1 - Math.pow(beta1, t));
     float bc2 = (float) (1 - Math.pow(beta2, t));
     Tensor gradient = g;
+    Tensor scale = gradScale();
     float wd = group.weightDecay();
-    if (!decoupledWeightDecay && wd != 0) {   // L2: the kernel sees g + wd·p (the gradient itself is kept)
-      gradient = g.copy();
+    if (!decoupledWeightDecay && wd != 0) {   // L2: the kernel sees scale·g + wd·p (the gradient itself is kept)
+      gradient = Tensor.zeros(g.shape());
+      be.elementwise().copy(g, gradient);
+      if (scale != null) be.elementwise().binary(BinaryOp.MUL, gradient, scale, gradient);
       be.elementwise().axpy(wd, pv, gradient);
       wd = 0;
+      scale = null;
     }
     AdamHyper.write(hyper, group.lr(), beta1, beta2, eps, wd, bc1, bc2, 1f);
+    // a clipping coefficient goes into the kernel's own factor, by a kernel: never read on the host
+    if (scale != null) be.elementwise().copy(scale, hyper.window(AdamHyper.GRAD_SCALE, 1));
     be.optimizer().adamw(pv, gradient, Tensor.of(state[0], n), Tensor.of(state[1], n), hyper);
   }
 }

@@ -23,6 +23,7 @@ import org.jlora.engine.Tensor;
 public abstract class Optimizer {
   private final List<ParamGroup> groups;
   private final Map<Parameter, float[][]> state = new IdentityHashMap<>();
+  private Tensor gradScale;
 
   protected Optimizer(List<ParamGroup> groups) {
     if (groups.isEmpty()) throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter groups");
@@ -36,6 +37,23 @@ public abstract class Optimizer {
   /** Sets every group's learning rate. */
   public void setLr(float lr) {
     for (ParamGroup g : groups) g.setLr(lr);
+  }
+
+  /**
+   * From now on every update multiplies the gradients by {@code factor[0]}, read by the update's
+   * kernels (a one-element tensor, e.g. {@link GradClip#clipCoefficient}'s coefficient, rewritten
+   * by kernels each step); null: by 1. The gradients themselves are left as they are.
+   */
+  public void scaleGradientsBy(Tensor factor) {
+    if (factor != null && factor.size() != 1) {
+      throw new IllegalArgumentException("scaleGradientsBy: the factor must hold one element, it holds " + factor.size());
+    }
+    this.gradScale = factor;
+  }
+
+  /** The factor of {@link #scaleGradientsBy}, or null (1). */
+  protected Tensor gradScale() {
+    return gradScale;
   }
 
   /** One update of every parameter that requires a gradient and has one. */

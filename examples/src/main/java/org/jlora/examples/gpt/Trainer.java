@@ -72,6 +72,9 @@ public final class Trainer {
   private final BatchSource train;
   private final BatchSource validation;
   private final AdamW optimizer;
+  /** The gradients' global norm and the clipping coefficient AdamW scales them by: written by kernels each step. */
+  private final Tensor gradNorm = Tensor.zeros(1);
+  private final Tensor gradScale = Tensor.zeros(1);
   private final LrSchedule schedule;
   private final Map<String, Parameter> trainable = new LinkedHashMap<>();   // by name, in the model's order
   private final List<double[]> trainCurve = new ArrayList<>();   // {step, loss}
@@ -119,6 +122,7 @@ public final class Trainer {
     if (trainable.isEmpty()) throw new IllegalArgumentException("the model has no trainable parameter: nothing to train");
     this.optimizer = new AdamW(List.of(new ParamGroup(decay, cfg.lr(), cfg.weightDecay()),
         new ParamGroup(noDecay, cfg.lr(), 0f)), BETA1, BETA2, ADAM_EPS);
+    this.optimizer.scaleGradientsBy(gradScale);
     this.schedule = LrSchedule.warmupCosine(cfg.warmup(), cfg.steps(), cfg.minLr());
   }
 
@@ -334,9 +338,12 @@ public final class Trainer {
       if (probeHeap && m == cfg.gradAccum() - 1) peakHeapBytes = Math.max(peakHeapBytes, LiveHeap.bytes());
       (cfg.gradAccum() == 1 ? loss : F.scale(loss, 1f / cfg.gradAccum())).backward();
     }
-    double norm = GradClip.globalNorm(trainable.values());   // finite exactly when every gradient is
-    if (!Double.isFinite(norm)) throw nonFiniteGradient(lr);
-    if (cfg.gradClip() > 0) GradClip.clipToNorm(trainable.values(), norm, cfg.gradClip());
+    // the norm and the coefficient stay in tensors; AdamW multiplies each gradient by the coefficient
+    // (1 when not clipping) as it reads it
+    float maxNorm = cfg.gradClip() > 0 ? cfg.gradClip() : Float.POSITIVE_INFINITY;
+    GradClip.clipCoefficient(trainable.values(), maxNorm, gradNorm, gradScale);
+    // the step's one read on the host: non-finite gradients must not reach the weights
+    if (!Float.isFinite(gradNorm.item())) throw nonFiniteGradient(lr);
     optimizer.step();
     return total / cfg.gradAccum();
   }
@@ -348,7 +355,9 @@ public final class Trainer {
       int i = g == null ? -1 : g.firstNonFinite();
       if (i >= 0) return NonFiniteTrainingException.gradient(step + 1, cfg.steps(), lr, e.getKey(), g.get(i), i);
     }
-    throw new IllegalStateException("the gradient norm is not finite but every gradient is");
+    // every gradient is finite, but the sum of their squares overflowed the float it is kept in
+    throw new IllegalStateException("step " + (step + 1) + ": the gradients are finite but their global norm exceeds "
+        + "1.8e19 (learning rate " + lr + "); training diverged: lower the learning rate");
   }
 
   /**
