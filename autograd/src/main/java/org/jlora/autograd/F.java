@@ -1,5 +1,7 @@
 package org.jlora.autograd;
 
+import java.util.List;
+import java.util.function.Function;
 import org.jlora.autograd.ops.AttentionOps;
 import org.jlora.autograd.ops.ConvOps;
 import org.jlora.autograd.ops.DropoutOps;
@@ -183,7 +185,21 @@ public final class F {
 
   /** Inverted dropout with a seeded generator; identity unless training. */
   public static Variable dropout(Variable x, float p, Rng rng, boolean training) {
+    if (training && p > 0f) RandomStates.beforeDraw(rng);   // so a checkpoint's recompute draws the same mask
     return DropoutOps.dropout(x, p, rng, training);
+  }
+
+  // ---------------------------------------------------------------- memory (Checkpoint)
+
+  /**
+   * {@code block(x)} with activation checkpointing: the block's forward keeps nothing but x, and
+   * backward runs it again (same dropout masks) to get its gradients; {@code params} are the
+   * block's parameters (e.g. {@code module.parameters()}). Same loss, same gradients, one more
+   * forward of the block per step.
+   */
+  public static Variable checkpoint(Function<Variable, Variable> block, Variable x,
+                                    List<? extends Variable> params) {
+    return Checkpoint.apply(block, x, params);
   }
 
   /** Fused log-softmax + NLL: logits [N, V], targets [N] -> mean over targets != ignoreIndex. */

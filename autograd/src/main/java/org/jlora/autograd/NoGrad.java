@@ -26,6 +26,24 @@ public final class NoGrad implements AutoCloseable {
     return DEPTH.get()[0] == 0;
   }
 
+  /**
+   * For {@link Checkpoint}'s recompute, which must record a graph even when backward was called
+   * inside a NoGrad scope: enables gradients on this thread until the returned handle is closed,
+   * which reopens the scopes that were open.
+   */
+  static AutoCloseableNoThrow enableGrad() {
+    int[] depth = DEPTH.get();
+    int saved = depth[0];
+    depth[0] = 0;
+    return () -> depth[0] = saved;
+  }
+
+  /** An AutoCloseable whose close throws nothing, for try-with-resources without a catch. */
+  interface AutoCloseableNoThrow extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   @Override
   public void close() {
     if (!closed) {

@@ -1,5 +1,7 @@
 package org.jlora.autograd;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * The record an op leaves on the tape: its name, its inputs and its {@link GradRule}.
  *
@@ -8,7 +10,11 @@ package org.jlora.autograd;
  * while the parameters live on.
  */
 public final class Node {
+  /** Hands out {@link #serial}s: a node made later has a larger one (any thread). */
+  private static final AtomicLong SERIALS = new AtomicLong();
+
   private final String op;
+  private final long serial = SERIALS.incrementAndGet();
   private Variable[] inputs;
   private GradRule rule;
 
@@ -21,6 +27,19 @@ public final class Node {
   /** The op that made the value, e.g. "matmul". */
   public String op() {
     return op;
+  }
+
+  /**
+   * When the node was made, as a count: {@link Checkpoint} tells the nodes of its recompute (made
+   * after it started) from nodes of the outer graph that a block must not reach.
+   */
+  long serial() {
+    return serial;
+  }
+
+  /** The serial the next node will get. */
+  static long nextSerial() {
+    return SERIALS.get() + 1;
   }
 
   /** True once backward has run through this node (its inputs and saved tensors are gone). */

@@ -55,6 +55,24 @@ public final class Rng {
     return (float) (radius * Math.cos(2 * Math.PI * u2));
   }
 
+  /**
+   * Everything that decides what this generator draws next. Activation checkpointing saves it
+   * before a block's forward and restores it for the recompute, so dropout draws the same masks.
+   */
+  public record State(long state, double spareGaussian, boolean hasSpare) {}
+
+  /** The current state; {@link #restore} of it makes the generator repeat what it draws from here. */
+  public State snapshot() {
+    return new State(state, spareGaussian, hasSpare);
+  }
+
+  /** Rewinds (or fast-forwards) to a state taken by {@link #snapshot}. */
+  public void restore(State s) {
+    state = s.state();
+    spareGaussian = s.spareGaussian();
+    hasSpare = s.hasSpare();
+  }
+
   /** A new generator whose stream is independent of this one's continuation. */
   public Rng split() {
     return new Rng(nextLong() ^ 0x5DEECE66DL);

@@ -81,7 +81,6 @@ public final class BenchGenerateCommand implements Runnable {
     }
     double median = Median.of(tps);
     Map<String, Object> out = new LinkedHashMap<>();
-    long rss = BenchModels.peakRssBytes();
     out.put("bench", "generate");
     out.put("impl", "jlora");
     out.put("model", BenchModels.name(model, config));
@@ -90,12 +89,13 @@ public final class BenchGenerateCommand implements Runnable {
     out.put("kv_cache", !noCache);
     out.put("tokens", tokens);
     out.put("tokens_per_s", median);
-    out.put("peak_rss_mb", rss / (1024.0 * 1024.0));
+    long rss = BenchModels.putPeakRss(out);
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
-      System.out.printf("generate %s, %s backend, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a %d-token prompt)%n",
-          BenchModels.name(model, config), Backends.current().name(), Parallel.threads(), noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength);
+      System.out.printf("generate %s, %s backend, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a %d-token prompt), "
+              + "peak RSS %s%n", BenchModels.name(model, config), Backends.current().name(), Parallel.threads(),
+          noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength, BenchModels.rssText(rss));
     }
   }
 }

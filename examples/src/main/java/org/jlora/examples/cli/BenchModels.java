@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.jlora.examples.gpt.Gpt;
 import org.jlora.examples.gpt.GptConfig;
 import org.jlora.examples.gpt.GptLora;
@@ -94,7 +95,26 @@ final class BenchModels {
     return config != null ? config.toString() : model;
   }
 
-  /** Peak resident set size of this process in bytes (VmHWM of /proc/self/status), -1 where unknown. */
+  /**
+   * Adds {@code peak_rss_mb} to a benchmark's JSON line, left out where the OS does not say (the
+   * scripts read a missing figure as unknown); returns the bytes, or -1.
+   */
+  static long putPeakRss(Map<String, Object> out) {
+    long rss = peakRssBytes();
+    if (rss >= 0) out.put("peak_rss_mb", rss / (1024.0 * 1024.0));
+    return rss;
+  }
+
+  /** The peak RSS for a text report: "123 MiB", or why there is no figure. */
+  static String rssText(long bytes) {
+    return bytes >= 0 ? String.format("%.0f MiB", bytes / (1024.0 * 1024.0)) : "not available (no /proc/self/status)";
+  }
+
+  /**
+   * Peak resident set size of this process in bytes: VmHWM of /proc/self/status, the kernel's
+   * high-water mark of resident memory (Linux; -1 elsewhere). It is the figure of the whole
+   * process, heap, JIT code, thread stacks and all, as bench_hf_torch.py reads it for PyTorch.
+   */
   static long peakRssBytes() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -61,6 +61,9 @@ public final class BenchTrainCommand implements Runnable {
   @Option(names = "--steps", defaultValue = "10", description = "timed steps (default ${DEFAULT-VALUE})")
   int steps;
 
+  @Option(names = "--checkpoint-activations", description = "recompute each block in backward (less memory, more compute)")
+  boolean checkpointActivations;
+
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
 
@@ -76,6 +79,7 @@ public final class BenchTrainCommand implements Runnable {
     int b = batch != null ? batch : !gpt ? 1 : model.equals("small") ? 8 : 16;
     int t = seq != null ? seq : gpt ? m.contextLength() : 256;
     String tg = method.equals("lora") ? BenchModels.injectLora(m, targets) : "-";
+    m.setCheckpointActivations(checkpointActivations);
     int vocab = m.vocabSize();
     Trainer.BatchSource random = (rng, rows, len) -> randomBatch(rng, rows, len, vocab);
     // lr is irrelevant to the timing; constant after step 0 keeps the schedule cheap
@@ -91,7 +95,6 @@ public final class BenchTrainCommand implements Runnable {
     TrainResult r = trainer.run();
     double[] cpuMs = new double[steps];
     for (int i = 0; i < steps; i++) cpuMs[i] = (cpuMarks.get(warmup + i) - cpuMarks.get(warmup + i - 1)) / 1e6;
-    long rss = BenchModels.peakRssBytes();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("bench", "train");
     out.put("impl", "jlora");
@@ -102,22 +105,25 @@ public final class BenchTrainCommand implements Runnable {
     out.put("threads", Parallel.threads());
     out.put("batch", b);
     out.put("context", t);
+    out.put("checkpoint_activations", checkpointActivations);
     out.put("ms_per_step", r.msPerStep());
     out.put("tokens_per_s", r.tokensPerSecond());
     out.put("cpu_ms_per_step", Median.of(cpuMs));
     out.put("trainable_params", r.trainableParams());
     out.put("optimizer_state_bytes", r.optimizerStateBytes());
-    out.put("peak_rss_mb", rss / (1024.0 * 1024.0));
-    // the live heap at the fullest point of the last step (every saved activation held): what a tight -Xmx needs
+    long rss = BenchModels.putPeakRss(out);
+    // the live heap after the last forward (every saved activation held): what a tight -Xmx needs; with
+    // checkpointed activations backward adds one block's recompute on top, which only peak RSS sees
     out.put("live_heap_mb", r.peakHeapBytes() / (1024.0 * 1024.0));
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
-      System.out.printf("train %s %s (%s), %s backend, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s, "
-              + "%.0f CPU ms/step, peak RSS %.0f MiB, live heap %.0f MiB (median of %d after %d warm-up)%n",
-          BenchModels.name(model, config), method, tg, Backends.current().name(), Parallel.threads(), b, t,
-          r.msPerStep(), r.tokensPerSecond(), Median.of(cpuMs),
-          rss / (1024.0 * 1024.0), r.peakHeapBytes() / (1024.0 * 1024.0), steps, warmup);
+      System.out.printf("train %s %s (%s)%s, %s backend, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s, "
+              + "%.0f CPU ms/step, peak RSS %s, live heap %.0f MiB (median of %d after %d warm-up)%n",
+          BenchModels.name(model, config), method, tg, checkpointActivations ? ", checkpointed activations" : "",
+          Backends.current().name(), Parallel.threads(), b, t, r.msPerStep(), r.tokensPerSecond(), Median.of(cpuMs),
+          BenchModels.rssText(rss),
+          r.peakHeapBytes() / (1024.0 * 1024.0), steps, warmup);
     }
   }
 

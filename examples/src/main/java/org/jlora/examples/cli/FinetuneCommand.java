@@ -103,6 +103,7 @@ public final class FinetuneCommand implements Runnable {
     boolean toyTask = p.format() == Pretrained.Format.JLORA_GPT && train.data == null;
     TrainData data = toyTask ? TrainData.task(train.task, "adapt") : TrainData.file(train, dataOptions, p, output);
     LoraModel adapted = lora ? LoraModel.inject(lm, loraConfig(lm)) : null;
+    train.applyTo(lm);
     int dContext = toyTask ? 64 : Math.min(lm.contextLength(), 256);
     TrainConfig tc = train.config(toyTask ? 300 : 200, toyTask ? 16 : 8, dContext, lora ? 3e-3f : (toyTask ? 1e-3f : 3e-4f),
         lora ? 0f : 0.1f);

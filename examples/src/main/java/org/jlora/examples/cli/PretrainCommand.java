@@ -64,6 +64,7 @@ public final class PretrainCommand implements Runnable {
       }
       Gpt gpt = resumeDir != null ? loadForResume(resumeDir, data)
           : new Gpt(GptConfig.named(model, data.tokenizer().vocabSize()).withDropout(dropout), train.seed);
+      train.applyTo(gpt);
       TrainConfig tc = train.config(1000, 16, Math.min(gpt.config().blockSize(), train.data != null ? 128 : 64), 3e-3f, 0.1f);
       Trainer trainer = new Trainer(gpt, tc, data.train(), data.validation());
       if (resumeDir != null) {

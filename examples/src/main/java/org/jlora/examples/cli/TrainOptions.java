@@ -13,6 +13,7 @@ import org.jlora.examples.data.TextData;
 import org.jlora.examples.gpt.Completions;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.Trainer;
+import org.jlora.examples.model.LanguageModel;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -39,7 +40,16 @@ public final class TrainOptions {
   @Option(names = "--seed", defaultValue = "1", description = "seed of init and data order (default ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--checkpoint-activations", description = "recompute each block's activations in backward instead "
+      + "of keeping them: the same loss and gradients in much less memory, for about a third more compute")
+  boolean checkpointActivations;
+
   @Mixin KernelOptions kernels;
+
+  /** Switches on --checkpoint-activations in the model about to train. */
+  void applyTo(LanguageModel model) {
+    if (checkpointActivations) model.setCheckpointActivations(true);
+  }
 
   /**
    * Training and validation batches, from --data or the task (held-out words for validation; one

@@ -48,6 +48,11 @@ public final class Gpt extends LanguageModel {
     return new KvCache(config.nLayer(), batch, config.nHead(), Math.min(maxLength, config.blockSize()), config.headSize());
   }
 
+  @Override
+  public void setCheckpointActivations(boolean on) {
+    transformer.get().setCheckpointActivations(on);
+  }
+
   /** ids [B, T] -> logits [B, T, V], through the body and the untied head. */
   @Override
   public Variable forward(int[] ids, int b, int t, KvCache cacheOrNull) {

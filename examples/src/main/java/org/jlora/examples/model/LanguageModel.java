@@ -46,6 +46,15 @@ public abstract class LanguageModel extends Module {
    */
   public abstract Variable forward(int[] ids, int b, int t, KvCache cacheOrNull);
 
+  /**
+   * Activation checkpointing per block: a training forward keeps only each block's input and
+   * backward recomputes the block (same loss and gradients, about a third more compute, far less
+   * memory). Generation with a KV cache and forwards under NoGrad never checkpoint.
+   */
+  public void setCheckpointActivations(boolean on) {
+    throw new UnsupportedOperationException(architecture() + ": activation checkpointing is not wired into this model");
+  }
+
   /** ids [B, T] -> logits [B, T, V], from position 0, no cache (training). */
   public Variable forward(int[] ids, int b, int t) {
     return forward(ids, b, t, null);

@@ -9,6 +9,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -55,6 +58,27 @@ class CliTest {
     Run resume = run("pretrain", "--model", "nano", "--steps", "6", "--batch", "4", "--context", "16", "--out", base, "--resume", "--quiet");
     assertEquals(1, resume.code(), "other settings than the checkpoint's: " + resume.out());
     assertTrue(resume.err().contains("same settings"), resume.err());
+  }
+
+  @Test
+  void checkpointActivationsTrainsTheSameRun(@TempDir Path dir) {
+    // with dropout on, four AdamW steps: every step's loss (and lr) is the same, only the timings differ
+    String[] losses = new String[2];
+    for (int k = 0; k < 2; k++) {
+      List<String> args = new ArrayList<>(List.of("pretrain", "--model", "nano", "--dropout", "0.1", "--steps", "4",
+          "--batch", "4", "--context", "16", "--out", dir.resolve("run" + k).toString(), "--json"));
+      if (k == 1) args.add("--checkpoint-activations");
+      Run r = run(args.toArray(new String[0]));
+      assertEquals(0, r.code(), r.err());
+      losses[k] = r.out().lines().filter(l -> l.startsWith("{\"step\"")).map(l -> l.replaceAll(",\"ms\".*", ""))
+          .collect(Collectors.joining("\n"));
+    }
+    assertTrue(losses[0].contains("\"step\":4"), losses[0]);
+    assertEquals(losses[0], losses[1]);
+    Run bench = run("bench", "train", "--model", "tiny", "--batch", "2", "--warmup", "1", "--steps", "1",
+        "--checkpoint-activations", "--json");
+    assertEquals(0, bench.code(), bench.err());
+    assertTrue(bench.out().contains("\"checkpoint_activations\":true"), bench.out());
   }
 
   @Test

@@ -57,6 +57,11 @@ public final class Gpt2 extends LanguageModel {
     return new KvCache(config.nLayer(), batch, config.nHead(), Math.min(maxLength, config.nPositions()), config.headSize());
   }
 
+  @Override
+  public void setCheckpointActivations(boolean on) {
+    transformer.get().setCheckpointActivations(on);
+  }
+
   /** ids [B, T] -> logits [B, T, V]; the head is the token embedding, transposed: h [B, T, C] · wteᵀ [C, V]. */
   @Override
   public Variable forward(int[] ids, int b, int t, KvCache cacheOrNull) {

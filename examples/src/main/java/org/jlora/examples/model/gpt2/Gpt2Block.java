@@ -5,13 +5,14 @@ import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.LayerNorm;
 import org.jlora.autograd.nn.Module;
 import org.jlora.engine.Rng;
+import org.jlora.examples.model.DecoderBlock;
 import org.jlora.examples.model.KvCache;
 
 /**
  * One pre-LayerNorm transformer block, GPT-2's, written once for training and generation:
  * {@code x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))}. The small GPT and GPT-2 both stack it.
  */
-public final class Gpt2Block extends Module {
+public final class Gpt2Block extends Module implements DecoderBlock {
   private final Child<LayerNorm> ln1;
   private final Child<Gpt2Attention> attn;
   private final Child<LayerNorm> ln2;
@@ -40,6 +41,7 @@ public final class Gpt2Block extends Module {
   }
 
   /** x [B, T, C] -> [B, T, C]; with a cache, layer {@code layer}'s keys and values go into it. */
+  @Override
   public Variable forward(Variable x, KvCache cacheOrNull, int layer) {
     x = F.add(x, attn.get().forward(ln1.get().forward(x), cacheOrNull, layer));
     return F.add(x, mlp.get().forward(ln2.get().forward(x)));

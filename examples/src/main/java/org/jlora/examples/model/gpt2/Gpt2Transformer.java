@@ -12,6 +12,7 @@ import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.nn.Sequential;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.model.DecoderBlock;
 import org.jlora.examples.model.KvCache;
 
 /**
@@ -27,6 +28,7 @@ public final class Gpt2Transformer extends Module {
   private final Child<Dropout> drop;
   private final Child<Sequential> h;
   private final Child<LayerNorm> lnF;
+  private boolean checkpointActivations;
 
   /** {@code conv1d}: projection weights stored [in, out] (Hugging Face GPT-2), else [out, in] (the small GPT). */
   public Gpt2Transformer(Gpt2Config cfg, boolean conv1d, Rng rng) {
@@ -54,6 +56,9 @@ public final class Gpt2Transformer extends Module {
 
   public LayerNorm lnF() { return lnF.get(); }
 
+  /** Recompute each block in backward instead of keeping its activations (see {@link DecoderBlock#stack}). */
+  public void setCheckpointActivations(boolean on) { checkpointActivations = on; }
+
   /**
    * ids [B, T] (checked by the model) at positions {@code cache.length() ..} (0 without a cache)
    * -> the final hidden states [B, T, C], after ln_f. With a cache every block stores its keys and
@@ -70,7 +75,7 @@ public final class Gpt2Transformer extends Module {
     Variable tok = wte.get().forward(ids, b, t);                          // [B, T, C]
     Variable pos = wpe.get().forward(positions, t);                       // [T, C], broadcast over B
     Variable x = drop.get().forward(F.add(tok, pos));                     // [B, T, C]
-    for (int l = 0; l < layers(); l++) x = block(l).forward(x, cacheOrNull, l);
+    x = DecoderBlock.stack(h.get(), x, cacheOrNull, checkpointActivations);   // [B, T, C]
     if (cacheOrNull != null) cacheOrNull.advance(t);
     return lnF.get().forward(x);                                          // [B, T, C]
   }

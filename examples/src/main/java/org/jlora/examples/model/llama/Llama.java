@@ -89,6 +89,11 @@ public final class Llama extends LanguageModel {
     return new KvCache(cfg.numLayers(), batch, cfg.numKvHeads(), Math.min(maxLength, cfg.maxPositions()), cfg.headDim());
   }
 
+  @Override
+  public void setCheckpointActivations(boolean on) {
+    model.get().setCheckpointActivations(on);
+  }
+
   /** ids [B, T] at positions {@code cache.length() ..} -> logits [B, T, V]; a cache grows by T. */
   @Override
   public Variable forward(int[] ids, int b, int t, KvCache cacheOrNull) {

@@ -5,6 +5,7 @@ import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.nn.RMSNorm;
 import org.jlora.engine.Rng;
+import org.jlora.examples.model.DecoderBlock;
 import org.jlora.examples.model.KvCache;
 
 /**
@@ -15,7 +16,7 @@ import org.jlora.examples.model.KvCache;
  *   y = h + mlp(post_attention_layernorm(h))
  * </pre>
  */
-public final class LlamaDecoderLayer extends Module {
+public final class LlamaDecoderLayer extends Module implements DecoderBlock {
   private final Child<RMSNorm> inputLayernorm;
   private final Child<LlamaAttention> selfAttn;
   private final Child<RMSNorm> postAttentionLayernorm;
@@ -37,6 +38,7 @@ public final class LlamaDecoderLayer extends Module {
   }
 
   /** x [B, T, C] -> [B, T, C]; {@code layer} is this block's slot in the cache (ignored without one). */
+  @Override
   public Variable forward(Variable x, KvCache cacheOrNull, int layer) {
     Variable h = F.add(x, selfAttn.get().forward(inputLayernorm.get().forward(x), cacheOrNull, layer));
     return F.add(h, mlp.get().forward(postAttentionLayernorm.get().forward(h)));

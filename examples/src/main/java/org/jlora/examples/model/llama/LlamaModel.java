@@ -6,6 +6,7 @@ import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.nn.RMSNorm;
 import org.jlora.autograd.nn.Sequential;
 import org.jlora.engine.Rng;
+import org.jlora.examples.model.DecoderBlock;
 import org.jlora.examples.model.KvCache;
 
 /**
@@ -17,6 +18,7 @@ public final class LlamaModel extends Module {
   private final Child<Embedding> embedTokens;
   private final Child<Sequential> layers;
   private final Child<RMSNorm> norm;
+  private boolean checkpointActivations;
 
   public LlamaModel(LlamaConfig cfg, Rng rng) {
     this.embedTokens = registerModule("embed_tokens", Embedding.class,
@@ -39,10 +41,15 @@ public final class LlamaModel extends Module {
     return layers.get().size();
   }
 
+  /** Recompute each block in backward instead of keeping its activations (see {@link DecoderBlock#stack}). */
+  public void setCheckpointActivations(boolean on) {
+    checkpointActivations = on;
+  }
+
   /** ids [B, T] -> the final normalised hidden states [B, T, C]; the cache is not advanced here. */
   public Variable forward(int[] ids, int b, int t, KvCache cacheOrNull) {
     Variable x = embedTokens.get().forward(ids, b, t);                 // [B, T, C]
-    for (int l = 0; l < numLayers(); l++) x = layer(l).forward(x, cacheOrNull, l);
+    x = DecoderBlock.stack(layers.get(), x, cacheOrNull, checkpointActivations);   // [B, T, C]
     return norm.get().forward(x);                                      // [B, T, C]
   }
 }
