@@ -99,13 +99,17 @@ public abstract class Optimizer {
   }
 
   /**
-   * The optimizer's state as tensors, one per state array, the same tensor every call (a
-   * captured step keys buffers on them).
+   * The optimizer's state as tensors, one per state array, parameter by parameter in the groups'
+   * order; the same tensor every call (a captured step keys buffers on them).
    */
   public List<Tensor> stateTensors() {
     List<Tensor> out = new java.util.ArrayList<>();
-    for (float[][] s : state.values()) {
-      for (float[] a : s) out.add(stateTensor(a));
+    for (ParamGroup group : groups) {   // in the groups' order, the same for the same model
+      for (Parameter p : group.params()) {
+        float[][] s = state.get(p);
+        if (s == null) continue;
+        for (float[] a : s) out.add(stateTensor(a));
+      }
     }
     return out;
   }
