@@ -113,10 +113,18 @@ class CapturedTrainingTest {
     int[] targets = new int[B * T];
     batch(1, ids, targets);
     eagerStep(m, opt, Tensor.zeros(1), Tensor.zeros(1), ids, targets);
+    float[] stateBefore = flatState(opt);
+    List<float[]> weightsBefore = new ArrayList<>();
+    for (Parameter p : m.params) weightsBefore.add(p.value().toArray());
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> CapturedTraining.capture(opt, m.params,
         MAX_NORM, List.of(ids, targets), () -> m.loss(ids, targets, new Rng(3), 0.1f)));
     assertTrue(e.getMessage().contains("dropout (p = 0.1) draws a new mask every step"), e.getMessage());
     assertEquals("vector", Backends.current().name(), "the backend is put back after a refused capture");
+    // a refused recording changed nothing: the step can be taken the ordinary way
+    assertArrayEquals(stateBefore, flatState(opt), "optimizer state (step counts included)");
+    for (int i = 0; i < m.params.size(); i++) {
+      assertArrayEquals(weightsBefore.get(i), m.params.get(i).value().toArray(), "parameter " + i);
+    }
   }
 
   @Test

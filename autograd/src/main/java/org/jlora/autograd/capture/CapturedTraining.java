@@ -34,7 +34,8 @@ import org.jlora.engine.capture.StepCompiler;
  * <p>The step that is recorded runs for real (it is a training step like any other). The
  * optimizer must already hold state for every trainable parameter (take one ordinary step
  * first): state created inside the recording would start again every run. Steps that draw random
- * numbers on the host (dropout) are refused while recording.
+ * numbers on the host (dropout) are refused while recording; a refused recording has changed no
+ * weight and no optimizer state, so the caller can take the step the ordinary way instead.
  */
 public final class CapturedTraining implements AutoCloseable {
   private final Optimizer optimizer;
@@ -75,7 +76,6 @@ public final class CapturedTraining implements AutoCloseable {
     Tensor gradScale = Tensor.zeros(1);
     optimizer.scaleGradientsBy(gradScale);
 
-    optimizer.prepareStep();   // the host's half, outside the recording (it runs before every replay)
     optimizer.zeroGrad();
     Backend backend = Backends.current();
     CapturedProgram program;
@@ -84,6 +84,9 @@ public final class CapturedTraining implements AutoCloseable {
       loss = lossFn.get();
       loss.backward();
       GradClip.clipCoefficient(trainable, maxNorm, gradNorm, gradScale);
+      // the host's half of the update (step counts, this step's scalars) writes only the declared
+      // per-step tensors; it comes last so that a step refused above has changed nothing
+      optimizer.prepareStep();
       optimizer.applyStep();
       program = capture.end(intInputs, List.of(loss.value(), gradNorm), results);
     }
@@ -91,8 +94,26 @@ public final class CapturedTraining implements AutoCloseable {
       throw new IllegalStateException("CapturedTraining: the optimizer created state inside the recorded step "
           + "(a parameter got its first gradient there); take an ordinary step with every trainable parameter first");
     }
-    CompiledStep compiled = StepCompiler.forBackend(backend).compile(program, backend);
-    return new CapturedTraining(optimizer, compiled, loss.value(), gradNorm, program.calls().size());
+    return new CapturedTraining(optimizer, compile(program, backend), loss.value(), gradNorm, program.calls().size());
+  }
+
+  /** The backend's compiler for the program; its refusal names the kernel it cannot run. */
+  private static CompiledStep compile(CapturedProgram program, Backend backend) {
+    try {
+      return StepCompiler.forBackend(backend).compile(program, backend);
+    } catch (RuntimeException e) {
+      throw new StepNotCompiled(backend.name(), e);
+    }
+  }
+
+  /**
+   * The step was recorded (and taken: the weights are updated) but the backend cannot run the
+   * recording; the caller may go on with ordinary steps.
+   */
+  public static final class StepNotCompiled extends IllegalStateException {
+    StepNotCompiled(String backend, RuntimeException cause) {
+      super("the " + backend + " backend cannot run the recorded step: " + cause.getMessage(), cause);
+    }
   }
 
   /**
