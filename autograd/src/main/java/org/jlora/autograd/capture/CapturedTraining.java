@@ -73,8 +73,11 @@ public final class CapturedTraining implements AutoCloseable {
     }
     results.addAll(optimizer.stateTensors());
     Tensor gradNorm = Tensor.zeros(1);
-    Tensor gradScale = Tensor.zeros(1);
-    optimizer.scaleGradientsBy(gradScale);
+    Tensor gradScale = optimizer.gradScale();   // the caller's coefficient tensor, if it has one
+    if (gradScale == null) {
+      gradScale = Tensor.zeros(1);
+      optimizer.scaleGradientsBy(gradScale);
+    }
 
     optimizer.zeroGrad();
     Backend backend = Backends.current();
@@ -94,16 +97,13 @@ public final class CapturedTraining implements AutoCloseable {
       throw new IllegalStateException("CapturedTraining: the optimizer created state inside the recorded step "
           + "(a parameter got its first gradient there); take an ordinary step with every trainable parameter first");
     }
-    return new CapturedTraining(optimizer, compile(program, backend), loss.value(), gradNorm, program.calls().size());
-  }
-
-  /** The backend's compiler for the program; its refusal names the kernel it cannot run. */
-  private static CompiledStep compile(CapturedProgram program, Backend backend) {
+    CompiledStep compiled;
     try {
-      return StepCompiler.forBackend(backend).compile(program, backend);
+      compiled = StepCompiler.forBackend(backend).compile(program, backend);
     } catch (RuntimeException e) {
-      throw new StepNotCompiled(backend.name(), e);
+      throw new StepNotCompiled(backend.name(), e, loss.value().item(), gradNorm.item());
     }
+    return new CapturedTraining(optimizer, compiled, loss.value(), gradNorm, program.calls().size());
   }
 
   /**
@@ -111,8 +111,23 @@ public final class CapturedTraining implements AutoCloseable {
    * recording; the caller may go on with ordinary steps.
    */
   public static final class StepNotCompiled extends IllegalStateException {
-    StepNotCompiled(String backend, RuntimeException cause) {
+    private final float loss;
+    private final float gradNorm;
+
+    StepNotCompiled(String backend, RuntimeException cause, float loss, float gradNorm) {
       super("the " + backend + " backend cannot run the recorded step: " + cause.getMessage(), cause);
+      this.loss = loss;
+      this.gradNorm = gradNorm;
+    }
+
+    /** The loss of the step that was taken while recording. */
+    public float loss() {
+      return loss;
+    }
+
+    /** Its global gradient norm (not finite: the update was skipped). */
+    public float gradNorm() {
+      return gradNorm;
     }
   }
 

@@ -54,7 +54,7 @@ public abstract class Optimizer {
   }
 
   /** The factor of {@link #scaleGradientsBy}, or null (1). */
-  protected Tensor gradScale() {
+  public Tensor gradScale() {
     return gradScale;
   }
 
