@@ -78,6 +78,11 @@ class OneDoorTest {
 
     /** ids [B, T] -> the mean cross-entropy of the next tokens; one op of each kind the ops file offers a step. */
     Variable loss(int[] ids, int[] targets, Rng dropoutRng) {
+      return loss(ids, targets, dropoutRng, 0.1f);
+    }
+
+    /** The same with dropout probability {@code p} before the MLP's down projection. */
+    Variable loss(int[] ids, int[] targets, Rng dropoutRng, float p) {
       Variable x = F.embedding(table, ids, B, T);                                      // [B, T, C]
       Variable h = F.rmsNorm(x, norm1, 1e-5f);
       Variable q = F.rope(F.reshape(F.linear(h, wq, null), B, T, H, D), 0, 10000f, RopeLayout.HALVES);
@@ -89,7 +94,7 @@ class OneDoorTest {
       n = F.rmsNorm(x, norm2, 1e-5f);
       Variable mlp = F.mul(F.swiglu(F.linear(n, wgate, null), F.linear(n, wup, null)),
           F.gelu(F.linear(n, wgelu, null), true));
-      x = F.add(x, F.linear(F.dropout(mlp, 0.1f, dropoutRng, true), wdown, null));
+      x = F.add(x, F.linear(F.dropout(mlp, p, dropoutRng, true), wdown, null));
       Variable logits = F.reshape(F.linear(x, lm, null), B * T, V);
       return F.crossEntropy(logits, targets, -100);
     }

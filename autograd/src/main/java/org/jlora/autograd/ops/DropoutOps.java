@@ -6,6 +6,7 @@ import org.jlora.engine.Backends;
 import org.jlora.engine.DropoutMask;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.StepCapture;
 
 /**
  * Inverted dropout: in training each element is kept with probability {@code 1 - p} and scaled
@@ -21,6 +22,11 @@ public final class DropoutOps {
   public static Variable dropout(Variable x, float p, Rng rng, boolean training) {
     if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
     if (!training || p == 0f) return x;
+    if (StepCapture.recording()) {
+      // the mask is drawn on the host, new every step: a replay would reuse the first one
+      throw new IllegalStateException("dropout (p = " + p + ") draws a new mask every step, which a captured step "
+          + "cannot replay: train with dropout 0, or without step replay");
+    }
     Backend be = Backends.current();
     Tensor xv = x.value();
     Tensor mask = DropoutMask.draw(rng, p, xv.shape());   // 0 (dropped) or 1/(1-p) (kept)

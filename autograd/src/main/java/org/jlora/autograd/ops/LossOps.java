@@ -6,6 +6,7 @@ import org.jlora.engine.Backends;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.StepCapture;
 
 /**
  * Cross-entropy as one fused op: log-softmax, then the mean negative log-likelihood of the
@@ -30,7 +31,9 @@ public final class LossOps {
     int vocab = lv.dim(1);
     Tensor logp = Tensor.zeros(rows, vocab);
     Tensor loss = Tensor.zeros(1);
-    int[] saved = targets.clone();
+    // kept for the backward: a copy, unless a step is being recorded, whose replays refill the
+    // caller's array itself (StepCapture refuses a copy there)
+    int[] saved = StepCapture.recording() ? targets : targets.clone();
     be.rows().crossEntropy(rows, vocab, lv, saved, ignoreIndex, logp, loss);
     return Variable.fromOp("cross_entropy", loss, g -> {
       // dlogits [N, V] built in logp's own buffer: this rule runs once and then the graph is

@@ -39,7 +39,7 @@ public final class GradClip {
 
   /**
    * The kernel half of clipping: {@code norm[0]} = the 2-norm of every gradient taken together,
-   * {@code coef[0] = min(1, maxNorm / (norm + 1e-6))} (1 for a NaN or infinite norm, and for
+   * {@code coef[0] = min(1, maxNorm / (norm + 1e-6))} (NaN for a NaN or infinite norm, which makes AdamW skip, and 1 for
    * {@code maxNorm} infinite: the norm alone). coef may be the tensor an optimizer scales its
    * gradients by ({@link Optimizer#scaleGradientsBy}).
    */
