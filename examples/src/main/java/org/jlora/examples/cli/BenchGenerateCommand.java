@@ -5,6 +5,7 @@ import java.util.Map;
 import org.jlora.engine.Backends;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
 import org.jlora.examples.generate.Generator;
 import java.nio.file.Path;
 import org.jlora.examples.model.LanguageModel;
@@ -47,6 +48,14 @@ public final class BenchGenerateCommand implements Runnable {
   @Option(names = "--no-cache", description = "recompute the whole prefix for every token (the slow reference)")
   boolean noCache;
 
+  @Option(names = "--lora", description = "generate through a LoRA adapter (r 8) on these targets (e.g. q_proj,v_proj, "
+      + "all-linear; c_attn on GPT-2), its B random so the adapter is not a no-op")
+  String lora;
+
+  @Option(names = "--merged", description = "with --lora: merge the adapter into the weights first (what it costs "
+      + "should be exactly the base model's)")
+  boolean merged;
+
 
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
@@ -55,7 +64,21 @@ public final class BenchGenerateCommand implements Runnable {
   public void run() {
     kernels.apply();
     if (iters < 1 || (warmup != null && warmup < 0)) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
+    if (merged && lora == null) throw new IllegalArgumentException("--merged needs --lora TARGETS");
     LanguageModel m = BenchModels.build(model, arch, config, 1L);
+    String adapter = "none";
+    if (lora != null) {
+      BenchModels.Lora injected = BenchModels.injectLora(m, lora);
+      adapter = injected.targets();
+      Rng b = new Rng(2);   // B starts at zero; a random B makes the adapter change the logits
+      for (var e : m.namedParameters().entrySet()) {
+        if (e.getKey().contains("lora_B")) e.getValue().value().copyFrom(Tensor.randn(b, 0f, 0.02f, e.getValue().shape()));
+      }
+      if (merged) {
+        injected.model().mergeAndUnload();
+        adapter += " (merged)";
+      }
+    }
     int promptLength = 16;
     if (tokens < 1 || tokens > m.contextLength() - promptLength) {
       throw new IllegalArgumentException("--tokens must be in [1, " + (m.contextLength() - promptLength) + "] for "
@@ -87,14 +110,16 @@ public final class BenchGenerateCommand implements Runnable {
     out.put("backend", Backends.current().name());
     out.put("threads", Parallel.threads());
     out.put("kv_cache", !noCache);
+    out.put("lora", adapter);
     out.put("tokens", tokens);
     out.put("tokens_per_s", median);
     long rss = BenchModels.putPeakRss(out);
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
-      System.out.printf("generate %s, %s backend, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a %d-token prompt), "
-              + "peak RSS %s%n", BenchModels.name(model, config), Backends.current().name(), Parallel.threads(),
+      System.out.printf("generate %s%s, %s backend, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a "
+              + "%d-token prompt), peak RSS %s%n", BenchModels.name(model, config),
+          lora == null ? "" : ", LoRA " + adapter, Backends.current().name(), Parallel.threads(),
           noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength, BenchModels.rssText(rss));
     }
   }

@@ -77,17 +77,18 @@ final class BenchModels {
    * list of module names, or {@code all-linear}; null means the model's usual q,v targets. The small
    * GPT keeps its q/v-masked c_attn for the default.
    */
-  static String injectLora(LanguageModel m, String targets) {
+  /** The adapter a benchmark put on its model, and the targets' name for the report. */
+  record Lora(LoraModel model, String targets) {}
+
+  static Lora injectLora(LanguageModel m, String targets) {
     if (m instanceof Gpt && (targets == null || targets.equals("c_attn"))) {
-      LoraModel.inject(m, GptLora.queryValue(8, 16f, 0f, 1L));
-      return "c_attn[q,v]";
+      return new Lora(LoraModel.inject(m, GptLora.queryValue(8, 16f, 0f, 1L)), "c_attn[q,v]");
     }
     String t = targets != null ? targets : m instanceof Llama ? "q_proj,v_proj" : "c_attn";
     LoraConfig.Builder b = LoraConfig.builder().r(8).loraAlpha(16f).loraDropout(0f).mergeWeights(false).seed(1L);
     if (t.equals(LoraModel.ALL_LINEAR)) b.targetRegex(LoraModel.ALL_LINEAR);
     else b.targetModules(List.of(t.split(",")));
-    LoraModel.inject(m, b.build());
-    return t;
+    return new Lora(LoraModel.inject(m, b.build()), t);
   }
 
   /** The model's shape name for the report. */

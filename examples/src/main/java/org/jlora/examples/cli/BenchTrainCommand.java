@@ -83,7 +83,7 @@ public final class BenchTrainCommand implements Runnable {
     boolean gpt = config == null && (model.equals("tiny") || model.equals("small"));
     int b = batch != null ? batch : !gpt ? 1 : model.equals("small") ? 8 : 16;
     int t = seq != null ? seq : gpt ? m.contextLength() : 256;
-    String tg = method.equals("lora") ? BenchModels.injectLora(m, targets) : "-";
+    String tg = method.equals("lora") ? BenchModels.injectLora(m, targets).targets() : "-";
     m.setCheckpointActivations(checkpointActivations);
     int vocab = m.vocabSize();
     Trainer.BatchSource random = (rng, rows, len) -> randomBatch(rng, rows, len, vocab);
