@@ -82,6 +82,22 @@ class CliTest {
   }
 
   @Test
+  void benchGenerateRunsThroughAnAdapterOrItsMerge() {
+    for (String[] extra : new String[][] {{"--lora", "c_attn"}, {"--lora", "c_attn", "--merged"}}) {
+      List<String> args = new ArrayList<>(List.of("bench", "generate", "--model", "tiny", "--tokens", "4", "--warmup", "0",
+          "--iters", "1", "--json"));
+      args.addAll(List.of(extra));
+      Run r = run(args.toArray(new String[0]));
+      assertEquals(0, r.code(), r.err());
+      assertTrue(r.out().contains(extra.length == 3 ? "\"lora\":\"c_attn[q,v] (merged)\"" : "\"lora\":\"c_attn[q,v]\""),
+          r.out());
+    }
+    Run alone = run("bench", "generate", "--merged");
+    assertEquals(1, alone.code());
+    assertTrue(alone.err().contains("--merged needs --lora TARGETS"), alone.err());
+  }
+
+  @Test
   void errorsSayWhatIsWrong(@TempDir Path dir) {
     Run missing = run("generate", "--model", dir.resolve("none").toString(), "--prompt", "x");
     assertEquals(1, missing.code());
