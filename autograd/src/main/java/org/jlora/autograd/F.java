@@ -13,12 +13,12 @@ import org.jlora.autograd.ops.MatmulOps;
 import org.jlora.autograd.ops.NormOps;
 import org.jlora.autograd.ops.ReduceOps;
 import org.jlora.autograd.ops.RmsNormOps;
-import org.jlora.autograd.ops.RopeLayout;
 import org.jlora.autograd.ops.RopeOps;
 import org.jlora.autograd.ops.ShapeOps;
 import org.jlora.autograd.ops.SoftmaxOps;
 import org.jlora.autograd.ops.SwiGluOps;
 import org.jlora.engine.Rng;
+import org.jlora.engine.RopeLayout;
 import org.jlora.engine.UnaryOp;
 
 /**

@@ -135,7 +135,8 @@ public class Variable {
       throw new ShapeException("accumulateGrad", value.shape(), g.shape());
     }
     if (grad == null) {
-      grad = g.copy().reshape(value.shape());
+      grad = Tensor.zeros(value.shape());
+      Backends.current().elementwise().copy(g, grad);
     } else {
       Backends.current().elementwise().axpy(1f, g, grad);
     }

@@ -15,6 +15,9 @@ public interface OptimizerKernels {
    *   p -= lr · (m / bc1) / (sqrt(v / bc2) + eps)
    * </pre>
    * with {@code bc1 = 1 - b1^t}, {@code bc2 = 1 - b2^t} for step t. p, g, m and v have the same size.
+   * A non-finite gradScale (see {@link #clipCoefficient}) skips the update: p, m and v are left as
+   * they were, so non-finite gradients never reach the weights, even in a step replayed on a
+   * device where the host sees only the loss and the norm afterwards.
    */
   // p, g, m, v: [n], hyper: [AdamHyper.SIZE] -> p, m, v updated in place
   void adamw(Tensor p, Tensor g, Tensor m, Tensor v, Tensor hyper);
@@ -23,7 +26,7 @@ public interface OptimizerKernels {
    * Global gradient-norm clipping's factor (PyTorch's {@code clip_grad_norm_}), from the sum of
    * squares ({@link ReductionKernels#sumOfSquares}) to one-element tensors, in double:
    * {@code norm = sqrt(sumSquares)}, {@code coef = maxNorm / (norm + 1e-6)} when that is below 1,
-   * else 1 (a NaN or infinite norm included: such gradients are left alone). coef may be a window
+   * else 1; NaN when the norm is NaN or infinite (so {@link #adamw} skips). coef may be a window
    * of an {@link AdamHyper} tensor (its {@code GRAD_SCALE} slot), so {@link #adamw} applies it.
    */
   // sumSquares: [1] -> norm: [1], coef: [1]

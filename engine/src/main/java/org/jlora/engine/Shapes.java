@@ -19,6 +19,16 @@ public final class Shapes {
     return (int) n;
   }
 
+  /** Row-major strides: how many elements one step along each axis skips ({@code [12, 4, 1]} for [2, 3, 4]). */
+  public static int[] strides(int... shape) {
+    int[] strides = new int[shape.length];
+    for (int i = shape.length - 1, s = 1; i >= 0; i--) {
+      strides[i] = s;
+      s *= shape[i];
+    }
+    return strides;
+  }
+
   /** "[2, 3, 4]" */
   public static String str(int... shape) {
     return Arrays.toString(shape);

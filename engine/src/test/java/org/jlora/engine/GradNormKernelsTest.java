@@ -42,7 +42,7 @@ class GradNormKernelsTest {
   }
 
   @Test
-  void coefficientClipsOnlyAboveMaxNormAndNeverOnNaN() {
+  void coefficientClipsOnlyAboveMaxNormAndIsNaNForANonFiniteNorm() {
     Tensor norm = Tensor.zeros(1), coef = Tensor.zeros(1);
     SCALAR.optimizer().clipCoefficient(Tensor.of(new float[] {25f}, 1), 1f, norm, coef);   // norm 5
     assertEquals(5f, norm.get(0));
@@ -50,8 +50,27 @@ class GradNormKernelsTest {
     SCALAR.optimizer().clipCoefficient(Tensor.of(new float[] {0.25f}, 1), 1f, norm, coef);  // norm 0.5: no clip
     assertEquals(1f, coef.get(0));
     SCALAR.optimizer().clipCoefficient(Tensor.of(new float[] {Float.NaN}, 1), 1f, norm, coef);
-    assertEquals(1f, coef.get(0));
+    assertEquals(Float.NaN, coef.get(0));
     assertEquals(Float.NaN, norm.get(0));
+    SCALAR.optimizer().clipCoefficient(Tensor.of(new float[] {Float.POSITIVE_INFINITY}, 1), Float.POSITIVE_INFINITY,
+        norm, coef);
+    assertEquals(Float.NaN, coef.get(0), "an infinite norm is not clipped to 1 either");
+  }
+
+  @Test
+  void adamwSkipsItsUpdateWhenTheGradientScaleIsNotFinite() {
+    for (var be : new org.jlora.engine.Backend[] {SCALAR, VECTOR}) {
+      Tensor p = Tensor.of(new float[] {1f, 2f, 3f}, 3);
+      Tensor g = Tensor.of(new float[] {Float.NaN, 1f, Float.POSITIVE_INFINITY}, 3);
+      Tensor m = Tensor.of(new float[] {0.1f, 0.2f, 0.3f}, 3);
+      Tensor v = Tensor.of(new float[] {0.4f, 0.5f, 0.6f}, 3);
+      Tensor hyper = org.jlora.engine.AdamHyper.write(org.jlora.engine.AdamHyper.allocate(),
+          0.1f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.1f, 0.001f, Float.NaN);
+      be.optimizer().adamw(p, g, m, v, hyper);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1f, 2f, 3f}, p.toArray(), be.name());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0.1f, 0.2f, 0.3f}, m.toArray(), be.name());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0.4f, 0.5f, 0.6f}, v.toArray(), be.name());
+    }
   }
 
   @Test

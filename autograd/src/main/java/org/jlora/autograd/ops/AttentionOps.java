@@ -1,9 +1,8 @@
 package org.jlora.autograd.ops;
 
 import org.jlora.autograd.Variable;
-import org.jlora.engine.Backend;
+import org.jlora.engine.AttentionKernels;
 import org.jlora.engine.Backends;
-import org.jlora.engine.Parallel;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
@@ -19,9 +18,10 @@ import org.jlora.engine.Tensor;
  * </pre>
  *
  * <p>The composed form (split, three permutes, bmm, scale, mask, softmax, bmm, permute) makes
- * eight tensors and walks them each in backward; here q, k and v are moved once into head-major
- * order (with q pre-scaled), the mask and softmax are one pass per row over the visible keys
- * only, and the heads are moved back once. Backward follows the standard rules, batched over
+ * eight tensors and walks them each in backward; here the attention kernel family moves q, k and
+ * v once into head-major order straight from their part of the fused row (with q pre-scaled),
+ * the mask and softmax are one pass per row over the visible keys only, and the heads are moved
+ * back once. Backward follows the standard rules, batched over
  * the B·H heads:
  *
  * <pre>
@@ -41,73 +41,44 @@ public final class AttentionOps {
       throw new ShapeException("causalSelfAttention: qkv " + Shapes.str(s) + " must be [B, T, 3C] with C divisible by "
           + nHead + " heads");
     }
-    Backend be = Backends.current();
+    AttentionKernels at = Backends.current().attention();
     int b = s[0];
     int t = s[1];
     int c = s[2] / 3;
     int d = c / nHead;
-    int bh = b * nHead;
-    int headSize = bh * t * d;   // one of q, k, v in head-major order
     float scale = (float) (1.0 / Math.sqrt(d));
 
-    // qkv [B, T, 3, H, D] -> heads [3, B, H, T, D] (q scaled by s)
-    float[] heads = new float[3 * headSize];
-    moveHeads(xv.data(), xv.offset(), heads, b, t, nHead, d, 3, scale, false);
+    // qkv [B, T, 3C] is [B, T, 3, H, D]: part 0 (q, scaled by s), 1 (k), 2 (v) -> heads [B, H, T, D] each
+    Tensor rows = xv.reshape(b, t, 3, nHead, d);
+    Tensor q = Tensor.zeros(b, nHead, t, d);
+    Tensor k = Tensor.zeros(b, nHead, t, d);
+    Tensor v = Tensor.zeros(b, nHead, t, d);
+    at.toHeads(rows, 0, scale, q);
+    at.toHeads(rows, 1, 1f, k);
+    at.toHeads(rows, 2, 1f, v);
 
-    // yh [B·H, T, D] = causal softmax((q·s)·kᵀ)·v, the masked triangle skipped; P kept packed
-    float[] yh = new float[headSize];
-    Tensor headsT = Tensor.of(heads, 3 * headSize);
-    Tensor q = headsT.window(0, headSize), k = headsT.window(headSize, headSize), v = headsT.window(2 * headSize, headSize);
-    Tensor p = CausalAttention.forward(be, bh, 1, t, d, q, k, v, Tensor.of(yh, headSize));
+    // yh [B, H, T, D] = causal softmax((q·s)·kᵀ)·v, the masked triangle skipped; P kept packed
+    Tensor yh = Tensor.zeros(b, nHead, t, d);
+    Tensor probs = Tensor.zeros(b, nHead, AttentionKernels.packedSize(t));
+    at.causalForward(q, k, v, yh, probs);
     Tensor y = Tensor.zeros(b, t, c);
-    moveRows(yh, y.data(), b, t, nHead, d);
+    at.fromHeads(yh, 0, 1f, y.reshape(b, t, nHead, d));
 
     return Variable.fromOp("causal_self_attention", y, g -> {
-      // g [B, T, C] -> gh [B·H, T, D]
-      float[] gh = new float[headSize];
-      moveHeads(g.data(), g.offset(), gh, b, t, nHead, d, 1, 1f, false);
-      float[] dHeads = new float[3 * headSize];   // [3, B·H, T, D]: d(q·s), dk, dv
-      Tensor dHeadsT = Tensor.of(dHeads, 3 * headSize);
-      CausalAttention.backward(be, bh, 1, t, d, q, k, v, p, Tensor.of(gh, headSize), dHeadsT.window(0, headSize),
-          dHeadsT.window(headSize, headSize), dHeadsT.window(2 * headSize, headSize));
-      // [3, B, H, T, D] -> dqkv [B, T, 3C]; dq = s · d(q·s)
+      // g [B, T, C] -> gh [B, H, T, D]
+      Tensor gh = Tensor.zeros(b, nHead, t, d);
+      at.toHeads(g.reshape(b, t, nHead, d), 0, 1f, gh);
+      Tensor dq = Tensor.zeros(b, nHead, t, d);   // d(q·s)
+      Tensor dk = Tensor.zeros(b, nHead, t, d);
+      Tensor dv = Tensor.zeros(b, nHead, t, d);
+      at.causalBackward(q, k, v, probs, gh, dq, dk, dv);
+      // heads -> dqkv [B, T, 3, H, D], each part written in its place; dq = s · d(q·s)
       Tensor dqkv = Tensor.zeros(s);
-      moveHeads(dqkv.data(), 0, dHeads, b, t, nHead, d, 3, scale, true);
+      Tensor dRows = dqkv.reshape(b, t, 3, nHead, d);
+      at.fromHeads(dq, 0, scale, dRows);
+      at.fromHeads(dk, 1, 1f, dRows);
+      at.fromHeads(dv, 2, 1f, dRows);
       qkv.accumulateOwnedGrad(dqkv);
     }, qkv);
-  }
-
-  /**
-   * Between row-major activations and head-major blocks. rows [B, T, parts, H, D] (from rowsOff)
-   * and heads [parts, B, H, T, D]; part 0 (q) is multiplied by {@code qScale}. Forward
-   * ({@code toRows} false) writes heads; backward ({@code toRows} true) writes rows.
-   */
-  private static void moveHeads(float[] rows, int rowsOff, float[] heads, int b, int t, int nHead, int d,
-                                int parts, float qScale, boolean toRows) {
-    int c = nHead * d;
-    int headSize = b * nHead * t * d;
-    Parallel.forRange(b, (long) b * t * parts * c, (from, to) -> {
-      for (int bi = from; bi < to; bi++) {
-        for (int ti = 0; ti < t; ti++) {
-          for (int part = 0; part < parts; part++) {
-            float f = part == 0 ? qScale : 1f;
-            for (int h = 0; h < nHead; h++) {
-              int r = rowsOff + ((bi * t + ti) * parts + part) * c + h * d;
-              int hd = part * headSize + ((bi * nHead + h) * t + ti) * d;
-              if (toRows) {
-                for (int e = 0; e < d; e++) rows[r + e] = f * heads[hd + e];
-              } else {
-                for (int e = 0; e < d; e++) heads[hd + e] = f * rows[r + e];
-              }
-            }
-          }
-        }
-      }
-    });
-  }
-
-  /** yh [B, H, T, D] -> y [B, T, H, D]. */
-  private static void moveRows(float[] yh, float[] y, int b, int t, int nHead, int d) {
-    moveHeads(y, 0, yh, b, t, nHead, d, 1, 1f, true);
   }
 }

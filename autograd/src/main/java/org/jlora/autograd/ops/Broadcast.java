@@ -2,6 +2,7 @@ package org.jlora.autograd.ops;
 
 import org.jlora.autograd.Variable;
 import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
@@ -9,7 +10,8 @@ import org.jlora.engine.Tensor;
 /**
  * NumPy broadcasting for the binary ops. The common case, an operand whose shape is a suffix of
  * the output's (a bias [C] against [B, T, C]), goes straight to the engine's kernels; any other
- * broadcast (a [T, 1] column against [T, C]) is expanded by a plain loop first.
+ * broadcast (a [T, 1] column against [T, C]) is expanded first by the strided copy kernel, a zero
+ * stride along each broadcast axis.
  */
 final class Broadcast {
   private Broadcast() {}
@@ -47,20 +49,11 @@ final class Broadcast {
     return isSuffix(x.shape(), out) ? x : expand(x, out);
   }
 
-  /** A copy of {@code x} broadcast to {@code out} (plain loop; only for non-suffix broadcasts). */
+  /** A copy of {@code x} broadcast to {@code out} (only for non-suffix broadcasts). */
   static Tensor expand(Tensor x, int[] out) {
-    int[] strides = broadcastStrides(x.shape(), out);
     Tensor y = Tensor.zeros(out);
-    float[] src = x.data();
-    float[] dst = y.data();
-    int[] idx = new int[out.length];
-    int xo = x.offset();
-    for (int i = 0, n = y.size(); i < n; i++) {
-      int s = 0;
-      for (int d = 0; d < out.length; d++) s += idx[d] * strides[d];
-      dst[i] = src[xo + s];
-      increment(idx, out);
-    }
+    Backends.current().elementwise().copyStrided(out, x, 0, broadcastStrides(x.shape(), out), y, 0, Shapes.strides(out),
+        false);
     return y;
   }
 
@@ -81,18 +74,10 @@ final class Broadcast {
       Tensor buf = target.gradBuffer();
       be.reductions().sumColumns(n / len, len, g, buf, true);
     } else {
+      // g: [out] added into x's buffer with a zero stride along each broadcast axis: the sum over it
       int[] out = g.shape();
-      int[] strides = broadcastStrides(x.shape(), out);
       Tensor buf = target.gradBuffer();
-      float[] src = g.data();
-      float[] dst = buf.data();
-      int[] idx = new int[out.length];
-      for (int i = 0; i < n; i++) {
-        int s = 0;
-        for (int d = 0; d < out.length; d++) s += idx[d] * strides[d];
-        dst[buf.offset() + s] += src[g.offset() + i];
-        increment(idx, out);
-      }
+      be.elementwise().copyStrided(out, g, 0, Shapes.strides(out), buf, 0, broadcastStrides(x.shape(), out), true);
     }
   }
 
@@ -110,13 +95,5 @@ final class Broadcast {
       stride *= x[i];
     }
     return strides;
-  }
-
-  /** Advances a row-major multi-index (odometer). */
-  static void increment(int[] idx, int[] shape) {
-    for (int d = shape.length - 1; d >= 0; d--) {
-      if (++idx[d] < shape[d]) return;
-      idx[d] = 0;
-    }
   }
 }

@@ -52,15 +52,10 @@ public final class ConvOps {
       }
     }
     if (bias != null) {
-      Tensor bv = bias.value();
-      float[] d = y.data();
-      for (int img = 0; img < n; img++) {
-        for (int o = 0; o < wv.dim(0); o++) {
-          float b = bv.get(o);
-          int base = (img * wv.dim(0) + o) * hw;
-          for (int p = 0; p < hw; p++) d[base + p] += b;
-        }
-      }
+      // y [N, O, OH·OW] += bias [O], repeated along the images and positions (zero strides)
+      int[] perPosition = {n, wv.dim(0), hw};
+      be.elementwise().copyStrided(perPosition, bias.value(), 0, new int[] {0, 1, 0}, y, 0, Shapes.strides(perPosition),
+          true);
     }
     return Variable.fromOp("conv2d", y, g -> {
       Tensor cols = Tensor.zeros(kk, hw);

@@ -3,14 +3,17 @@ package org.jlora.autograd.ops;
 import org.jlora.autograd.Variable;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
-import org.jlora.engine.BinaryOp;
+import org.jlora.engine.DropoutMask;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.StepCapture;
 
 /**
  * Inverted dropout: in training each element is kept with probability {@code 1 - p} and scaled
  * by {@code 1/(1 - p)}, so evaluation is the identity. The mask comes from the given seeded
- * {@link Rng}, one draw per element in order, so a run is reproducible.
+ * {@link Rng}, one draw per element in order, so a run is reproducible; it is drawn on the host
+ * ({@link DropoutMask}: an input of the step), and applying it, forward and backward, is the
+ * elementwise family's {@code dropout} kernel.
  */
 public final class DropoutOps {
   private DropoutOps() {}
@@ -19,18 +22,20 @@ public final class DropoutOps {
   public static Variable dropout(Variable x, float p, Rng rng, boolean training) {
     if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
     if (!training || p == 0f) return x;
+    if (StepCapture.recording()) {
+      // the mask is drawn on the host, new every step: a replay would reuse the first one
+      throw new IllegalStateException("dropout (p = " + p + ") draws a new mask every step, which a captured step "
+          + "cannot replay: train with dropout 0, or without step replay");
+    }
     Backend be = Backends.current();
     Tensor xv = x.value();
-    int n = xv.size();
-    float keepScale = p == 1f ? 0f : 1f / (1f - p);
-    Tensor mask = Tensor.zeros(n);   // 0 (dropped) or 1/(1-p) (kept)
-    for (int i = 0; i < n; i++) mask.set(i, rng.nextFloat() >= p ? keepScale : 0f);
+    Tensor mask = DropoutMask.draw(rng, p, xv.shape());   // 0 (dropped) or 1/(1-p) (kept)
     Tensor y = Tensor.zeros(xv.shape());
-    be.elementwise().binary(BinaryOp.MUL, xv, mask, y);
+    be.elementwise().dropout(xv, mask, y);
     return Variable.fromOp("dropout", y, g -> {
-      Tensor t = Tensor.zeros(xv.shape());   // dx += g · mask
-      be.elementwise().binary(BinaryOp.MUL, g, mask, t);
-      x.accumulateOwnedGrad(t);
+      Tensor dx = Tensor.zeros(xv.shape());   // dx = g · mask
+      be.elementwise().dropout(g, mask, dx);
+      x.accumulateOwnedGrad(dx);
     }, x);
   }
 }

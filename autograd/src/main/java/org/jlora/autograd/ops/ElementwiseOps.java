@@ -90,7 +90,8 @@ public final class ElementwiseOps {
   /** {@code s · x}. */
   public static Variable scale(Variable x, float s) {
     Backend be = Backends.current();
-    Tensor y = x.value().copy();
+    Tensor y = Tensor.zeros(x.shape());
+    be.elementwise().copy(x.value(), y);
     be.elementwise().scale(s, y);
     return Variable.fromOp("scale", y, g -> {
       Tensor dx = x.gradBuffer();

@@ -6,6 +6,7 @@ import org.jlora.engine.Backends;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.StepCapture;
 
 /** Embedding lookup: rows of a table gathered by id; backward scatter-adds into the table's gradient. */
 public final class EmbeddingOps {
@@ -30,7 +31,9 @@ public final class EmbeddingOps {
     int[] outShape = java.util.Arrays.copyOf(idsShape, idsShape.length + 1);
     outShape[idsShape.length] = dim;
     Tensor y = Tensor.zeros(outShape);
-    int[] saved = ids.clone();
+    // kept for the backward: a copy, unless a step is being recorded, whose replays refill the
+    // caller's array itself (StepCapture refuses a copy there)
+    int[] saved = StepCapture.recording() ? ids : ids.clone();
     // ids: [count], table: [vocab, dim] -> y: [count, dim]
     be.embedding().gatherRows(tv, saved, y);
     return Variable.fromOp("embedding", y, g -> {

@@ -1,6 +1,7 @@
 package org.jlora.autograd.ops;
 
 import org.jlora.autograd.Variable;
+import org.jlora.engine.AttentionKernels;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 import org.jlora.engine.Parallel;
@@ -19,10 +20,11 @@ import org.jlora.engine.Tensor;
  *   y = P·v                               [T, T]·[T, D] -> [T, D]
  * </pre>
  *
- * <p>The training path ({@link CausalAttention}) reads each key/value head in place for its H/Hkv
- * query heads (no {@code repeat_kv} copies) and skips the masked upper triangle; in backward the
- * H/Hkv query heads' key/value gradients are summed into their head, each output element by one
- * thread (no atomics).
+ * <p>The training path is the attention kernel family: head moves ({@code toHeads},
+ * {@code fromHeads}) around causal attention ({@code causalForward}, {@code causalBackward}),
+ * which reads each key/value head in place for its H/Hkv query heads (no {@code repeat_kv}
+ * copies) and skips the masked upper triangle; in backward the H/Hkv query heads' key/value
+ * gradients are summed into their head by {@code fromHeads}, each output element by one thread.
  *
  * <p>The generation path ({@link #cached}) runs without gradients: it appends the new keys and
  * values to a cache [B, Hkv, Tmax, D] and attends each new query over every cached position up
@@ -36,48 +38,51 @@ public final class GqaAttentionOps {
     int[] qs = q.shape();
     int[] ks = k.shape();
     checkShapes("groupedQueryAttention", qs, ks, v.shape());
-    Backend be = Backends.current();
+    AttentionKernels at = Backends.current().attention();
     int b = qs[0];
     int t = qs[1];
     int h = qs[2];
     int d = qs[3];
     int hkv = ks[2];
-    int bh = b * h;
-    int headSize = bh * t * d;   // one of q, k, v in head-major order [B, H, T, D]
     float scale = (float) (1.0 / Math.sqrt(d));
 
     // q [B, T, H, D] -> qh [B, H, T, D] (scaled); k, v [B, T, Hkv, D] -> kh, vh [B, Hkv, T, D] (not repeated:
     // query head h reads key/value head h / (H/Hkv) in place)
-    int group = h / hkv;
-    float[] qh = new float[headSize];
-    float[] kh = new float[b * hkv * t * d];
-    float[] vh = new float[b * hkv * t * d];
-    toHeads(q.value(), qh, b, t, h, h, d, scale);
-    toHeads(k.value(), kh, b, t, hkv, hkv, d, 1f);
-    toHeads(v.value(), vh, b, t, hkv, hkv, d, 1f);
+    Tensor qh = Tensor.zeros(b, h, t, d);
+    Tensor kh = Tensor.zeros(b, hkv, t, d);
+    Tensor vh = Tensor.zeros(b, hkv, t, d);
+    at.toHeads(q.value(), 0, scale, qh);
+    at.toHeads(k.value(), 0, 1f, kh);
+    at.toHeads(v.value(), 0, 1f, vh);
 
-    // yh [B·H, T, D] = causal softmax((q·s)·kᵀ)·v, the masked triangle skipped; P kept packed
-    float[] yh = new float[headSize];
-    Tensor qT = Tensor.of(qh, qh.length), kT = Tensor.of(kh, kh.length), vT = Tensor.of(vh, vh.length);
-    Tensor p = CausalAttention.forward(be, bh, group, t, d, qT, kT, vT, Tensor.of(yh, yh.length));
+    // yh [B, H, T, D] = causal softmax((q·s)·kᵀ)·v, the masked triangle skipped; P kept packed
+    Tensor yh = Tensor.zeros(b, h, t, d);
+    Tensor probs = Tensor.zeros(b, h, AttentionKernels.packedSize(t));
+    at.causalForward(qh, kh, vh, yh, probs);
     Tensor y = Tensor.zeros(b, t, h * d);
-    fromHeads(yh, y.data(), b, t, h, h, d, 1f);
+    at.fromHeads(yh, 0, 1f, y.reshape(b, t, h, d));
 
     return Variable.fromOp("grouped_query_attention", y, g -> {
       // g [B, T, H·D] -> gh [B, H, T, D]
-      float[] gh = new float[headSize];
-      toHeads(Tensor.view(g.data(), g.offset(), b, t, h, d), gh, b, t, h, h, d, 1f);
-      // d(q·s) [B·H, T, D]; dk, dv one per query head [B·H, T, D], summed per group below
-      float[] dqh = new float[headSize];
-      float[] dkh = new float[headSize];
-      float[] dvh = new float[headSize];
-      CausalAttention.backward(be, bh, group, t, d, qT, kT, vT, p, Tensor.of(gh, headSize), Tensor.of(dqh, headSize),
-          Tensor.of(dkh, headSize), Tensor.of(dvh, headSize));
+      Tensor gh = Tensor.zeros(b, h, t, d);
+      at.toHeads(g.reshape(b, t, h, d), 0, 1f, gh);
+      // d(q·s) [B, H, T, D]; dk, dv one per query head [B, H, T, D], summed per group by fromHeads
+      Tensor dqh = Tensor.zeros(b, h, t, d);
+      Tensor dkh = Tensor.zeros(b, h, t, d);
+      Tensor dvh = Tensor.zeros(b, h, t, d);
+      at.causalBackward(qh, kh, vh, probs, gh, dqh, dkh, dvh);
       // back to rows; dq = s · d(q·s); the H/Hkv copies of each key/value head are summed
-      if (q.requiresGrad()) q.accumulateOwnedGrad(rows(dqh, b, t, h, h, d, scale));
-      if (k.requiresGrad()) k.accumulateOwnedGrad(rows(dkh, b, t, h, hkv, d, 1f));
-      if (v.requiresGrad()) v.accumulateOwnedGrad(rows(dvh, b, t, h, hkv, d, 1f));
+      if (q.requiresGrad()) q.accumulateOwnedGrad(rows(at, dqh, b, t, h, d, scale));
+      if (k.requiresGrad()) k.accumulateOwnedGrad(rows(at, dkh, b, t, hkv, d, 1f));
+      if (v.requiresGrad()) v.accumulateOwnedGrad(rows(at, dvh, b, t, hkv, d, 1f));
     }, q, k, v);
+  }
+
+  /** heads [B, H, T, D] -> a new x [B, T, Hx, D], times {@code scale}, each of x's heads summing its H/Hx copies. */
+  private static Tensor rows(AttentionKernels at, Tensor heads, int b, int t, int hx, int d, float scale) {
+    Tensor x = Tensor.zeros(b, t, hx, d);
+    at.fromHeads(heads, 0, scale, x);
+    return x;
   }
 
   /**
@@ -149,51 +154,5 @@ public final class GqaAttentionOps {
       throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(vs)
           + " must be [B, T, H, D] and [B, T, Hkv, D] with H a multiple of Hkv");
     }
-  }
-
-  /** x [B, T, Hx, D] -> heads [B, H, T, D], head h reading x's head h / (H/Hx), times {@code f}. */
-  private static void toHeads(Tensor x, float[] heads, int b, int t, int h, int hx, int d, float f) {
-    float[] xs = x.data();
-    int xo = x.offset();
-    int group = h / hx;
-    Parallel.forRange(b * h, (long) b * h * t * d, (from, to) -> {
-      for (int m = from; m < to; m++) {
-        int bi = m / h;
-        int src = xo + (bi * t * hx + (m % h) / group) * d;
-        for (int ti = 0; ti < t; ti++) {
-          int r = src + ti * hx * d;
-          int dst = (m * t + ti) * d;
-          for (int e = 0; e < d; e++) heads[dst + e] = f * xs[r + e];
-        }
-      }
-    });
-  }
-
-  /**
-   * heads [B, H, T, D] -> a new x [B, T, Hx, D], times {@code f}: each of x's heads sums its
-   * H/Hx copies (in order, one output row per task).
-   */
-  private static Tensor rows(float[] heads, int b, int t, int h, int hx, int d, float f) {
-    Tensor out = Tensor.zeros(b, t, hx, d);
-    fromHeads(heads, out.data(), b, t, h, hx, d, f);
-    return out;
-  }
-
-  private static void fromHeads(float[] heads, float[] x, int b, int t, int h, int hx, int d, float f) {
-    int group = h / hx;
-    Parallel.forRange(b * t, (long) b * t * h * d, (from, to) -> {
-      for (int bt = from; bt < to; bt++) {
-        int bi = bt / t;
-        int ti = bt % t;
-        for (int xh = 0; xh < hx; xh++) {
-          int dst = (bt * hx + xh) * d;
-          for (int r = 0; r < group; r++) {
-            int src = ((bi * h + xh * group + r) * t + ti) * d;
-            for (int e = 0; e < d; e++) x[dst + e] += heads[src + e];
-          }
-          if (f != 1f) for (int e = 0; e < d; e++) x[dst + e] *= f;
-        }
-      }
-    });
   }
 }

@@ -6,13 +6,15 @@ import org.jlora.engine.Backends;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
-import org.jlora.engine.UnaryOp;
+import org.jlora.engine.capture.StepCapture;
 
 /**
  * Cross-entropy as one fused op: log-softmax, then the mean negative log-likelihood of the
  * targets over the rows whose target is not {@code ignoreIndex}. Fusing gives the short backward
  * {@code dlogits[i] = (softmax(logits[i]) - onehot(t_i)) · g / count} (zero on ignored rows)
- * without a [N, V] log-softmax gradient in between.
+ * without a [N, V] log-softmax gradient in between. Both directions are kernels of the rows
+ * family: the loss stays in its one-element tensor, and backward reads the incoming gradient g
+ * from its tensor inside the kernel, so nothing comes back to the host in the middle of a step.
  */
 public final class LossOps {
   private LossOps() {}
@@ -28,38 +30,17 @@ public final class LossOps {
     int rows = lv.dim(0);
     int vocab = lv.dim(1);
     Tensor logp = Tensor.zeros(rows, vocab);
-    be.rows().logSoftmax(rows, vocab, lv, logp);
-    int count = 0;
-    double nll = 0;
-    for (int i = 0; i < rows; i++) {
-      int t = targets[i];
-      if (t == ignoreIndex) continue;
-      if (t < 0 || t >= vocab) {
-        throw new IndexOutOfBoundsException("crossEntropy: target " + t + " at row " + i + " is outside [0, "
-            + vocab + ") and is not the ignore index " + ignoreIndex);
-      }
-      nll -= logp.get(i * vocab + t);
-      count++;
-    }
-    int valid = count;
-    Tensor loss = Tensor.of(new float[] {(float) (nll / valid)});
-    int[] saved = targets.clone();
+    Tensor loss = Tensor.zeros(1);
+    // kept for the backward: a copy, unless a step is being recorded, whose replays refill the
+    // caller's array itself (StepCapture refuses a copy there)
+    int[] saved = StepCapture.recording() ? targets : targets.clone();
+    be.rows().crossEntropy(rows, vocab, lv, saved, ignoreIndex, logp, loss);
     return Variable.fromOp("cross_entropy", loss, g -> {
-      // dlogits [N, V] = (exp(logp) - onehot) · g / count, ignored rows zero. Built in logp's own
-      // buffer: this rule runs once and then the graph is released, so nothing reads logp again,
-      // and a [N, V] gradient (N·V·4 bytes: 50 MB for 256 tokens of a 49152 vocabulary) is saved
-      Tensor d = logp;
-      be.elementwise().unary(UnaryOp.EXP, d, d);
-      float[] dd = d.data();
-      for (int i = 0; i < rows; i++) {
-        if (saved[i] == ignoreIndex) {
-          java.util.Arrays.fill(dd, i * vocab, (i + 1) * vocab, 0f);
-        } else {
-          dd[i * vocab + saved[i]] -= 1f;
-        }
-      }
-      be.elementwise().scale(g.get(0) / valid, d);
-      logits.accumulateOwnedGrad(d);
+      // dlogits [N, V] built in logp's own buffer: this rule runs once and then the graph is
+      // released, so nothing reads logp again, and a [N, V] gradient (N·V·4 bytes: 50 MB for 256
+      // tokens of a 49152 vocabulary) is saved
+      be.rows().crossEntropyBackward(rows, vocab, logp, saved, ignoreIndex, g, logp);
+      logits.accumulateOwnedGrad(logp);
     }, logits);
   }
 }

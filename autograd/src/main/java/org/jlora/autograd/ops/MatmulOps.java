@@ -74,7 +74,8 @@ public final class MatmulOps {
       throw new ShapeException(name + ": the added matrix " + Shapes.str(addend.shape()) + " does not match the product "
           + Shapes.str(cShape) + " of " + Shapes.str(av.shape()) + " and " + Shapes.str(bv.shape()));
     }
-    Tensor c = addend == null ? Tensor.zeros(cShape) : addend.value().copy();
+    Tensor c = Tensor.zeros(cShape);
+    if (addend != null) be.elementwise().copy(addend.value(), c);
     // op(A): [m, k], op(B): [k, n] -> C: [m, n] (per batch), onto the addend when there is one
     be.matmul().matmul(batch, m, n, k, av, transA, bv, transB, false, c, addend != null);
     return Variable.fromOp(name, c, g -> {

@@ -4,6 +4,7 @@ import org.jlora.autograd.Variable;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 import org.jlora.engine.BinaryOp;
+import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
 
 /**
@@ -27,11 +28,14 @@ public final class ReduceOps {
   private static Variable reduceAll(String name, Variable x, float factor) {
     Backend be = Backends.current();
     Tensor xv = x.value();
-    Tensor y = Tensor.of(new float[] {(float) (be.reductions().sum(xv) * factor)});
+    Tensor y = Tensor.zeros();   // shape []: the sum in double, times factor, rounded once
+    be.reductions().sum(xv, factor, y);
     return Variable.fromOp(name, y, g -> {
-      // dx += factor · g, the scalar broadcast over x
+      // dx += factor · g, the one-element s broadcast over x
       Tensor dx = x.gradBuffer();
-      Tensor s = Tensor.of(new float[] {factor * g.get(0)}, 1);
+      Tensor s = Tensor.zeros(1);
+      be.elementwise().copy(g.reshape(1), s);
+      be.elementwise().scale(factor, s);
       be.elementwise().binary(BinaryOp.ADD, dx, s, dx);
     }, x);
   }
@@ -66,22 +70,18 @@ public final class ReduceOps {
     }
     if (mean) be.elementwise().scale(factor, y);
     return Variable.fromOp(name, y, g -> {
-      // dx[o, l, i] += factor · g[o, i]
+      // dx[o, l, i] += factor · g[o, i]: g spread over the len copies (a zero stride), then added
+      int[] spreadShape = {outer, len, inner};
+      Tensor spread = Tensor.zeros(spreadShape);
+      be.elementwise().copyStrided(spreadShape, g, 0, new int[] {inner, 0, 1}, spread, 0, Shapes.strides(spreadShape),
+          false);
       Tensor dx = x.gradBuffer();
-      float[] d = dx.data();
-      float[] gd = g.data();
       if (inner == 1) {
-        for (int o = 0; o < outer; o++) {
-          float v = factor * gd[g.offset() + o];
-          int base = dx.offset() + o * len;
-          for (int l = 0; l < len; l++) d[base + l] += v;
-        }
+        // a row sum's gradient: the product rounded first, then added, as one product per row always was
+        be.elementwise().scale(factor, spread);
+        be.elementwise().axpy(1f, spread, dx);
       } else {
-        for (int o = 0; o < outer; o++) {
-          for (int l = 0; l < len; l++) {
-            be.elementwise().axpy(factor, g.window(o * inner, inner), dx.window((o * len + l) * inner, inner));
-          }
-        }
+        be.elementwise().axpy(factor, spread, dx);
       }
     }, x);
   }

@@ -13,8 +13,10 @@ import org.jlora.engine.Tensor;
  * new order; attention's [B, T, H, D] <-> [B, H, T, D]), slice, split and concat along an axis
  * (a fused qkv projection). Each backward moves the gradient back the inverse way.
  *
- * <p>The engine has no gather-by-strides kernel, so permute is a plain loop here; slice and
- * concat copy contiguous blocks ({@code System.arraycopy}) and add them back with {@code axpy}.
+ * <p>Every move is the elementwise family's strided copy: a permute reads the input with its
+ * strides reordered; a slice or a piece of a concatenation is a [outer, width] block whose rows
+ * lie {@code len·inner} apart. Backward is the same walk with source and destination swapped,
+ * adding into the gradient.
  */
 public final class ShapeOps {
   private ShapeOps() {}
@@ -42,15 +44,19 @@ public final class ShapeOps {
     int[] shape = x.shape();
     checkPermutation(shape, perm);
     int[] outShape = new int[shape.length];
-    for (int i = 0; i < perm.length; i++) outShape[i] = shape[perm[i]];
+    int[] inStrides = Shapes.strides(shape);
+    int[] step = new int[shape.length];   // how far x moves for one step along each output axis
+    for (int i = 0; i < perm.length; i++) {
+      outShape[i] = shape[perm[i]];
+      step[i] = inStrides[perm[i]];
+    }
+    Backend be = Backends.current();
     Tensor y = Tensor.zeros(outShape);
-    Tensor xv = x.value();
-    permuteInto(xv.data(), xv.offset(), shape, perm, y.data(), 0, false);
-    int[] inverse = new int[perm.length];
-    for (int i = 0; i < perm.length; i++) inverse[perm[i]] = i;
+    // x read along its permuted strides -> y [outShape] written in order
+    be.elementwise().copyStrided(outShape, x.value(), 0, step, y, 0, Shapes.strides(outShape), false);
     return Variable.fromOp("permute", y, g -> {
-      Tensor dx = x.gradBuffer();
-      permuteInto(g.data(), g.offset(), outShape, inverse, dx.data(), dx.offset(), true);
+      // the same walk backwards: g in order, added into dx along the permuted strides
+      be.elementwise().copyStrided(outShape, g, 0, Shapes.strides(outShape), x.gradBuffer(), 0, step, true);
     }, x);
   }
 
@@ -64,39 +70,6 @@ public final class ShapeOps {
     if (!ok) {
       throw new ShapeException("permute: " + Arrays.toString(perm) + " is not a permutation of the axes of "
           + Shapes.str(shape));
-    }
-  }
-
-  /** dst (+)= src [shape] with its axes reordered by perm; the innermost loop walks dst contiguously. */
-  private static void permuteInto(float[] src, int srcOff, int[] shape, int[] perm, float[] dst, int dstOff,
-                                  boolean accumulate) {
-    int rank = shape.length;
-    int[] srcStride = new int[rank];
-    for (int i = rank - 1, s = 1; i >= 0; i--) {
-      srcStride[i] = s;
-      s *= shape[i];
-    }
-    int[] outShape = new int[rank];
-    int[] step = new int[rank];   // source stride of each output axis
-    for (int i = 0; i < rank; i++) {
-      outShape[i] = shape[perm[i]];
-      step[i] = srcStride[perm[i]];
-    }
-    int total = Shapes.size(shape);
-    if (total == 0) return;
-    int last = rank == 0 ? 1 : outShape[rank - 1];
-    int lastStep = rank == 0 ? 0 : step[rank - 1];
-    int[] idx = new int[Math.max(rank - 1, 0)];
-    int[] outerShape = Arrays.copyOf(outShape, Math.max(rank - 1, 0));
-    for (int d = dstOff, end = dstOff + total; d < end; d += last) {
-      int s = srcOff;
-      for (int i = 0; i < idx.length; i++) s += idx[i] * step[i];
-      if (accumulate) {
-        for (int j = 0; j < last; j++) dst[d + j] += src[s + j * lastStep];
-      } else {
-        for (int j = 0; j < last; j++) dst[d + j] = src[s + j * lastStep];
-      }
-      Broadcast.increment(idx, outerShape);
     }
   }
 
@@ -114,18 +87,15 @@ public final class ShapeOps {
     int width = (to - from) * inner;
     int[] outShape = shape.clone();
     outShape[ax] = to - from;
+    Backend be = Backends.current();
     Tensor y = Tensor.zeros(outShape);
-    Tensor xv = x.value();
-    // x: [outer, len, inner] -> y: [outer, to - from, inner]
-    for (int o = 0; o < outer; o++) {
-      System.arraycopy(xv.data(), xv.offset() + (o * len + from) * inner, y.data(), o * width, width);
-    }
+    // x: [outer, len, inner] -> y: [outer, to - from, inner], one block of width elements per outer index
+    int[] block = {outer, width};
+    int[] xRows = {len * inner, 1};
+    int[] yRows = {width, 1};
+    be.elementwise().copyStrided(block, x.value(), from * inner, xRows, y, 0, yRows, false);
     return Variable.fromOp("slice", y, g -> {
-      Backend be = Backends.current();
-      Tensor dx = x.gradBuffer();
-      for (int o = 0; o < outer; o++) {
-        be.elementwise().axpy(1f, g.window(o * width, width), dx.window((o * len + from) * inner, width));
-      }
+      be.elementwise().copyStrided(block, g, 0, yRows, x.gradBuffer(), from * inner, xRows, true);
     }, x);
   }
 
@@ -163,26 +133,23 @@ public final class ShapeOps {
     int outer = Axes.outer(first, ax);
     int inner = Axes.inner(first, ax);
     int outWidth = outShape[ax] * inner;
+    Backend be = Backends.current();
     Tensor y = Tensor.zeros(outShape);
     int[] starts = new int[xs.length];   // each input's column start within an output row block
+    int[] yRows = {outWidth, 1};
     for (int i = 0, at = 0; i < xs.length; i++) {
       starts[i] = at;
-      Tensor v = xs[i].value();
-      int width = v.dim(ax) * inner;
-      for (int o = 0; o < outer; o++) {
-        System.arraycopy(v.data(), v.offset() + o * width, y.data(), o * outWidth + at, width);
-      }
+      int width = xs[i].value().dim(ax) * inner;
+      // xs[i]: [outer, width] -> columns [at, at + width) of y: [outer, outWidth]
+      be.elementwise().copyStrided(new int[] {outer, width}, xs[i].value(), 0, new int[] {width, 1}, y, at, yRows, false);
       at += width;
     }
     return Variable.fromOp("concat", y, g -> {
-      Backend be = Backends.current();
       for (int i = 0; i < xs.length; i++) {
         if (!xs[i].requiresGrad()) continue;
-        Tensor dx = xs[i].gradBuffer();
-        int width = dx.dim(ax) * inner;
-        for (int o = 0; o < outer; o++) {
-          be.elementwise().axpy(1f, g.window(o * outWidth + starts[i], width), dx.window(o * width, width));
-        }
+        int width = xs[i].value().dim(ax) * inner;
+        be.elementwise().copyStrided(new int[] {outer, width}, g, starts[i], yRows, xs[i].gradBuffer(), 0,
+            new int[] {width, 1}, true);
       }
     }, xs);
   }

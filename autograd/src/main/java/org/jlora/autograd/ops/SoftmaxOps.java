@@ -3,6 +3,7 @@ package org.jlora.autograd.ops;
 import org.jlora.autograd.Variable;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
+import org.jlora.engine.BinaryOp;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
@@ -46,34 +47,31 @@ public final class SoftmaxOps {
   /**
    * Attention's causal mask: scores [..., T, T] with every entry above the diagonal (query i,
    * key j > i) set to -infinity, so softmax gives it weight 0. Its gradient is zero there and
-   * passes through elsewhere. (No engine kernel: a plain loop over the upper triangle.)
+   * passes through elsewhere. Both directions are one broadcast kernel against a [T, T] table made
+   * on the host (an input, like a dropout mask): {@code + 0 / -inf} forward, {@code · 1 / 0} back.
    */
   public static Variable causalMask(Variable scores) {
+    Backend be = Backends.current();
     Tensor sv = scores.value();
     int[] shape = sv.shape();
     if (shape.length < 2 || shape[shape.length - 1] != shape[shape.length - 2]) {
       throw new ShapeException("causalMask needs scores [..., T, T], got " + Shapes.str(shape));
     }
     int t = shape[shape.length - 1];
-    int blocks = sv.size() / (t * t);
-    Tensor y = sv.copy();
-    float[] d = y.data();
-    for (int b = 0; b < blocks; b++) {
-      for (int i = 0; i < t; i++) {
-        int row = (b * t + i) * t;
-        for (int j = i + 1; j < t; j++) d[row + j] = Float.NEGATIVE_INFINITY;
+    Tensor hide = Tensor.zeros(t, t);   // -inf above the diagonal, 0 on and below
+    Tensor keep = Tensor.zeros(t, t);   // 0 above the diagonal, 1 on and below
+    for (int i = 0; i < t; i++) {
+      for (int j = 0; j < t; j++) {
+        hide.set(i * t + j, j > i ? Float.NEGATIVE_INFINITY : 0f);
+        keep.set(i * t + j, j > i ? 0f : 1f);
       }
     }
+    Tensor y = Tensor.zeros(shape);
+    be.elementwise().binary(BinaryOp.ADD, sv, hide, y);
     return Variable.fromOp("causal_mask", y, g -> {
-      Tensor dx = scores.gradBuffer();
-      float[] dd = dx.data();
-      float[] gd = g.data();
-      for (int b = 0; b < blocks; b++) {
-        for (int i = 0; i < t; i++) {
-          int row = (b * t + i) * t;
-          for (int j = 0; j <= i; j++) dd[dx.offset() + row + j] += gd[g.offset() + row + j];
-        }
-      }
+      Tensor kept = Tensor.zeros(shape);
+      be.elementwise().binary(BinaryOp.MUL, g, keep, kept);
+      scores.accumulateOwnedGrad(kept);
     }, scores);
   }
 }

@@ -1,11 +1,14 @@
 package org.jlora.autograd.optim;
 
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jlora.autograd.Parameter;
 import org.jlora.engine.AdamHyper;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
+import org.jlora.engine.BinaryOp;
 import org.jlora.engine.Tensor;
 
 /**
@@ -20,10 +23,10 @@ public class Adam extends Optimizer {
   private final float eps;
   private final boolean decoupledWeightDecay;
   /**
-   * The kernel's hyper-parameters ({@link AdamHyper}), rewritten before each parameter's update:
-   * the step count t is kept per parameter, so the bias corrections may differ between them.
+   * Each parameter's kernel hyper-parameters ({@link AdamHyper}), written by {@link #prepare}
+   * every step: the step count t is kept per parameter, so the bias corrections may differ.
    */
-  private final Tensor hyper = AdamHyper.allocate();
+  private final Map<Parameter, Tensor> hypers = new IdentityHashMap<>();
 
   public Adam(List<ParamGroup> groups, float beta1, float beta2, float eps) {
     this(groups, beta1, beta2, eps, false);
@@ -57,23 +60,38 @@ public class Adam extends Optimizer {
     return List.of("m", "v", "t");
   }
 
+  /** Advances the parameter's step count and writes this step's scalars into its hyper tensor. */
+  @Override
+  protected void prepare(Parameter p, float[][] state, ParamGroup group) {
+    int t = (int) ++state[2][0];
+    float bc1 = (float) (1 - Math.pow(beta1, t));
+    float bc2 = (float) (1 - Math.pow(beta2, t));
+    float wd = decoupledWeightDecay ? group.weightDecay() : 0f;   // L2 decay is added to the gradient instead
+    AdamHyper.write(hypers.computeIfAbsent(p, k -> AdamHyper.allocate()), group.lr(), beta1, beta2, eps, wd, bc1, bc2, 1f);
+  }
+
+  @Override
+  public List<Tensor> perStepTensors() {
+    return List.copyOf(hypers.values());
+  }
+
   @Override
   protected void update(Parameter p, float[][] state, ParamGroup group) {
     Backend be = Backends.current();
     Tensor pv = p.value();
-    Tensor g = p.grad();
-    int n = pv.size();
-    int t = (int) ++state[2][0];
-    float bc1 = (float) (1 - Math.pow(beta1, t));
-    float bc2 = (float) (1 - Math.pow(beta2, t));
-    Tensor gradient = g;
+    Tensor hyper = hypers.get(p);
+    Tensor gradient = p.grad();
+    Tensor scale = gradScale();
     float wd = group.weightDecay();
-    if (!decoupledWeightDecay && wd != 0) {   // L2: the kernel sees g + wd·p (the gradient itself is kept)
-      gradient = g.copy();
+    if (!decoupledWeightDecay && wd != 0) {   // L2: the kernel sees scale·g + wd·p (the gradient itself is kept)
+      gradient = Tensor.zeros(gradient.shape());
+      be.elementwise().copy(p.grad(), gradient);
+      if (scale != null) be.elementwise().binary(BinaryOp.MUL, gradient, scale, gradient);
       be.elementwise().axpy(wd, pv, gradient);
-      wd = 0;
+      scale = null;
     }
-    AdamHyper.write(hyper, group.lr(), beta1, beta2, eps, wd, bc1, bc2, 1f);
-    be.optimizer().adamw(pv, gradient, Tensor.of(state[0], n), Tensor.of(state[1], n), hyper);
+    // a clipping coefficient goes into the kernel's own factor, by a kernel: never read on the host
+    if (scale != null) be.elementwise().copy(scale, hyper.window(AdamHyper.GRAD_SCALE, 1));
+    be.optimizer().adamw(pv, gradient, stateTensor(state[0]), stateTensor(state[1]), hyper);
   }
 }

@@ -23,6 +23,9 @@ import org.jlora.engine.Tensor;
 public abstract class Optimizer {
   private final List<ParamGroup> groups;
   private final Map<Parameter, float[][]> state = new IdentityHashMap<>();
+  /** One tensor per state array, so every step hands the kernels the same storage. */
+  private final Map<float[], Tensor> stateViews = new IdentityHashMap<>();
+  private Tensor gradScale;
 
   protected Optimizer(List<ParamGroup> groups) {
     if (groups.isEmpty()) throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter groups");
@@ -38,14 +41,82 @@ public abstract class Optimizer {
     for (ParamGroup g : groups) g.setLr(lr);
   }
 
+  /**
+   * From now on every update multiplies the gradients by {@code factor[0]}, read by the update's
+   * kernels (a one-element tensor, e.g. {@link GradClip#clipCoefficient}'s coefficient, rewritten
+   * by kernels each step); null: by 1. The gradients themselves are left as they are.
+   */
+  public void scaleGradientsBy(Tensor factor) {
+    if (factor != null && factor.size() != 1) {
+      throw new IllegalArgumentException("scaleGradientsBy: the factor must hold one element, it holds " + factor.size());
+    }
+    this.gradScale = factor;
+  }
+
+  /** The factor of {@link #scaleGradientsBy}, or null (1). */
+  public Tensor gradScale() {
+    return gradScale;
+  }
+
   /** One update of every parameter that requires a gradient and has one. */
   public void step() {
+    prepareStep();
+    applyStep();
+  }
+
+  /**
+   * The host half of {@link #step}: per-parameter bookkeeping (step counts) and the per-step
+   * scalars the update kernels read ({@link #perStepTensors}), for every parameter that has a
+   * gradient now. A replayed step calls it before running the recorded kernels.
+   */
+  public void prepareStep() {
     for (ParamGroup group : groups) {
       for (Parameter p : group.params()) {
         if (!p.requiresGrad() || p.grad() == null) continue;
-        update(p, state.computeIfAbsent(p, k -> newState(k.value().size())), group);
+        prepare(p, state.computeIfAbsent(p, k -> newState(k.value().size())), group);
       }
     }
+  }
+
+  /** The kernel half of {@link #step}: the updates themselves; reads nothing back on the host. */
+  public void applyStep() {
+    for (ParamGroup group : groups) {
+      for (Parameter p : group.params()) {
+        if (!p.requiresGrad() || p.grad() == null) continue;
+        float[][] s = state.get(p);
+        if (s == null) throw new IllegalStateException(getClass().getSimpleName() + ": applyStep before prepareStep");
+        update(p, s, group);
+      }
+    }
+  }
+
+  /**
+   * The tensors the host rewrites before every step (e.g. Adam's learning rate and bias
+   * corrections); none by default.
+   */
+  public List<Tensor> perStepTensors() {
+    return List.of();
+  }
+
+  /**
+   * The optimizer's state as tensors, one per state array, parameter by parameter in the groups'
+   * order; the same tensor every call (a captured step keys buffers on them).
+   */
+  public List<Tensor> stateTensors() {
+    List<Tensor> out = new java.util.ArrayList<>();
+    for (ParamGroup group : groups) {   // in the groups' order, the same for the same model
+      for (Parameter p : group.params()) {
+        float[][] s = state.get(p);
+        if (s == null) continue;
+        for (float[] a : s) out.add(stateTensor(a));
+      }
+    }
+    return out;
+  }
+
+  /** The one tensor over a state array (created on first use). */
+  protected Tensor stateTensor(float[] array) {
+    return stateViews.computeIfAbsent(array, a -> Tensor.of(a, a.length));
   }
 
   /** Drops the gradients of every parameter in every group. */
@@ -127,6 +198,7 @@ public abstract class Optimizer {
     }
     state.clear();
     state.putAll(loaded);
+    stateViews.clear();
   }
 
   /** Fresh state for a parameter of {@code size} elements (e.g. two zeroed moment arrays). */
@@ -135,6 +207,12 @@ public abstract class Optimizer {
   /** The names of {@link #newState}'s arrays, in its order: the slots of {@link #stateDict}'s keys. */
   protected abstract List<String> stateSlots();
 
-  /** Updates {@code p} in place from {@code p.grad()} with its state and its group's settings. */
+  /** The host half of a parameter's update (see {@link #prepareStep}); nothing by default. */
+  protected void prepare(Parameter p, float[][] state, ParamGroup group) {}
+
+  /**
+   * Updates {@code p} in place from {@code p.grad()} with its state and its group's settings, by
+   * kernels only (values are never read on the host here).
+   */
   protected abstract void update(Parameter p, float[][] state, ParamGroup group);
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import org.jlora.autograd.Parameter;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
+import org.jlora.engine.BinaryOp;
 import org.jlora.engine.Tensor;
 
 /**
@@ -50,11 +51,12 @@ public final class SGD extends Optimizer {
     Backend be = Backends.current();
     Tensor pv = p.value();
     Tensor g = p.grad();
-    int n = pv.size();
-    Tensor d = g.copy();
+    Tensor d = Tensor.zeros(g.shape());
+    be.elementwise().copy(g, d);
+    if (gradScale() != null) be.elementwise().binary(BinaryOp.MUL, d, gradScale(), d);   // d = scale·g
     if (group.weightDecay() != 0) be.elementwise().axpy(group.weightDecay(), pv, d);   // d = g + wd·p
     if (momentum != 0) {
-      Tensor buf = Tensor.of(state[0], n);
+      Tensor buf = stateTensor(state[0]);
       if (state[1][0] == 0f) {
         be.elementwise().copy(d, buf);
         state[1][0] = 1f;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.jlora.autograd.F;
 import org.jlora.autograd.GradCheck;
 import org.jlora.autograd.Variable;
+import org.jlora.engine.AttentionKernels;
 import org.jlora.engine.Rng;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Tensor;
@@ -59,7 +60,7 @@ class AttentionOpsTest {
   void matchesTheComposedOpsOverSeveralQueryBlocks() {
     // T = 70: query blocks of 32, 32 and a ragged 6, each seeing only the keys up to its last row
     int b = 2;
-    int t = 2 * CausalAttention.BLOCK + 6;
+    int t = 2 * AttentionKernels.CAUSAL_BLOCK + 6;
     int nHead = 2;
     int c = 8;
     Tensor x = Tensor.randn(rng, b, t, 3 * c);

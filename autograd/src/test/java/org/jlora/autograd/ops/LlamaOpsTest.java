@@ -10,6 +10,7 @@ import org.jlora.autograd.GradCheck;
 import org.jlora.autograd.NoGrad;
 import org.jlora.autograd.Variable;
 import org.jlora.engine.Rng;
+import org.jlora.engine.RopeLayout;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Tensor;
 import org.junit.jupiter.api.Test;

@@ -88,7 +88,32 @@ public final class StepCapture implements AutoCloseable {
             + "(e.g. optimizer moments) before capturing");
       }
     }
+    checkNoCopiesOf(intInputs);
     return new CapturedProgram(calls, floatInputs, intInputs, outputs, results, allocated);
+  }
+
+  /**
+   * An int array a kernel read that holds the same values as a step input but is another array
+   * is a copy an op made (say, to keep the targets for its backward): a replay would refill the
+   * input and leave the copy stale, so it is refused here rather than training on old tokens.
+   */
+  private void checkNoCopiesOf(List<int[]> intInputs) {
+    for (KernelCall call : calls) {
+      for (Object arg : call.args()) {
+        if (!(arg instanceof int[] ints)) continue;
+        boolean isInput = false;
+        boolean copiesInput = false;
+        for (int[] in : intInputs) {
+          isInput |= in == ints;
+          copiesInput |= in != ints && in.length == ints.length && java.util.Arrays.equals(in, ints);
+        }
+        if (!isInput && copiesInput) {
+          throw new IllegalStateException("step capture: " + call.name() + " reads a copy of a step input (token ids "
+              + "or targets), which a replay would not refill; the op must hand the kernels the input array itself "
+              + "while a step is recorded");
+        }
+      }
+    }
   }
 
   /** Puts the previous backend back (also on failure); {@link #end} calls it. */
@@ -101,6 +126,11 @@ public final class StepCapture implements AutoCloseable {
       open--;
     }
     Backends.set(previous);
+  }
+
+  /** Whether a step is being recorded on this thread (ops that cannot be replayed refuse). */
+  public static boolean recording() {
+    return open > 0 && ACTIVE.get() != null;
   }
 
   /** The calls recorded so far. */

@@ -19,11 +19,18 @@ public interface StepCompiler {
    */
   CompiledStep compile(CapturedProgram program, Backend backend);
 
-  /** The compiler for {@code backend}: a registered one for its name, else replay on the host. */
-  static StepCompiler forBackend(Backend backend) {
+  /** The compiler registered for {@code backend}'s name (a device backend's), or null. */
+  static StepCompiler registeredFor(Backend backend) {
     for (StepCompiler c : ServiceLoader.load(StepCompiler.class)) {
       if (c.backend().equals(backend.name())) return c;
     }
+    return null;
+  }
+
+  /** The compiler for {@code backend}: a registered one for its name, else replay on the host. */
+  static StepCompiler forBackend(Backend backend) {
+    StepCompiler registered = registeredFor(backend);
+    if (registered != null) return registered;
     return new StepCompiler() {
       @Override public String backend() { return backend.name(); }
 

@@ -24,6 +24,9 @@ public abstract class OptimizerOnHost implements OptimizerKernels {
     size("adamw", "hyper", hyper, AdamHyper.SIZE);
     float[] h = f32("adamw", "hyper", hyper);
     int o = hyper.offset();
+    // a non-finite gradient scale (the clipping coefficient of non-finite gradients) skips the
+    // update: the weights and moments stay as they were, and the caller reports the step
+    if (!Float.isFinite(h[o + AdamHyper.GRAD_SCALE])) return;
     adamw(p.size(), f32("adamw", "p", p), p.offset(), f32("adamw", "g", g), g.offset(),
         f32("adamw", "m", m), m.offset(), f32("adamw", "v", v), v.offset(),
         h[o + AdamHyper.LR], h[o + AdamHyper.BETA1], h[o + AdamHyper.BETA2], h[o + AdamHyper.EPS],
@@ -40,7 +43,9 @@ public abstract class OptimizerOnHost implements OptimizerKernels {
     double n = Math.sqrt(f32(op, "sumSquares", sumSquares)[sumSquares.offset()]);
     double c = maxNorm / (n + 1e-6);
     f32(op, "norm", norm)[norm.offset()] = (float) n;
-    f32(op, "coef", coef)[coef.offset()] = c < 1 ? (float) c : 1f;
+    // NaN for a non-finite norm: AdamW then skips its update (see adamw), so non-finite
+    // gradients never reach the weights even when nothing on the host looks at them first
+    f32(op, "coef", coef)[coef.offset()] = !Double.isFinite(n) ? Float.NaN : c < 1 ? (float) c : 1f;
   }
 
   /** {@link OptimizerKernels#adamw} on arrays, the hyper-parameters unpacked. */

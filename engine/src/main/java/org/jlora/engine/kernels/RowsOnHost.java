@@ -104,9 +104,7 @@ public abstract class RowsOnHost implements RowKernels {
   public final void crossEntropy(int rows, int vocab, Tensor logits, int[] targets, int ignoreIndex,
                                  Tensor logp, Tensor loss) {
     String op = "crossEntropy";
-    matrices(op, rows, vocab, logits, logp);
-    size(op, "loss", loss, 1);
-    int count = scoredTargets(op, rows, vocab, targets, ignoreIndex);
+    int count = checkCrossEntropy(op, rows, vocab, logits, logp, "loss", loss, targets, ignoreIndex);
     float[] lp = f32(op, "logp", logp);
     logSoftmax(rows, vocab, f32(op, "logits", logits), logits.offset(), lp, logp.offset());
     CrossEntropyScalar.meanNll(vocab, lp, logp.offset(), targets, ignoreIndex, count,
@@ -117,15 +115,19 @@ public abstract class RowsOnHost implements RowKernels {
   public final void crossEntropyBackward(int rows, int vocab, Tensor logp, int[] targets, int ignoreIndex,
                                          Tensor dloss, Tensor dlogits) {
     String op = "crossEntropyBackward";
-    matrices(op, rows, vocab, logp, dlogits);
-    size(op, "dloss", dloss, 1);
-    int count = scoredTargets(op, rows, vocab, targets, ignoreIndex);
+    int count = checkCrossEntropy(op, rows, vocab, logp, dlogits, "dloss", dloss, targets, ignoreIndex);
     crossEntropyBackward(rows, vocab, f32(op, "logp", logp), logp.offset(), targets, ignoreIndex, count,
         f32(op, "dloss", dloss), dloss.offset(), f32(op, "dlogits", dlogits), dlogits.offset());
   }
 
-  /** Checks every target (N of them, each in [0, V) or the ignore index); returns how many are scored. */
-  private static int scoredTargets(String op, int rows, int vocab, int[] targets, int ignoreIndex) {
+  /**
+   * Two [rows, vocab] matrices, a one-element scalar and every target (one per row, each in
+   * [0, vocab) or the ignore index); returns how many rows are scored.
+   */
+  private static int checkCrossEntropy(String op, int rows, int vocab, Tensor a, Tensor b, String scalarName,
+                                       Tensor scalar, int[] targets, int ignoreIndex) {
+    matrices(op, rows, vocab, a, b);
+    size(op, scalarName, scalar, 1);
     if (targets.length != rows) {
       throw new ShapeException(op + ": " + targets.length + " targets for " + rows + " rows");
     }

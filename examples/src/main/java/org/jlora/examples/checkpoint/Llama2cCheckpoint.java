@@ -8,7 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
-import org.jlora.autograd.ops.RopeLayout;
+import org.jlora.engine.RopeLayout;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.model.llama.Llama;
 import org.jlora.examples.model.llama.LlamaConfig;

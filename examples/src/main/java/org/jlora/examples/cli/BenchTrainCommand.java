@@ -13,6 +13,7 @@ import org.jlora.examples.data.Batch;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
+import org.jlora.examples.train.StepReplay;
 import org.jlora.examples.model.LanguageModel;
 import org.jlora.examples.ui.Median;
 import picocli.CommandLine.Command;
@@ -68,6 +69,10 @@ public final class BenchTrainCommand implements Runnable {
       description = "keep the frozen base's weight matrices in bf16 (LoRA, Llama shapes) (default ${DEFAULT-VALUE})")
   String baseDType;
 
+  @Option(names = "--step-replay", defaultValue = "auto", description = "record the step once and replay its kernels: "
+      + "auto (on a device backend), on, off (default ${DEFAULT-VALUE})")
+  String stepReplay;
+
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
 
@@ -98,7 +103,7 @@ public final class BenchTrainCommand implements Runnable {
     // lr is irrelevant to the timing; constant after step 0 keeps the schedule cheap
     TrainConfig tc = TrainConfig.builder().steps(warmup + steps).batchSize(b).contextLength(t).lr(1e-4f)
         .minLr(1e-4f).warmup(0).weightDecay(0.1f).gradClip(1f).eval(0, 1).seed(1L).build();
-    Trainer trainer = new Trainer(m, tc, random, null);
+    Trainer trainer = new Trainer(m, tc, random, null).stepReplay(StepReplay.parse(stepReplay));
     // CPU time of the whole process (every thread: kernels, GC, JIT) per step: on a shared machine
     // wall time depends on what else runs, CPU time much less so
     List<Long> cpuMarks = new ArrayList<>();
@@ -120,6 +125,7 @@ public final class BenchTrainCommand implements Runnable {
     out.put("context", t);
     out.put("checkpoint_activations", checkpointActivations);
     out.put("base_dtype", baseDType);
+    out.put("step_replay", trainer.replaysSteps());
     out.put("ms_per_step", r.msPerStep());
     out.put("tokens_per_s", r.tokensPerSecond());
     out.put("cpu_ms_per_step", Median.of(cpuMs));
@@ -134,7 +140,8 @@ public final class BenchTrainCommand implements Runnable {
     } else {
       System.out.printf("train %s %s (%s)%s%s, %s backend, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s, "
               + "%.0f CPU ms/step, peak RSS %s, live heap %.0f MiB (median of %d after %d warm-up)%n",
-          BenchModels.name(model, config), method, tg, checkpointActivations ? ", checkpointed activations" : "",
+          BenchModels.name(model, config), method, tg, (checkpointActivations ? ", checkpointed activations" : "")
+              + (trainer.replaysSteps() ? ", replayed step" : ""),
           bf16Base ? ", bf16 base" : "",
           Backends.current().name(), Parallel.threads(), b, t, r.msPerStep(), r.tokensPerSecond(), Median.of(cpuMs),
           BenchModels.rssText(rss),

@@ -118,6 +118,7 @@ public final class FinetuneCommand implements Runnable {
       checkWritable(dest, lora, p);     // a wrong --out fails now, not after the run
       TrainingCheckpoint.checkWritable(state);
       Trainer trainer = new Trainer(lm, tc, data.train(), data.validation());
+      train.applyTo(trainer);
       if (resumeDir != null) {
         TrainingCheckpoint.resume(resumeDir, lm, trainer, run);
         if (trainer.finished()) {

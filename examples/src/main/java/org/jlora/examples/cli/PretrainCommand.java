@@ -67,6 +67,7 @@ public final class PretrainCommand implements Runnable {
       train.applyTo(gpt);
       TrainConfig tc = train.config(1000, 16, Math.min(gpt.config().blockSize(), train.data != null ? 128 : 64), 3e-3f, 0.1f);
       Trainer trainer = new Trainer(gpt, tc, data.train(), data.validation());
+      train.applyTo(trainer);
       if (resumeDir != null) {
         Checkpoint.resume(resumeDir, trainer);
         if (trainer.finished()) {

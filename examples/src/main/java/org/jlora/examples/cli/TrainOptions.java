@@ -14,6 +14,7 @@ import org.jlora.examples.gpt.Completions;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.Trainer;
 import org.jlora.examples.model.LanguageModel;
+import org.jlora.examples.train.StepReplay;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -44,11 +45,21 @@ public final class TrainOptions {
       + "of keeping them: the same loss and gradients in much less memory, for about a third more compute")
   boolean checkpointActivations;
 
+  @Option(names = "--step-replay", defaultValue = "auto", description = "record the training step once and replay "
+      + "its kernels from the second step on: auto (where the backend runs recorded steps on a device), on, off; the "
+      + "results are the same (default ${DEFAULT-VALUE})")
+  String stepReplay;
+
   @Mixin KernelOptions kernels;
 
   /** Switches on --checkpoint-activations in the model about to train. */
   void applyTo(LanguageModel model) {
     if (checkpointActivations) model.setCheckpointActivations(true);
+  }
+
+  /** Hands --step-replay to the trainer. */
+  void applyTo(Trainer trainer) {
+    trainer.stepReplay(StepReplay.parse(stepReplay));
   }
 
   /**

@@ -58,10 +58,7 @@ public final class Checkpoint {
 
   /** Saves the model, its tokenizer and, when {@code trainer} is not null, what resuming needs. */
   public static void save(Path dir, Gpt model, CharTokenizer tokenizer, Trainer trainer) throws IOException {
-    if (trainer != null && trainer.usesDeviceStep()) {
-      throw new IllegalStateException("cannot save a resumable checkpoint of a run whose optimizer moments live on "
-          + "the device (the tornado device step); save the model or the adapter instead");
-    }
+    if (trainer != null) trainer.syncToHost();   // weights and moments a device step holds come back first
     if (tokenizer.vocabSize() != model.config().vocabSize()) {
       throw new IllegalArgumentException("Checkpoint.save: tokenizer has " + tokenizer.vocabSize()
           + " symbols but the model's vocabulary is " + model.config().vocabSize());

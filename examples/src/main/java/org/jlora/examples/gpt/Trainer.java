@@ -21,6 +21,9 @@ import org.jlora.autograd.optim.AdamW;
 import org.jlora.autograd.optim.GradClip;
 import org.jlora.autograd.optim.LrSchedule;
 import org.jlora.autograd.optim.ParamGroup;
+import org.jlora.autograd.capture.CapturedTraining;
+import org.jlora.engine.Backends;
+import org.jlora.engine.capture.StepCompiler;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.checkpoint.FiniteWeights;
@@ -29,6 +32,7 @@ import org.jlora.examples.model.LanguageModel;
 import org.jlora.examples.train.Checkpointing;
 import org.jlora.examples.train.LossWatch;
 import org.jlora.examples.train.NonFiniteTrainingException;
+import org.jlora.examples.train.StepReplay;
 import org.jlora.examples.ui.Progress;
 import org.jlora.examples.ui.Median;
 
@@ -72,6 +76,9 @@ public final class Trainer {
   private final BatchSource train;
   private final BatchSource validation;
   private final AdamW optimizer;
+  /** The gradients' global norm and the clipping coefficient AdamW scales them by: written by kernels each step. */
+  private final Tensor gradNorm = Tensor.zeros(1);
+  private final Tensor gradScale = Tensor.zeros(1);
   private final LrSchedule schedule;
   private final Map<String, Parameter> trainable = new LinkedHashMap<>();   // by name, in the model's order
   private final List<double[]> trainCurve = new ArrayList<>();   // {step, loss}
@@ -80,9 +87,11 @@ public final class Trainer {
   private int step;
   private double trainSeconds;   // wall time of the steps so far, earlier sessions included
   private boolean timingsReset;   // warm-up already excluded by the caller
-  private DeviceTrainStep deviceStep;   // the whole step on an accelerator, when the backend has one
-  private boolean deviceStepChosen;     // decided at the first step (after any restore)
-  private boolean deviceAhead;          // the device holds weights newer than the model's
+  private StepReplay stepReplay = StepReplay.AUTO;
+  private CapturedTraining replay;      // the step recorded once and run again, when chosen
+  private boolean replayDecided;        // decided at the first step with optimizer state
+  private boolean replayAhead;          // the step's runner holds weights newer than the model's
+  private Batch replayBatch;            // the recorded step's batch: its arrays are refilled every step
   private String label = "train";
   private Progress.Mode mode = Progress.Mode.QUIET;
   private Consumer<StepReport> listener = r -> {};
@@ -92,7 +101,6 @@ public final class Trainer {
   private BooleanSupplier stopRequested = () -> false;
   private String resumeCommand;
   private boolean interrupted;
-  private boolean deviceSaveNoticed;   // said once that a device step cannot checkpoint on the way
 
   /**
    * @param validation null for no validation loss
@@ -119,6 +127,7 @@ public final class Trainer {
     if (trainable.isEmpty()) throw new IllegalArgumentException("the model has no trainable parameter: nothing to train");
     this.optimizer = new AdamW(List.of(new ParamGroup(decay, cfg.lr(), cfg.weightDecay()),
         new ParamGroup(noDecay, cfg.lr(), 0f)), BETA1, BETA2, ADAM_EPS);
+    this.optimizer.scaleGradientsBy(gradScale);
     this.schedule = LrSchedule.warmupCosine(cfg.warmup(), cfg.steps(), cfg.minLr());
   }
 
@@ -218,8 +227,18 @@ public final class Trainer {
   /** Wall time of the training steps so far, in seconds, including the sessions before a resume. */
   public double trainSeconds() { return trainSeconds; }
 
-  /** Whether the steps run as one {@link DeviceTrainStep} (optimizer moments on the device, not in {@link #optimizer()}). */
-  public boolean usesDeviceStep() { return deviceStep != null; }
+  /**
+   * Whether the training step is recorded once and run again ({@link StepReplay}); default
+   * {@link StepReplay#AUTO}. Set before the first step.
+   */
+  public Trainer stepReplay(StepReplay mode) {
+    if (replayDecided) throw new IllegalStateException("Trainer.stepReplay: set it before the first step");
+    this.stepReplay = mode;
+    return this;
+  }
+
+  /** Whether the steps run as a recorded step (see {@link #stepReplay}); known after the second step. */
+  public boolean replaysSteps() { return replay != null; }
 
   /** Optimizer steps done so far. */
   public int stepsDone() { return step; }
@@ -277,20 +296,14 @@ public final class Trainer {
         }
       }
     }
-    syncFromDevice();
+    syncToHost();
     if (interrupted) announceStop();
     return result();
   }
 
-  /** A periodic or stopping save; skipped (said once) when the optimizer moments live on a device. */
+  /** A periodic or stopping save (of host weights and moments: a device's are brought back first). */
   private void saveCheckpoint() {
-    if (deviceStep != null) {
-      if (!deviceSaveNoticed) {
-        messages.accept("no checkpoints on the way: the device step keeps the optimizer moments on the device");
-        deviceSaveNoticed = true;
-      }
-      return;
-    }
+    syncToHost();
     checkpointing.save(this);
   }
 
@@ -312,15 +325,13 @@ public final class Trainer {
    * forward pass, with its whole graph (every saved activation) held, before backward frees it.
    */
   private double trainStep(boolean probeHeap, float lr) {
-    if (!deviceStepChosen) chooseDeviceStep();
-    if (deviceStep != null) {
-      Batch b = train.next(batchRng(cfg.seed(), step, 0), cfg.batchSize(), cfg.contextLength());
-      deviceAhead = true;
-      double loss = deviceStep.step(b.inputs(), b.targets(), lr);
-      // the device step updates in the same pass, so only the loss can be checked, after the fact;
-      // checkpoints and adapters refuse the non-finite weights that may result
-      if (!Double.isFinite(loss)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, true);
-      return loss;
+    if (replay != null) {
+      Double loss = replayedStep(lr);
+      if (loss != null) return loss;
+    } else if (!replayDecided && optimizer.stateBytes() > 0) {
+      replayDecided = true;
+      Double loss = recordStep(lr);
+      if (loss != null) return loss;
     }
     schedule.apply(optimizer, step);
     optimizer.zeroGrad();
@@ -334,11 +345,78 @@ public final class Trainer {
       if (probeHeap && m == cfg.gradAccum() - 1) peakHeapBytes = Math.max(peakHeapBytes, LiveHeap.bytes());
       (cfg.gradAccum() == 1 ? loss : F.scale(loss, 1f / cfg.gradAccum())).backward();
     }
-    double norm = GradClip.globalNorm(trainable.values());   // finite exactly when every gradient is
-    if (!Double.isFinite(norm)) throw nonFiniteGradient(lr);
-    if (cfg.gradClip() > 0) GradClip.clipToNorm(trainable.values(), norm, cfg.gradClip());
+    // the norm and the coefficient stay in tensors; AdamW multiplies each gradient by the coefficient
+    // (1 when not clipping) as it reads it
+    GradClip.clipCoefficient(trainable.values(), maxNorm(), gradNorm, gradScale);
+    // the step's one read on the host: non-finite gradients must not reach the weights
+    if (!Float.isFinite(gradNorm.item())) throw nonFiniteGradient(lr);
     optimizer.step();
     return total / cfg.gradAccum();
+  }
+
+  private float maxNorm() {
+    return cfg.gradClip() > 0 ? cfg.gradClip() : Float.POSITIVE_INFINITY;
+  }
+
+  /**
+   * The first step with optimizer state: recorded while it runs, when replay is chosen
+   * ({@link #stepReplay}); returns its loss, or null when the step is to be taken the ordinary way
+   * (replay not chosen, or the recording refused having changed nothing).
+   */
+  private Double recordStep(float lr) {
+    boolean device = StepCompiler.registeredFor(Backends.current()) != null;
+    if (stepReplay == StepReplay.OFF || (stepReplay == StepReplay.AUTO && !device)) return null;
+    String why = cfg.gradAccum() != 1 ? "gradient accumulation over " + cfg.gradAccum() + " micro-batches" : null;
+    if (why == null) {
+      schedule.apply(optimizer, step);
+      Batch b = train.next(batchRng(cfg.seed(), step, 0), cfg.batchSize(), cfg.contextLength());
+      try {
+        replay = CapturedTraining.capture(optimizer, trainable.values(), maxNorm(), List.of(b.inputs(), b.targets()),
+            () -> model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize()));
+        replayBatch = b;   // its arrays are the ones the recording reads: later batches are copied into them
+        replayAhead = true;
+        messages.accept(Backends.current().name() + " backend: " + replay.describe());
+        return checkedLoss(replay.capturedLoss(), replay.gradNorm(), lr);
+      } catch (CapturedTraining.StepNotCompiled e) {
+        // the step was taken while it was recorded; the next ones go kernel by kernel
+        if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: " + e.getMessage(), e);
+        messages.accept("training kernel by kernel (each kernel's operands copied to the device and back), not as a "
+            + "recorded step: " + e.getMessage());
+        return checkedLoss(e.loss(), e.gradNorm(), lr);
+      } catch (IllegalStateException e) {
+        why = e.getMessage();   // refused while recording, with nothing changed
+      }
+    }
+    if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: the step cannot be replayed: " + why);
+    if (device) messages.accept("training kernel by kernel, not as a recorded step: " + why);
+    return null;
+  }
+
+  /**
+   * A step run from the recording on this step's batch; null when the batch's shape differs from
+   * the recorded one (padded data), which then takes the ordinary way.
+   */
+  private Double replayedStep(float lr) {
+    schedule.apply(optimizer, step);
+    Batch b = train.next(batchRng(cfg.seed(), step, 0), cfg.batchSize(), cfg.contextLength());
+    if (b.batchSize() != replayBatch.batchSize() || b.blockSize() != replayBatch.blockSize()) return null;
+    System.arraycopy(b.inputs(), 0, replayBatch.inputs(), 0, b.inputs().length);
+    System.arraycopy(b.targets(), 0, replayBatch.targets(), 0, b.targets().length);
+    replayAhead = true;
+    return checkedLoss(replay.run(), replay.gradNorm(), lr);
+  }
+
+  /**
+   * The loss of a step that updated in the same pass: a non-finite gradient norm means the
+   * update was skipped (AdamW's guard), and stops the run; so does a non-finite loss.
+   */
+  private double checkedLoss(float loss, float norm, float lr) {
+    if (!Float.isFinite(norm)) {
+      syncToHost();
+      throw nonFiniteGradient(lr);
+    }
+    if (!Float.isFinite(loss)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, false);
+    return loss;
   }
 
   /** Names the first parameter whose gradient is not finite (called once the norm said one is). */
@@ -348,38 +426,19 @@ public final class Trainer {
       int i = g == null ? -1 : g.firstNonFinite();
       if (i >= 0) return NonFiniteTrainingException.gradient(step + 1, cfg.steps(), lr, e.getKey(), g.get(i), i);
     }
-    throw new IllegalStateException("the gradient norm is not finite but every gradient is");
+    // every gradient is finite, but the sum of their squares overflowed the float it is kept in
+    throw new IllegalStateException("step " + (step + 1) + ": the gradients are finite but their global norm exceeds "
+        + "1.8e19 (learning rate " + lr + "); training diverged: lower the learning rate");
   }
 
   /**
-   * Uses the current backend's {@link DeviceTrainStep} when it has one that covers this run, and
-   * says on stderr which way the step runs, so a backend never falls back silently. Off with
-   * {@code -Djlora.deviceStep=false} (to compare with the kernel-by-kernel path).
+   * Brings weights and optimizer moments that a device step holds back into the model and the
+   * optimizer (before validation, a checkpoint, and at the end of a run); a no-op otherwise.
    */
-  private void chooseDeviceStep() {
-    deviceStepChosen = true;
-    DeviceTrainStep.Provider provider = DeviceTrainStep.forCurrentBackend();
-    if (provider == null) return;
-    String why = !Boolean.parseBoolean(System.getProperty("jlora.deviceStep", "true")) ? "-Djlora.deviceStep=false"
-        : cfg.gradAccum() != 1 ? "gradient accumulation over " + cfg.gradAccum() + " micro-batches"
-        : optimizer.stateBytes() > 0 || step > 0 ? "resuming with optimizer state on the host"
-        : !(model instanceof Gpt gpt) ? "the device step covers the small GPT only, not " + model.architecture()
-        : provider.unsupportedReason(gpt);
-    if (why != null) {
-      System.err.println("jlora: " + provider.backend() + " backend: training kernel by kernel (each kernel's operands "
-          + "copied to the device and back), not as one device step: " + why);
-      return;
-    }
-    deviceStep = provider.create((Gpt) model, cfg.batchSize(), cfg.contextLength(),
-        new DeviceTrainStep.Settings(BETA1, BETA2, ADAM_EPS, cfg.weightDecay(), cfg.gradClip()));
-    System.err.println("jlora: " + provider.backend() + " backend: " + deviceStep.describe());
-  }
-
-  /** Brings the device's trained weights into the model (before validation, at the end of a run). */
-  private void syncFromDevice() {
-    if (deviceStep != null && deviceAhead) {
-      deviceStep.syncToHost();
-      deviceAhead = false;
+  public void syncToHost() {
+    if (replay != null && replayAhead) {
+      replay.syncToHost();
+      replayAhead = false;
     }
   }
 
@@ -397,7 +456,7 @@ public final class Trainer {
   /** Mean loss over {@code evalBatches} validation batches, always the same ones for a seed; eval mode, no graph. */
   public double validationLoss() {
     if (validation == null) return Double.NaN;
-    syncFromDevice();
+    syncToHost();
     boolean wasTraining = model.isTraining();
     model.eval();
     try (NoGrad g = NoGrad.enter()) {
@@ -420,7 +479,7 @@ public final class Trainer {
     long trainableCount = 0;
     for (Parameter p : trainable.values()) trainableCount += p.value().size();
     return new TrainResult(curve(trainCurve), curve(valCurve), ms, cfg.tokensPerStep() / (ms / 1e3), peakHeapBytes,
-        deviceStep != null ? deviceStep.optimizerStateBytes() : optimizer.stateBytes(), trainableCount, total,
+        optimizer.stateBytes(), trainableCount, total,
         interrupted);
   }
 
@@ -442,7 +501,7 @@ public final class Trainer {
     if (stepsDone < 0 || stepsDone > cfg.steps()) {
       throw new IllegalArgumentException(source + ": step " + stepsDone + " is outside this run's 0.." + cfg.steps());
     }
-    if (deviceStepChosen) throw new IllegalStateException("Trainer.restore: restore before the first step");
+    if (replayDecided) throw new IllegalStateException("Trainer.restore: restore before the first step");
     optimizer.loadStateDict(model.namedParameters(), optimizerState, source);
     step = stepsDone;
     trainSeconds = seconds;

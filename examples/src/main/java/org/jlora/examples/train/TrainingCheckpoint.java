@@ -67,10 +67,7 @@ public final class TrainingCheckpoint {
   /** Saves where {@code trainer} stands on {@code model}, with the caller's {@code run} settings (may be null). */
   public static void save(Path dir, LanguageModel model, Trainer trainer, JsonNode run) throws IOException {
     checkSameModel(model, trainer);
-    if (trainer.usesDeviceStep()) {
-      throw new IllegalStateException("cannot save a resumable checkpoint of a run whose optimizer moments live on the "
-          + "device; save the model or the adapter instead");
-    }
+    trainer.syncToHost();   // weights and moments a device step holds come back first
     Map<String, Tensor> weights = trainableWeights(trainer);
     String nonFinite = FiniteWeights.describeFirst(weights);
     if (nonFinite != null) {

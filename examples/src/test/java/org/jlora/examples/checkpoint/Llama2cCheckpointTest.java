@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.jlora.autograd.NoGrad;
-import org.jlora.autograd.ops.RopeLayout;
+import org.jlora.engine.RopeLayout;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.model.KvCache;
 import org.jlora.examples.model.llama.Llama;

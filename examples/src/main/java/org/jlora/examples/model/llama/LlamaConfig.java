@@ -3,7 +3,7 @@ package org.jlora.examples.model.llama;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.jlora.autograd.ops.RopeLayout;
+import org.jlora.engine.RopeLayout;
 
 /**
  * The shape of a Llama-family model (Llama 1-3, SmolLM2, TinyLlama: {@code "llama"}; Qwen2/2.5:

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.jlora.autograd.ops.RopeLayout;
+import org.jlora.engine.RopeLayout;
 import org.junit.jupiter.api.Test;
 
 /** config.json reading (transformers 4 and 5 forms), writing, and refusals that name file and key. */

@@ -1,0 +1,173 @@
+package org.jlora.autograd.capture;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+import org.jlora.autograd.Parameter;
+import org.jlora.autograd.Variable;
+import org.jlora.autograd.optim.GradClip;
+import org.jlora.autograd.optim.Optimizer;
+import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
+import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.CapturedProgram;
+import org.jlora.engine.capture.CompiledStep;
+import org.jlora.engine.capture.StepCapture;
+import org.jlora.engine.capture.StepCompiler;
+
+/**
+ * A training step recorded once from the autograd graph and run again as its kernel calls:
+ * forward, loss, backward of the trainable parameters, gradient-norm clipping and the optimizer's
+ * update, for fixed shapes. Nothing in it is written for a particular model: whatever the model's
+ * ops call is what runs, on the host ({@link org.jlora.engine.capture.ReplayStep}: the first
+ * step's buffers reused by every later one, no graph built) or compiled for a device by the
+ * backend's {@link StepCompiler}.
+ *
+ * <pre>{@code
+ * // ids and targets: the arrays the loss reads; refill them before every step
+ * CapturedTraining step = CapturedTraining.capture(optimizer, params, 1f, List.of(ids, targets),
+ *     () -> model.loss(ids, targets, b, t));
+ * for (...) { fill(ids, targets); float loss = step.run(); }
+ * }</pre>
+ *
+ * <p>The step that is recorded runs for real (it is a training step like any other). The
+ * optimizer must already hold state for every trainable parameter (take one ordinary step
+ * first): state created inside the recording would start again every run. Steps that draw random
+ * numbers on the host (dropout) are refused while recording; a refused recording has changed no
+ * weight and no optimizer state, so the caller can take the step the ordinary way instead.
+ */
+public final class CapturedTraining implements AutoCloseable {
+  private final Optimizer optimizer;
+  private final CompiledStep compiled;
+  private final Tensor loss;
+  private final Tensor gradNorm;
+  private final int calls;
+
+  private CapturedTraining(Optimizer optimizer, CompiledStep compiled, Tensor loss, Tensor gradNorm, int calls) {
+    this.optimizer = optimizer;
+    this.compiled = compiled;
+    this.loss = loss;
+    this.gradNorm = gradNorm;
+    this.calls = calls;
+  }
+
+  /**
+   * Runs one step while recording it and compiles it for the current backend.
+   *
+   * @param optimizer the optimizer (with state for every trainable parameter already)
+   * @param trainable the parameters it trains
+   * @param maxNorm   clip the global gradient norm to this; {@code Float.POSITIVE_INFINITY} for no clipping
+   * @param intInputs the arrays the step reads that change every step (token ids, targets): the
+   *                  loss must hand these very arrays to the kernels
+   * @param lossFn    builds the step's scalar loss from the model
+   */
+  public static CapturedTraining capture(Optimizer optimizer, Collection<? extends Parameter> trainable, float maxNorm,
+                                         List<int[]> intInputs, Supplier<Variable> lossFn) {
+    List<Tensor> results = new ArrayList<>();
+    for (Parameter p : trainable) results.add(p.value());
+    int stateBefore = optimizer.stateTensors().size();
+    if (stateBefore == 0) {
+      throw new IllegalStateException("CapturedTraining: the optimizer has no state yet; take one ordinary step "
+          + "before capturing, so its moments exist outside the recorded step");
+    }
+    results.addAll(optimizer.stateTensors());
+    Tensor gradNorm = Tensor.zeros(1);
+    Tensor gradScale = optimizer.gradScale();   // the caller's coefficient tensor, if it has one
+    if (gradScale == null) {
+      gradScale = Tensor.zeros(1);
+      optimizer.scaleGradientsBy(gradScale);
+    }
+
+    optimizer.zeroGrad();
+    Backend backend = Backends.current();
+    CapturedProgram program;
+    Variable loss;
+    try (StepCapture capture = StepCapture.begin(optimizer.perStepTensors())) {
+      loss = lossFn.get();
+      loss.backward();
+      GradClip.clipCoefficient(trainable, maxNorm, gradNorm, gradScale);
+      // the host's half of the update (step counts, this step's scalars) writes only the declared
+      // per-step tensors; it comes last so that a step refused above has changed nothing
+      optimizer.prepareStep();
+      optimizer.applyStep();
+      program = capture.end(intInputs, List.of(loss.value(), gradNorm), results);
+    }
+    if (optimizer.stateTensors().size() != stateBefore) {
+      throw new IllegalStateException("CapturedTraining: the optimizer created state inside the recorded step "
+          + "(a parameter got its first gradient there); take an ordinary step with every trainable parameter first");
+    }
+    CompiledStep compiled;
+    try {
+      compiled = StepCompiler.forBackend(backend).compile(program, backend);
+    } catch (RuntimeException e) {
+      throw new StepNotCompiled(backend.name(), e, loss.value().item(), gradNorm.item());
+    }
+    return new CapturedTraining(optimizer, compiled, loss.value(), gradNorm, program.calls().size());
+  }
+
+  /**
+   * The step was recorded (and taken: the weights are updated) but the backend cannot run the
+   * recording; the caller may go on with ordinary steps.
+   */
+  public static final class StepNotCompiled extends IllegalStateException {
+    private final float loss;
+    private final float gradNorm;
+
+    StepNotCompiled(String backend, RuntimeException cause, float loss, float gradNorm) {
+      super("the " + backend + " backend cannot run the recorded step: " + cause.getMessage(), cause);
+      this.loss = loss;
+      this.gradNorm = gradNorm;
+    }
+
+    /** The loss of the step that was taken while recording. */
+    public float loss() {
+      return loss;
+    }
+
+    /** Its global gradient norm (not finite: the update was skipped). */
+    public float gradNorm() {
+      return gradNorm;
+    }
+  }
+
+  /**
+   * One training step on the values now in the input arrays; returns the loss. The gradient norm
+   * is {@link #gradNorm()}; when it is not finite the update was skipped (weights unchanged).
+   */
+  public float run() {
+    optimizer.prepareStep();
+    compiled.run();
+    return loss.item();
+  }
+
+  /** The loss of the recorded step itself (it ran while being recorded). */
+  public float capturedLoss() {
+    return loss.item();
+  }
+
+  /** The global gradient norm of the last step, before clipping. */
+  public float gradNorm() {
+    return gradNorm.item();
+  }
+
+  /** Brings trained parameters and optimizer state to the host (a no-op when the step runs there). */
+  public void syncToHost() {
+    compiled.syncToHost();
+  }
+
+  /** Kernel calls per step. */
+  public int calls() {
+    return calls;
+  }
+
+  /** Where and how the step runs, for the user. */
+  public String describe() {
+    return compiled.describe();
+  }
+
+  @Override
+  public void close() {
+    compiled.close();
+  }
+}

@@ -1,0 +1,181 @@
+package org.jlora.examples.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.jlora.autograd.Parameter;
+import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
+import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.CapturedProgram;
+import org.jlora.engine.capture.CompiledStep;
+import org.jlora.engine.capture.ReplayStep;
+import org.jlora.engine.capture.StepCompiler;
+import org.jlora.examples.data.Batch;
+import org.jlora.examples.gpt.Gpt;
+import org.jlora.examples.gpt.GptConfig;
+import org.jlora.examples.gpt.TrainConfig;
+import org.jlora.examples.gpt.TrainResult;
+import org.jlora.examples.gpt.Trainer;
+import org.jlora.examples.model.LanguageModel;
+import org.jlora.examples.model.gpt2.Gpt2;
+import org.jlora.examples.model.gpt2.Gpt2Config;
+import org.jlora.examples.model.llama.Llama;
+import org.jlora.examples.model.llama.LlamaConfig;
+import org.jlora.lora.LoraConfig;
+import org.jlora.lora.LoraModel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trainer's recorded-and-replayed step trains exactly as building the graph every step does:
+ * the same losses and weights, bit for bit, on the small GPT, GPT-2 and Llama (grouped-query
+ * attention), LoRA and full fine-tuning, with gradient clipping active and a learning-rate
+ * schedule; and a device backend's {@link StepCompiler} is picked up on its own ("fake-device":
+ * the host replay under another name, registered for the tests through ServiceLoader).
+ */
+class StepReplayTest {
+  private static final LlamaConfig LLAMA = LlamaConfig.builder().vocabSize(40).hiddenSize(16).intermediateSize(24)
+      .numLayers(3).numHeads(4).numKvHeads(2).maxPositions(16).build();
+  private static final Gpt2Config GPT2 = new Gpt2Config(40, 16, 16, 3, 4, 64, 1e-5f, 0f);
+  private static final GptConfig GPT = new GptConfig(40, 16, 3, 2, 16, 0f);
+
+  /** The vector backend named "fake-device", and a compiler for it that counts what it is asked. */
+  public static final class FakeBackend implements Backends.Provider {
+    @Override public String name() { return "fake-device"; }
+    @Override public String unavailableReason() { return null; }
+    @Override public Backend create() { return Backends.vector().named("fake-device"); }
+  }
+
+  static int compiled;
+  static int syncs;
+
+  public static final class FakeCompiler implements StepCompiler {
+    @Override public String backend() { return "fake-device"; }
+
+    @Override public CompiledStep compile(CapturedProgram program, Backend backend) {
+      compiled++;
+      ReplayStep host = new ReplayStep(program, backend);
+      return new CompiledStep() {
+        @Override public void run() { host.run(); }
+        @Override public void syncToHost() { syncs++; }
+        @Override public String describe() { return "fake device step of " + program.calls().size() + " calls"; }
+      };
+    }
+  }
+
+  private static Batch batch(Rng rng, int rows, int len) {
+    int[] x = new int[rows * len];
+    int[] y = new int[rows * len];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rng.nextInt(40);
+      y[i] = i % 5 == 2 ? -100 : rng.nextInt(40);   // some ignored targets
+    }
+    return new Batch(x, y, rows, len);
+  }
+
+  private static TrainConfig config(int steps) {
+    return TrainConfig.builder().steps(steps).batchSize(2).contextLength(8).lr(3e-2f).minLr(3e-3f).warmup(2)
+        .weightDecay(0.1f).gradClip(0.5f).eval(3, 1).seed(7L).build();
+  }
+
+  private static LanguageModel lora(LanguageModel m) {
+    LoraModel.inject(m, LoraConfig.builder().r(4).loraAlpha(8).targetRegex(LoraModel.ALL_LINEAR).seed(5L).build());
+    Rng rng = new Rng(11);
+    for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
+      if (e.getKey().contains("lora_B")) e.getValue().value().copyFrom(Tensor.randn(rng, 0f, 0.1f, e.getValue().shape()));
+    }
+    return m;
+  }
+
+  /** Trains 6 steps; returns the per-step losses, then every parameter's final values. */
+  private static List<float[]> train(LanguageModel m, StepReplay mode, boolean[] replayed) {
+    Trainer trainer = new Trainer(m, config(6), StepReplayTest::batch, StepReplayTest::batch).stepReplay(mode)
+        .onMessage(line -> {});
+    TrainResult r = trainer.run();
+    replayed[0] = trainer.replaysSteps();
+    List<float[]> out = new ArrayList<>();
+    double[] losses = r.trainCurve()[1];
+    float[] l = new float[losses.length];
+    for (int i = 0; i < l.length; i++) l[i] = (float) losses[i];
+    out.add(l);
+    for (Parameter p : m.namedParameters().values()) out.add(p.value().toArray());
+    return out;
+  }
+
+  private static void assertReplayTrainsTheSame(String what, Supplier<LanguageModel> model) {
+    boolean[] replayed = new boolean[1];
+    List<float[]> graph = train(model.get(), StepReplay.OFF, replayed);
+    assertFalse(replayed[0]);
+    List<float[]> replay = train(model.get(), StepReplay.ON, replayed);
+    assertTrue(replayed[0], what + ": the steps were replayed");
+    assertArrayEquals(graph.get(0), replay.get(0), what + ": losses");
+    for (int i = 1; i < graph.size(); i++) assertArrayEquals(graph.get(i), replay.get(i), what + ": parameter " + i);
+  }
+
+  @Test
+  void replayTrainsTheSmallGptExactly() {
+    assertReplayTrainsTheSame("gpt full", () -> new Gpt(GPT, 1L));
+    assertReplayTrainsTheSame("gpt lora", () -> lora(new Gpt(GPT, 1L)));
+  }
+
+  @Test
+  void replayTrainsGpt2Exactly() {
+    assertReplayTrainsTheSame("gpt2 full", () -> new Gpt2(GPT2, 1L));
+    assertReplayTrainsTheSame("gpt2 lora", () -> lora(new Gpt2(GPT2, 1L)));
+  }
+
+  @Test
+  void replayTrainsLlamaExactly() {
+    assertReplayTrainsTheSame("llama full", () -> new Llama(LLAMA, 1L));
+    assertReplayTrainsTheSame("llama lora", () -> lora(new Llama(LLAMA, 1L)));
+  }
+
+  @Test
+  void aDeviceBackendsCompilerIsUsedOnItsOwnAndSyncedBeforeValidation() {
+    compiled = 0;
+    syncs = 0;
+    Backend previous = Backends.use("fake-device");
+    try {
+      List<String> messages = new ArrayList<>();
+      Trainer trainer = new Trainer(new Llama(LLAMA, 1L), config(6), StepReplayTest::batch, StepReplayTest::batch)
+          .onMessage(messages::add);
+      trainer.run();
+      assertTrue(trainer.replaysSteps(), "auto replays on a backend with a step compiler");
+      assertEquals(1, compiled);
+      // validation after steps 3 and 6 (eval every 3); the end of the run finds nothing newer
+      assertEquals(2, syncs);
+      assertTrue(messages.get(0).startsWith("fake-device backend: fake device step of "), messages.toString());
+    } finally {
+      Backends.set(previous);
+    }
+  }
+
+  @Test
+  void onTheCpuAutoBuildsTheGraphEveryStep() {
+    boolean[] replayed = new boolean[1];
+    train(new Gpt(GPT, 1L), StepReplay.AUTO, replayed);
+    assertFalse(replayed[0]);
+  }
+
+  @Test
+  void whatCannotBeReplayedIsRefusedWhenReplayIsAskedFor() {
+    Trainer accum = new Trainer(new Gpt(GPT, 1L), config(3).toBuilder().gradAccum(2).build(), StepReplayTest::batch,
+        null).stepReplay(StepReplay.ON);
+    IllegalStateException e = assertThrows(IllegalStateException.class, accum::run);
+    assertTrue(e.getMessage().contains("--step-replay on: the step cannot be replayed: gradient accumulation over 2"),
+        e.getMessage());
+
+    Trainer dropout = new Trainer(new Gpt(new GptConfig(40, 16, 3, 2, 16, 0.1f), 1L), config(3), StepReplayTest::batch,
+        null).stepReplay(StepReplay.ON);
+    e = assertThrows(IllegalStateException.class, dropout::run);
+    assertTrue(e.getMessage().contains("dropout (p = 0.1) draws a new mask every step"), e.getMessage());
+  }
+}
