@@ -47,12 +47,7 @@ final class BenchModels {
   /** A fresh model: {@code model} names a shape, or {@code arch} + {@code config} read a config.json. */
   static LanguageModel build(String model, String arch, Path config, long seed) {
     if (config != null) {
-      JsonNode json;
-      try {
-        json = new ObjectMapper().readTree(Files.readString(config));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + config, e);
-      }
+      JsonNode json = readConfig(config);
       String a = arch != null ? arch : json.path("model_type").asText("llama");
       return switch (a) {
         case "gpt2" -> {
@@ -101,12 +96,7 @@ final class BenchModels {
     if (!bf16Base) return build(model, arch, config, seed);
     LlamaConfig cfg;
     if (config != null) {
-      JsonNode json;
-      try {
-        json = new ObjectMapper().readTree(Files.readString(config));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + config, e);
-      }
+      JsonNode json = readConfig(config);
       String a = arch != null ? arch : json.path("model_type").asText("llama");
       if (!a.equals("llama") && !a.equals("qwen2")) throw bf16NeedsLlama(a);
       cfg = LlamaConfig.fromHfConfig(json, config.toString());
@@ -116,6 +106,14 @@ final class BenchModels {
       throw bf16NeedsLlama(model);
     }
     return new Llama(cfg, LayerSource.randomBf16(new Rng(seed), 0.02f));   // norms start at 1
+  }
+
+  private static JsonNode readConfig(Path config) {
+    try {
+      return new ObjectMapper().readTree(Files.readString(config));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + config, e);
+    }
   }
 
   private static IllegalArgumentException bf16NeedsLlama(String what) {
