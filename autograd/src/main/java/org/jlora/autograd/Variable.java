@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import org.jlora.engine.Backends;
+import org.jlora.engine.DType;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
@@ -30,6 +31,7 @@ public class Variable {
   /** A leaf. */
   protected Variable(Tensor value, boolean requiresGrad) {
     if (value == null) throw new IllegalArgumentException("a Variable needs a value tensor");
+    if (requiresGrad) requireTrainable(value);
     this.value = value;
     this.requiresGrad = requiresGrad;
     this.node = null;
@@ -85,8 +87,17 @@ public class Variable {
       throw new IllegalStateException("setRequiresGrad: only leaves can change it; this is the output of "
           + node.op());
     }
+    if (requiresGrad) requireTrainable(value);
     this.requiresGrad = requiresGrad;
     if (!requiresGrad) grad = null;
+  }
+
+  /** A bf16 value is read-only (a frozen weight kept at half the memory): an optimizer could not update it. */
+  private static void requireTrainable(Tensor value) {
+    if (value.dtype() != DType.F32) {
+      throw new IllegalStateException("a " + value.dtype().label() + " tensor is read-only and cannot be trained;"
+          + " train an f32 copy (toF32()) or load the weights in f32 (--base-dtype f32 on the command line)");
+    }
   }
 
   /** True for a variable no op produced (parameters, inputs). */

@@ -15,6 +15,11 @@ public final class Bf16 {
     return Float.intBitsToFloat((bits & 0xFFFF) << 16);
   }
 
+  /** False for a bf16 infinity or NaN: all eight exponent bits set, as in f32. */
+  public static boolean isFinite(short bits) {
+    return (bits & 0x7F80) != 0x7F80;
+  }
+
   /** The nearest bf16 to {@code x}, ties to even. */
   public static short fromFloat(float x) {
     int bits = Float.floatToRawIntBits(x);

@@ -248,7 +248,14 @@ public final class Tensor {
    */
   public int firstNonFinite() {
     StepCapture.hostAccess(this, "firstNonFinite()");
-    // host f32 is read in place; other storage is widened or downloaded once
+    if (storage instanceof HostBf16 h) {   // bf16 bits are checked as they are, never widened
+      short[] bits = h.bits();
+      for (int i = 0; i < size; i++) {
+        if (!Bf16.isFinite(bits[offset + i])) return i;
+      }
+      return -1;
+    }
+    // host f32 is read in place; device storage is downloaded once
     boolean inPlace = storage instanceof HostFloats;
     float[] values = inPlace ? ((HostFloats) storage).array() : toArray();
     int from = inPlace ? offset : 0;

@@ -129,6 +129,35 @@ class EmbeddingsTest {
   }
 
   @Test
+  void gatherFromABf16TableWidensEveryValueExactly() {
+    // every one of the 65536 bf16 bit patterns (NaN payloads included), as a [4096, 16] table
+    short[] bits = new short[1 << 16];
+    for (int i = 0; i < bits.length; i++) bits[i] = (short) i;
+    Tensor table = Tensor.ofBf16(bits, 4096, 16);
+    int[] ids = new int[4096];
+    for (int i = 0; i < ids.length; i++) ids[i] = (i * 7 + 3) % 4096;   // every row, out of order
+    for (EmbeddingOnHost kernels : new EmbeddingOnHost[] {EMBEDDING_SCALAR, EMBEDDING_VECTOR}) {
+      Tensor out = Tensor.zeros(4096, 16);
+      kernels.gatherRows(table, ids, out);
+      for (int i = 0; i < ids.length; i++) {
+        for (int d = 0; d < 16; d++) {
+          float expected = Bf16.toFloat(bits[ids[i] * 16 + d]);
+          assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out.get(i * 16 + d)),
+              kernels.getClass().getSimpleName() + " row " + i + " column " + d);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aBf16TableIsReadOnlyForTheScatterAdd() {
+    Tensor table = Tensor.ofBf16(new short[12], 3, 4);
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> EMBEDDING_VECTOR.scatterAddRows(Tensor.zeros(1, 4), new int[] {1}, table));
+    assertTrue(e.getMessage().contains("dTable is bf16 on host"), e.getMessage());
+  }
+
+  @Test
   void tensorDoorRejectsMismatchedShapes() {
     EmbeddingKernels emb = Backends.vector().embedding();
     Tensor table = Tensor.zeros(4, 3);

@@ -265,10 +265,10 @@ class MatMulKernelTest {
     float[] a = new float[6], b = new float[6], c = new float[4];
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> MATMUL_VECTOR.matmul(1, 2, 2, 3, a, 1, false, b, 0, false, false, c, 0, false));
-    assertTrue(e.getMessage().contains("A needs 6 floats from offset 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("A needs 6 values from offset 1"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
         () -> MATMUL_SCALAR.matmul(2, 2, 2, 3, new float[12], 0, false, b, 0, false, false, c, 0, false));
-    assertTrue(e.getMessage().contains("B needs 12 floats"), e.getMessage());
+    assertTrue(e.getMessage().contains("B needs 12 values"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
         () -> MATMUL_VECTOR.matmul(1, -1, 2, 3, a, 0, false, b, 0, false, false, c, 0, false));
     assertTrue(e.getMessage().contains("negative size"), e.getMessage());

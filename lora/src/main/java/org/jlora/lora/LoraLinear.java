@@ -77,6 +77,11 @@ public class LoraLinear extends Linear implements LoraLayer {
     // A: [r, in] (fan-in = in), B: [out, r] (fan-in = r)
     Parameter down;
     Parameter up;
+    // PiSSA and OLoRA move the top of W into the adapter; DoRA reads W's column norms every step
+    if (spec.init() == InitLoraWeights.PISSA || spec.init() == InitLoraWeights.OLORA) {
+      LoraTensors.requireF32Base(weight().value(), spec.init() + " initialisation of adapter '" + spec.name() + "'");
+    }
+    if (spec.dora()) LoraTensors.requireF32Base(weight().value(), "DoRA (adapter '" + spec.name() + "')");
     switch (spec.init()) {
       case PISSA, OLORA, ORTHOGONAL -> {
         DecompositionInit.Factors f = decompose(spec);

@@ -310,6 +310,7 @@ public final class LoraState {
    * (NaN or Inf, or values that overflow float) is refused and the base weight stays intact.
    */
   static void requireFiniteSum(Tensor w, Tensor delta, String adapter) {
+    LoraTensors.requireF32Base(w, "merging adapter '" + adapter + "'");
     float[] wd = w.data();
     float[] dd = delta.data();
     for (int i = 0; i < w.size(); i++) {

@@ -74,6 +74,7 @@ public final class TrainableTokensEmbedding extends Embedding {
       // PEFT would keep the last copy of a repeated row and train the others for nothing
       throw new IllegalArgumentException("trainable_token_indices " + indices + " names a token twice");
     }
+    LoraTensors.requireF32Base(weight().value(), "trainable tokens (adapter '" + name + "')");
     Tensor original = rows(weight().value(), idx);
     Tokens t = new Tokens(name, idx, new Parameter(original.copy()), original);
     adapters.put(name, t);

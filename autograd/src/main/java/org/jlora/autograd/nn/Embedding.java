@@ -17,8 +17,8 @@ public class Embedding extends Module {
     this(new Parameter(Tensor.randn(rng, num, dim)));
   }
 
-  /** Wraps an existing table (no copy). */
-  protected Embedding(Parameter weight) {
+  /** Wraps an existing table (no copy); a frozen table may be bf16. */
+  public Embedding(Parameter weight) {
     if (weight == null || weight.value().rank() != 2) {
       throw new ShapeException("Embedding: weight must be [num, dim], got "
           + (weight == null ? "null" : Shapes.str(weight.shape())));

@@ -22,8 +22,11 @@ public class Linear extends Module {
     this(uniformParameter(rng, in, out, in), bias ? uniformParameter(rng, in, out) : null);
   }
 
-  /** Wraps existing parameters (no copy): how an injected layer shares the base weights. */
-  protected Linear(Parameter weight, Parameter biasOrNull) {
+  /**
+   * Wraps existing parameters (no copy): how an injected layer shares the base weights, and how a
+   * model is built on a checkpoint's tensors (a frozen weight may then be bf16).
+   */
+  public Linear(Parameter weight, Parameter biasOrNull) {
     this(weight, biasOrNull, false);
   }
 

@@ -219,7 +219,8 @@ public abstract class Module {
   /**
    * Copies {@code state} into the parameters. Shapes must match exactly (a ShapeException names
    * the key); with {@code strict}, missing and unexpected keys are errors too (named, sorted).
-   * Everything is checked before anything is copied.
+   * Everything is checked before anything is copied. A key whose tensor already is the
+   * parameter's (a model built on its checkpoint's tensors) is left as it is.
    */
   public void loadStateDict(Map<String, Tensor> state, boolean strict) {
     for (Module m : namedModules().values()) m.beforeLoadStateDict();
@@ -243,7 +244,7 @@ public abstract class Module {
     }
     for (Map.Entry<String, Tensor> e : own.entrySet()) {
       Tensor src = state.get(e.getKey());
-      if (src != null) e.getValue().copyFrom(src);
+      if (src != null && src != e.getValue()) e.getValue().copyFrom(src);
     }
   }
 

@@ -1,5 +1,7 @@
 package org.jlora.engine.kernels;
 
+import org.jlora.engine.Bf16;
+
 /** Embedding lookup (row gather) and its adjoint (row scatter-add), scalar reference. */
 public final class EmbeddingScalar extends EmbeddingOnHost {
   /** {@code out[i, :] = table[ids[i], :]}. */
@@ -11,6 +13,18 @@ public final class EmbeddingScalar extends EmbeddingOnHost {
     for (int i = 0; i < count; i++) {
       int id = ids[idsOff + i];
       for (int d = 0; d < dim; d++) out[outOff + i * dim + d] = table[tableOff + id * dim + d];
+    }
+  }
+
+  /** {@code out[i, :] = widen(table[ids[i], :])} for a table of bf16 bits. */
+  // table: [vocab, dim] (bf16), ids: [count] -> out: [count, dim]
+  @Override
+  public void gatherRowsBf16(int count, int dim, short[] table, int tableOff, int vocab, int[] ids, int idsOff,
+                             float[] out, int outOff) {
+    checkIds("gatherRows", count, ids, idsOff, vocab);
+    for (int i = 0; i < count; i++) {
+      int id = ids[idsOff + i];
+      for (int d = 0; d < dim; d++) out[outOff + i * dim + d] = Bf16.toFloat(table[tableOff + id * dim + d]);
     }
   }
 

@@ -31,6 +31,19 @@ public final class EmbeddingVector extends EmbeddingOnHost {
     });
   }
 
+  /** See {@link EmbeddingScalar#gatherRowsBf16}: each row widened a vector at a time. */
+  // table: [vocab, dim] (bf16), ids: [count] -> out: [count, dim]
+  @Override
+  public void gatherRowsBf16(int count, int dim, short[] table, int tableOff, int vocab, int[] ids, int idsOff,
+                             float[] out, int outOff) {
+    EmbeddingScalar.checkIds("gatherRows", count, ids, idsOff, vocab);
+    Parallel.forRange(count, (long) count * dim, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        Bf16Widen.widen(table, tableOff + ids[idsOff + i] * dim, out, outOff + i * dim, dim);
+      }
+    });
+  }
+
   /** See {@link EmbeddingScalar#scatterAddRows}. */
   // dOut: [count, dim], ids: [count] -> dTable: [vocab, dim]
   @Override

@@ -18,6 +18,9 @@ import org.jlora.engine.Parallel;
  * </pre>
  * Every element of C sees the same K-blocks in the same order and the same FMA sequence
  * whichever thread computes it, so results do not depend on the thread count.
+ *
+ * <p>This class never reads A or B itself: it asks for packed panels ({@link PacksA},
+ * {@link PacksB}), so an operand stored transposed, or in bf16, changes only the packing.
  */
 final class MatmulBlocked {
   /**
@@ -36,9 +39,18 @@ final class MatmulBlocked {
 
   private MatmulBlocked() {}
 
+  /** Packs {@code op(A)[i0 : i0+rows, p0 : p0+kc]} as MR-row panels from {@code dst[0]} ({@link MatmulPacking#packA}). */
+  interface PacksA {
+    void pack(int i0, int rows, int p0, int kc, float[] dst);
+  }
+
+  /** Packs {@code op(B)[p0 : p0+kc, j0 : j0 + panels·NR]} as NR-column panels from {@code dst[di]} ({@link MatmulPacking#packB}). */
+  interface PacksB {
+    void pack(int p0, int kc, int j0, int panels, float[] dst, int di);
+  }
+
   /** {@code C[m, n] (+)= op(A)[m, k] · op(B)[k, n]} for one matrix; see {@link MatmulScalar}. */
-  static void matmul(int m, int n, int k, float[] a, int aBase, boolean transA,
-                     float[] b, int bBase, boolean transB, float[] c, int cBase,
+  static void matmul(int m, int n, int k, PacksA a, PacksB b, float[] c, int cBase,
                      boolean accumulate, boolean parallel) {
     int threads = parallel ? Parallel.threads() : 1;
     int maxCols = Math.max(NR, MAX_PACKED_B / Math.max(1, k) / NR * NR);
@@ -51,8 +63,7 @@ final class MatmulBlocked {
       MatmulChunks.forEach(panels, parallel ? (long) k * cols : 0, threads, panel -> {
         for (int p0 = 0; p0 < k; p0 += KC) {
           int kc = Math.min(KC, k - p0);
-          MatmulPacking.packB(b, bBase, transB, k, n, p0, kc, jStart + panel * NR, 1,
-              bp, p0 * stride + panel * kc * NR);
+          b.pack(p0, kc, jStart + panel * NR, 1, bp, p0 * stride + panel * kc * NR);
         }
       });
 
@@ -62,22 +73,21 @@ final class MatmulBlocked {
         int chunkRows = MR * MatmulChunks.size(rowPanels, threads, MC / MR);
         int chunks = (m + chunkRows - 1) / chunkRows;
         MatmulChunks.forEach(chunks, work, threads, chunk ->
-            compute(m, n, k, a, aBase, transA, bp, stride, jStart, 0, panels,
+            compute(n, k, a, bp, stride, jStart, 0, panels,
                 c, cBase, accumulate, chunk * chunkRows, Math.min(m, (chunk + 1) * chunkRows)));
       } else {
         // few rows, many columns (e.g. a LoRA-A gradient [r, in]): chunks of B panels instead
         int chunkPanels = MatmulChunks.size(panels, threads, panels);
         int chunks = (panels + chunkPanels - 1) / chunkPanels;
         MatmulChunks.forEach(chunks, work, threads, chunk ->
-            compute(m, n, k, a, aBase, transA, bp, stride, jStart, chunk * chunkPanels,
+            compute(n, k, a, bp, stride, jStart, chunk * chunkPanels,
                 Math.min(panels, (chunk + 1) * chunkPanels), c, cBase, accumulate, 0, m));
       }
     }
   }
 
   /** Rows {@code [i0, i1)} of C, B panels {@code [panel0, panel1)} of the super-block at {@code j0}. */
-  private static void compute(int m, int n, int k, float[] a, int aBase, boolean transA,
-                              float[] bp, int stride, int j0, int panel0, int panel1,
+  private static void compute(int n, int k, PacksA a, float[] bp, int stride, int j0, int panel0, int panel1,
                               float[] c, int cBase, boolean accumulate, int i0, int i1) {
     float[] ap = buffer(PACKED_A, MC * Math.min(KC, k));
     float[] edge = buffer(EDGE_TILE, MR * NR);
@@ -85,7 +95,7 @@ final class MatmulBlocked {
       int mc = Math.min(MC, i1 - ic);
       for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = Math.min(KC, k - p0);
-        MatmulPacking.packA(a, aBase, transA, m, k, ic, mc, p0, kc, ap);
+        a.pack(ic, mc, p0, kc, ap);
         boolean load = accumulate || p0 > 0; // later K-blocks add to what the earlier ones left
         // the tile starts from C itself, or from zeros (one zero row read with stride 0)
         float[] start = load ? c : MatmulMicroKernel.ZERO_ROW;

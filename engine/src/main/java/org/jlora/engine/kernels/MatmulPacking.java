@@ -7,12 +7,17 @@ import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import org.jlora.engine.Bf16;
 
 /**
  * Copies blocks of A and B into the order the micro-kernel reads them, so its inner loop walks
  * memory strictly forward. Transposed operands are handled here, by reading the source
  * transposed while packing; no transposed copy of a tensor is ever made. Rows or columns past
  * the matrix edge are packed as zeros, so edge tiles run the same kernel.
+ *
+ * <p>A frozen weight kept in bf16 is widened to f32 here, panel by panel ({@link Bf16Widen}):
+ * the packed panels hold exactly the values the f32 matrix would, in the same order, so the
+ * product is bit for bit that of the widened matrix, and no f32 copy of the weight is ever made.
  */
 final class MatmulPacking {
   private MatmulPacking() {}
@@ -57,6 +62,32 @@ final class MatmulPacking {
     }
   }
 
+  /** {@link #packB} for B kept as bf16 bits, widened to f32 while packing. */
+  static void packB(short[] b, int bBase, boolean transB, int k, int n,
+                    int p0, int kc, int j0, int panels, float[] dst, int di) {
+    for (int panel = 0; panel < panels; panel++, di += kc * NR) {
+      int j = j0 + panel * NR;
+      int cols = Math.min(NR, n - j);
+      if (!transB) {
+        // row p of the panel: cols contiguous values of B, widened a vector at a time
+        for (int p = 0; p < kc; p++) {
+          int d = di + p * NR;
+          Bf16Widen.widen(b, bBase + (p0 + p) * n + j, dst, d, cols);
+          Arrays.fill(dst, d + cols, d + NR, 0f);
+        }
+      } else {
+        // B stored [n, k]: column j of op(B) is row j of storage, contiguous along p
+        for (int jj = 0; jj < cols; jj++) {
+          int src = bBase + (j + jj) * k + p0;
+          for (int p = 0; p < kc; p++) dst[di + p * NR + jj] = Bf16.toFloat(b[src + p]);
+        }
+        for (int jj = cols; jj < NR; jj++) {
+          for (int p = 0; p < kc; p++) dst[di + p * NR + jj] = 0f;
+        }
+      }
+    }
+  }
+
   /**
    * Packs {@code op(A)[i0 : i0+rows, p0 : p0+kc]} as micro-panels {@code [kc][MR]}, one per MR
    * rows, from {@code dst[0]}; rows past {@code i0 + rows} are 0.
@@ -73,6 +104,20 @@ final class MatmulPacking {
         panelFromColumns(a, aBase, m, i0 + ir, mr, p0, kc, dst, di);
       } else {
         panelFromRows(a, aBase, k, i0 + ir, mr, p0, kc, dst, di);
+      }
+    }
+  }
+
+  /**
+   * {@link #packA} for A kept as bf16 bits and stored {@code [m, k]} (a weight in the one-row
+   * product {@code W·xᵀ}), widened to f32 while packing.
+   */
+  static void packA(short[] a, int aBase, int k, int i0, int rows, int p0, int kc, float[] dst) {
+    for (int ir = 0, di = 0; ir < rows; ir += MR, di += kc * MR) {
+      int mr = Math.min(MR, rows - ir);
+      for (int r = 0; r < MR; r++) {
+        int src = aBase + (i0 + ir + r) * k + p0;
+        for (int p = 0; p < kc; p++) dst[di + p * MR + r] = r < mr ? Bf16.toFloat(a[src + p]) : 0f;
       }
     }
   }

@@ -21,6 +21,10 @@ final class MatmulRowVector {
   private static final int VLEN = SPECIES.length();
   /** Columns per strip: four vectors of accumulators. */
   private static final int STRIP = 4 * VLEN;
+  /** Rows of a bf16 B widened at a time for one strip. */
+  static final int KB = 64;
+
+  private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
 
   /** a [1, k] from aBase (a column stored [k, 1] reads the same), B [k, n] from bBase -> c [1, n] from cBase. */
   static void matmul(int n, int k, float[] a, int aBase, float[] b, int bBase, float[] c, int cBase,
@@ -37,6 +41,43 @@ final class MatmulRowVector {
         }
       }
     });
+  }
+
+  /**
+   * {@link #matmul} with B kept as bf16 bits. Each strip of columns is done {@link #KB} rows of B
+   * at a time: those rows of the strip are widened into a scratch panel [KB][STRIP] (16 KiB of
+   * f32 at AVX-512 width) and the f32 strip runs on it, adding onto what the earlier rows left
+   * in c. The chain over p per element of c is unchanged, so the result is that of the widened B.
+   */
+  static void matmul(int n, int k, float[] a, int aBase, short[] b, int bBase, float[] c, int cBase,
+                     boolean accumulate, boolean parallel) {
+    int strips = (n + STRIP - 1) / STRIP;
+    Parallel.forRange(strips, parallel ? (long) n * k : 0, (from, to) -> {
+      float[] panel = scratch(KB * STRIP);
+      for (int s = from; s < to; s++) {
+        int j0 = s * STRIP;
+        int width = Math.min(STRIP, n - j0);
+        for (int p0 = 0; p0 < k; p0 += KB) {
+          int kb = Math.min(KB, k - p0);
+          for (int p = 0; p < kb; p++) Bf16Widen.widen(b, bBase + (p0 + p) * n + j0, panel, p * STRIP, width);
+          boolean onto = accumulate || p0 > 0;
+          // the panel's rows are STRIP apart: it is a B of n = STRIP columns, from column 0
+          if (width == STRIP) {
+            strip(kb, STRIP, a, aBase + p0, panel, 0, c, cBase + j0, onto);
+          } else {
+            tail(kb, STRIP, 0, width, a, aBase + p0, panel, 0, c, cBase + j0, onto);
+          }
+        }
+      }
+    });
+  }
+
+  /** {@link #matmul} with the row a kept as bf16 bits: one row, k floats, widened whole. */
+  static void matmul(int n, int k, short[] a, int aBase, float[] b, int bBase, float[] c, int cBase,
+                     boolean accumulate, boolean parallel) {
+    float[] row = new float[k];
+    Bf16Widen.widen(a, aBase, row, 0, k);
+    matmul(n, k, row, 0, b, bBase, c, cBase, accumulate, parallel);
   }
 
   /** c[0 : STRIP] (+)= Σ_p a[p] · B[p, 0 : STRIP], B's rows n apart from bi. */
@@ -75,5 +116,15 @@ final class MatmulRowVector {
       for (int p = 0, r = bBase + j; p < k; p++, r += n) acc = Math.fma(a[aBase + p], b[r], acc);
       c[cBase + j] = acc;
     }
+  }
+
+  /** This thread's scratch, grown (never shrunk) to at least {@code size} floats. */
+  private static float[] scratch(int size) {
+    float[] buf = PANEL.get();
+    if (buf.length < size) {
+      buf = new float[size];
+      PANEL.set(buf);
+    }
+    return buf;
   }
 }

@@ -4,13 +4,14 @@ import static org.jlora.engine.kernels.MatmulMicroKernel.SPECIES;
 import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
 
 import jdk.incubator.vector.FloatVector;
+import org.jlora.engine.Bf16;
 import org.jlora.engine.Parallel;
 
 /**
  * Matmul with a thin inner dimension (k at most {@link #THIN}, like LoRA's up-projection
  * {@code [N, r] · [r, out]}): each row of C is a combination of k rows of op(B),
  * {@code C[i, :] (+)= sum_p A[i, p] · B[p, :]}, vectorised along n. Nothing is packed (only a
- * transposed B, which is tiny, is turned into rows once).
+ * transposed or bf16 B, which is tiny, is turned into f32 rows once).
  *
  * <p>With k this small an accumulator's FMA chain is short, so the kernel keeps 16 chains in
  * flight (four rows x four vectors) to hide the FMA latency, and shares each B load between the
@@ -21,6 +22,7 @@ final class MatmulThinK {
   static final int THIN = 16;
 
   private static final ThreadLocal<float[]> ROWS_OF_B = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> WIDENED_A = ThreadLocal.withInitial(() -> new float[0]);
 
   private final int n, k;
   private final float[] a, bRows, c;
@@ -47,15 +49,47 @@ final class MatmulThinK {
   static void matmul(int m, int n, int k, float[] a, int aBase, boolean transA,
                      float[] b, int bBase, boolean transB, float[] c, int cBase,
                      boolean accumulate, boolean parallel) {
-    float[] rows = b;
-    int rowsBase = bBase;
-    if (transB) { // B stored [n, k]: copy it as rows [k][n]
-      rows = rowsBuffer(k * n);
-      rowsBase = 0;
-      for (int j = 0; j < n; j++) {
-        for (int p = 0; p < k; p++) rows[p * n + j] = b[bBase + j * k + p];
-      }
+    if (!transB) {
+      run(m, n, k, a, aBase, transA, b, bBase, c, cBase, accumulate, parallel);
+      return;
     }
+    // B stored [n, k]: copy it as rows [k][n]
+    float[] rows = buffer(ROWS_OF_B, k * n);
+    for (int j = 0; j < n; j++) {
+      for (int p = 0; p < k; p++) rows[p * n + j] = b[bBase + j * k + p];
+    }
+    run(m, n, k, a, aBase, transA, rows, 0, c, cBase, accumulate, parallel);
+  }
+
+  /** {@link #matmul} with B kept as bf16 bits: its k rows (at most {@link #THIN}) widened into f32 rows [k][n]. */
+  static void matmul(int m, int n, int k, float[] a, int aBase, boolean transA,
+                     short[] b, int bBase, boolean transB, float[] c, int cBase,
+                     boolean accumulate, boolean parallel) {
+    float[] rows = buffer(ROWS_OF_B, k * n);
+    if (transB) {
+      for (int j = 0; j < n; j++) {
+        for (int p = 0; p < k; p++) rows[p * n + j] = Bf16.toFloat(b[bBase + j * k + p]);
+      }
+    } else {
+      Bf16Widen.widen(b, bBase, rows, 0, k * n);
+    }
+    run(m, n, k, a, aBase, transA, rows, 0, c, cBase, accumulate, parallel);
+  }
+
+  /**
+   * {@link #matmul} with A kept as bf16 bits and stored [m, k] (a weight in the one-row product
+   * {@code W·xᵀ} of a model at most 16 wide): A is thin, so it is widened whole, m·k floats.
+   */
+  static void matmul(int m, int n, int k, short[] a, int aBase, float[] b, int bBase, boolean transB,
+                     float[] c, int cBase, boolean accumulate, boolean parallel) {
+    float[] widened = buffer(WIDENED_A, m * k);
+    Bf16Widen.widen(a, aBase, widened, 0, m * k);
+    matmul(m, n, k, widened, 0, false, b, bBase, transB, c, cBase, accumulate, parallel);
+  }
+
+  /** The kernel proper, B given as f32 rows [k][n] from {@code rowsBase}. */
+  private static void run(int m, int n, int k, float[] a, int aBase, boolean transA, float[] rows, int rowsBase,
+                          float[] c, int cBase, boolean accumulate, boolean parallel) {
     MatmulThinK job = new MatmulThinK(m, n, k, a, aBase, transA, rows, rowsBase, c, cBase, accumulate);
     int quads = (m + 3) / 4;
     int threads = parallel ? Parallel.threads() : 1;
@@ -142,11 +176,12 @@ final class MatmulThinK {
     return FloatVector.fromArray(SPECIES, x, i);
   }
 
-  private static float[] rowsBuffer(int size) {
-    float[] buf = ROWS_OF_B.get();
+  /** This thread's buffer {@code which}, grown (never shrunk) to at least {@code size} floats. */
+  private static float[] buffer(ThreadLocal<float[]> which, int size) {
+    float[] buf = which.get();
     if (buf.length < size) {
       buf = new float[size];
-      ROWS_OF_B.set(buf);
+      which.set(buf);
     }
     return buf;
   }

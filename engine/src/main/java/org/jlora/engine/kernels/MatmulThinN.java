@@ -4,6 +4,7 @@ import static org.jlora.engine.kernels.MatmulMicroKernel.SPECIES;
 import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
 
 import jdk.incubator.vector.FloatVector;
+import org.jlora.engine.Bf16;
 import org.jlora.engine.Parallel;
 
 /**
@@ -30,6 +31,8 @@ final class MatmulThinN {
   static final int THIN = 32;
 
   private static final ThreadLocal<float[]> COLUMNS_OF_B = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> WIDENED_B = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> WIDENED_A = ThreadLocal.withInitial(() -> new float[0]);
 
   private MatmulThinN() {}
 
@@ -51,36 +54,89 @@ final class MatmulThinN {
       });
       return;
     }
-    float[] cols = b;
-    int colsBase = bBase;
-    if (!transB) { // B stored [k, n]: copy its columns out as rows [n][k] (n·k floats, small)
-      cols = columnsBuffer(n * k);
-      colsBase = 0;
-      for (int p = 0; p < k; p++) {
-        for (int j = 0; j < n; j++) cols[j * k + p] = b[bBase + p * n + j];
-      }
-    }
-    final float[] bt = cols;
-    final int btBase = colsBase;
+    float[] cols = columnsOf(b, bBase, transB, k, n);
+    int colsBase = transB ? bBase : 0;
     int pairs = (m + 1) / 2;
     int chunk = MatmulChunks.size(pairs, threads, pairs);
     MatmulChunks.forEach((pairs + chunk - 1) / chunk, work, threads, ch -> {
       for (int pair = ch * chunk; pair < Math.min(pairs, (ch + 1) * chunk); pair++) {
         int i = 2 * pair;
-        int rows = Math.min(2, m - i);
-        int j = 0;
-        if (rows == 2) {
-          for (; j + 4 <= n; j += 4) dots2x4(k, a, aBase + i * k, bt, btBase + j * k, c, cBase + i * n + j, n, accumulate);
-        }
-        for (int r = i; r < i + rows; r++) {
-          for (int jj = j; jj < n; jj++) {
-            float s = dot(k, a, aBase + r * k, bt, btBase + jj * k);
-            int ci = cBase + r * n + jj;
-            c[ci] = accumulate ? c[ci] + s : s;
-          }
-        }
+        rowPair(i, Math.min(2, m - i), n, k, a, aBase + i * k, cols, colsBase, c, cBase, accumulate);
       }
     });
+  }
+
+  /**
+   * {@link #matmul} with B kept as bf16 bits: B is thin (n at most {@link #THIN}), so its n·k
+   * values are widened once into f32 columns [n][k], the layout of a transposed B.
+   */
+  static void matmul(int m, int n, int k, float[] a, int aBase, boolean transA,
+                     short[] b, int bBase, boolean transB, float[] c, int cBase,
+                     boolean accumulate, boolean parallel) {
+    float[] cols = buffer(WIDENED_B, n * k);
+    if (transB) {
+      Bf16Widen.widen(b, bBase, cols, 0, n * k);
+    } else {
+      for (int p = 0; p < k; p++) {
+        for (int j = 0; j < n; j++) cols[j * k + p] = Bf16.toFloat(b[bBase + p * n + j]);
+      }
+    }
+    matmul(m, n, k, a, aBase, transA, cols, 0, true, c, cBase, accumulate, parallel);
+  }
+
+  /**
+   * {@link #matmul} with A kept as bf16 bits and stored [m, k]: the weight in the one-row product
+   * {@code W·xᵀ} (generation). A is the big operand here, so it is widened two rows at a time
+   * into a scratch of 2·k floats, just before those rows' dot products.
+   */
+  static void matmul(int m, int n, int k, short[] a, int aBase, float[] b, int bBase, boolean transB,
+                     float[] c, int cBase, boolean accumulate, boolean parallel) {
+    float[] cols = columnsOf(b, bBase, transB, k, n);
+    int colsBase = transB ? bBase : 0;
+    int threads = parallel ? Parallel.threads() : 1;
+    int pairs = (m + 1) / 2;
+    int chunk = MatmulChunks.size(pairs, threads, pairs);
+    MatmulChunks.forEach((pairs + chunk - 1) / chunk, parallel ? (long) m * n * k : 0, threads, ch -> {
+      float[] rows = buffer(WIDENED_A, 2 * k);
+      for (int pair = ch * chunk; pair < Math.min(pairs, (ch + 1) * chunk); pair++) {
+        int i = 2 * pair;
+        int count = Math.min(2, m - i);
+        Bf16Widen.widen(a, aBase + i * k, rows, 0, count * k);
+        rowPair(i, count, n, k, rows, 0, cols, colsBase, c, cBase, accumulate);
+      }
+    });
+  }
+
+  /**
+   * op(B)'s columns as rows [n][k]: B itself when it is stored [n, k] (from bBase), else a copy
+   * in this thread's buffer (from 0; n·k floats, small).
+   */
+  private static float[] columnsOf(float[] b, int bBase, boolean transB, int k, int n) {
+    if (transB) return b;
+    float[] cols = buffer(COLUMNS_OF_B, n * k);
+    for (int p = 0; p < k; p++) {
+      for (int j = 0; j < n; j++) cols[j * k + p] = b[bBase + p * n + j];
+    }
+    return cols;
+  }
+
+  /**
+   * Rows i, i+1 of C (just row i when {@code rows} is 1): A's rows from {@code ai}, k apart,
+   * op(B)'s columns as rows [n][k] from {@code btBase}.
+   */
+  private static void rowPair(int i, int rows, int n, int k, float[] a, int ai, float[] bt, int btBase,
+                              float[] c, int cBase, boolean accumulate) {
+    int j = 0;
+    if (rows == 2) {
+      for (; j + 4 <= n; j += 4) dots2x4(k, a, ai, bt, btBase + j * k, c, cBase + i * n + j, n, accumulate);
+    }
+    for (int r = 0; r < rows; r++) {
+      for (int jj = j; jj < n; jj++) {
+        float s = dot(k, a, ai + r * k, bt, btBase + jj * k);
+        int ci = cBase + (i + r) * n + jj;
+        c[ci] = accumulate ? c[ci] + s : s;
+      }
+    }
   }
 
   /** {@code C[i : i+2, j : j+4] (+)=} the eight dot products of two rows of A and four of Bᵀ. */
@@ -204,11 +260,12 @@ final class MatmulThinN {
     return FloatVector.fromArray(SPECIES, x, i);
   }
 
-  private static float[] columnsBuffer(int size) {
-    float[] buf = COLUMNS_OF_B.get();
+  /** This thread's buffer {@code which}, grown (never shrunk) to at least {@code size} floats. */
+  private static float[] buffer(ThreadLocal<float[]> which, int size) {
+    float[] buf = which.get();
     if (buf.length < size) {
       buf = new float[size];
-      COLUMNS_OF_B.set(buf);
+      which.set(buf);
     }
     return buf;
   }

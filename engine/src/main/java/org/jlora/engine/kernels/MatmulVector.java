@@ -16,6 +16,10 @@ import org.jlora.engine.Parallel;
  * Small products (under {@link Parallel#MIN_PARALLEL_WORK} multiply-adds) stay on the caller;
  * a batch of small matrices (attention's per-head products) is split across threads by matrix.
  * Every path computes each element of C the same way whatever the thread count.
+ *
+ * <p>A bf16 operand (a frozen weight) takes the same path as its f32 twin would, and each path
+ * widens what it reads of it: panels while packing, thin operands into a small f32 copy, a few
+ * rows at a time when streaming. So the result is bit for bit that of the widened matrix.
  */
 public final class MatmulVector extends MatmulOnHost {
   /** Below this many multiply-adds per matrix, a batch is parallelised over its matrices. */
@@ -28,31 +32,76 @@ public final class MatmulVector extends MatmulOnHost {
                             float[] b, int bOff, boolean transB, boolean shareB,
                             float[] c, int cOff, boolean accumulate) {
     MatmulArgs.check("MatmulVector.matmul", batch, m, n, k, a, aOff, b, bOff, shareB, c, cOff);
+    batched(batch, m, n, k, transA, shareB, c, cOff, accumulate, (rows, aBase, bBase, cBase, parallel) ->
+        one(rows, n, k, a, aBase + aOff, transA, b, bBase + bOff, transB, c, cBase, accumulate, parallel));
+  }
+
+  /** The array form with B as bf16 bits: each path widens the part of B it reads (see {@link MatmulPacking}). */
+  @Override
+  public void matmulBf16B(int batch, int m, int n, int k, float[] a, int aOff, boolean transA,
+                          short[] b, int bOff, boolean transB, boolean shareB,
+                          float[] c, int cOff, boolean accumulate) {
+    MatmulArgs.check("MatmulVector.matmulBf16B", batch, m, n, k, a, aOff, b, bOff, shareB, c, cOff);
+    batched(batch, m, n, k, transA, shareB, c, cOff, accumulate, (rows, aBase, bBase, cBase, parallel) ->
+        oneBf16B(rows, n, k, a, aBase + aOff, transA, b, bBase + bOff, transB, c, cBase, accumulate, parallel));
+  }
+
+  /** The array form with A as bf16 bits stored [m, k]. */
+  @Override
+  public void matmulBf16A(int batch, int m, int n, int k, short[] a, int aOff,
+                          float[] b, int bOff, boolean transB, boolean shareB,
+                          float[] c, int cOff, boolean accumulate) {
+    MatmulArgs.check("MatmulVector.matmulBf16A", batch, m, n, k, a, aOff, b, bOff, shareB, c, cOff);
+    batched(batch, m, n, k, false, shareB, c, cOff, accumulate, (rows, aBase, bBase, cBase, parallel) ->
+        oneBf16A(rows, n, k, a, aBase + aOff, b, bBase + bOff, transB, c, cBase, accumulate, parallel));
+  }
+
+  /** One matrix of a batch: {@code rows} rows of C from cBase, A and B from their offsets within the batch. */
+  private interface OneMatrix {
+    void run(int rows, int aBase, int bBase, int cBase, boolean parallel);
+  }
+
+  /**
+   * Runs {@code one} on each matrix of the batch (A_b at {@code b·m·k}, B_b at {@code b·k·n} or 0
+   * when shared, C_b at {@code cOff + b·m·n}), after the cases that need no product at all.
+   */
+  private static void batched(int batch, int m, int n, int k, boolean transA, boolean shareB,
+                              float[] c, int cOff, boolean accumulate, OneMatrix one) {
     if (batch == 0 || m == 0 || n == 0) return;
     if (k == 0) { // an empty sum
       if (!accumulate) Arrays.fill(c, cOff, cOff + batch * m * n, 0f);
       return;
     }
     if (batch > 1 && shareB && !transA) {
-      // one weight for the whole batch, and the A_b, C_b stacked row after row: one tall matmul
+      // one weight for the whole batch, and the A_b, C_b stored row after row: one tall matmul
       m *= batch;
       batch = 1;
     }
     long work = (long) m * n * k;
+    final int mm = m;
     if (batch > 1 && batch >= Parallel.threads() && work < SMALL_MATRIX_WORK) {
-      final int mm = m;
       Parallel.forRange(batch, work * batch, (from, to) -> {
         for (int i = from; i < to; i++) {
-          one(mm, n, k, a, aOff + i * mm * k, transA, b, shareB ? bOff : bOff + i * k * n, transB,
-              c, cOff + i * mm * n, accumulate, false);
+          one.run(mm, i * mm * k, shareB ? 0 : i * k * n, cOff + i * mm * n, false);
         }
       });
       return;
     }
     for (int i = 0; i < batch; i++) {
-      one(m, n, k, a, aOff + i * m * k, transA, b, shareB ? bOff : bOff + i * k * n, transB,
-          c, cOff + i * m * n, accumulate, true);
+      one.run(mm, i * mm * k, shareB ? 0 : i * k * n, cOff + i * mm * n, true);
     }
+  }
+
+  /** The paths of the class comment. */
+  private enum Path { THIN_K, THIN_N, ROW_VECTOR, BLOCKED }
+
+  /** The path for a matrix of this shape: one rule, so an f32 and a bf16 operand take the same one. */
+  private static Path pathFor(int m, int n, int k, boolean transB) {
+    if (k <= MatmulThinK.THIN) return Path.THIN_K;
+    if (n <= MatmulThinN.THIN) return Path.THIN_N;
+    // one row (a generated token) times a weight stored [k, n]: stream B, never pack it
+    if (m == 1 && !transB) return Path.ROW_VECTOR;
+    return Path.BLOCKED;
   }
 
   /** One matrix: {@code C[m, n] (+)= op(A)[m, k] · op(B)[k, n]}, on the best path for its shape. */
@@ -60,15 +109,46 @@ public final class MatmulVector extends MatmulOnHost {
                           float[] b, int bBase, boolean transB, float[] c, int cBase,
                           boolean accumulate, boolean parallel) {
     boolean par = parallel && (long) m * n * k >= Parallel.MIN_PARALLEL_WORK;
-    if (k <= MatmulThinK.THIN) {
-      MatmulThinK.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
-    } else if (n <= MatmulThinN.THIN) {
-      MatmulThinN.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
-    } else if (m == 1 && !transB) {
-      // one row (a generated token) times a weight stored [k, n]: stream B, never pack it
-      MatmulRowVector.matmul(n, k, a, aBase, b, bBase, c, cBase, accumulate, par);
-    } else {
-      MatmulBlocked.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+    switch (pathFor(m, n, k, transB)) {
+      case THIN_K -> MatmulThinK.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+      case THIN_N -> MatmulThinN.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+      case ROW_VECTOR -> MatmulRowVector.matmul(n, k, a, aBase, b, bBase, c, cBase, accumulate, par);
+      case BLOCKED -> MatmulBlocked.matmul(m, n, k,
+          (i0, rows, p0, kc, dst) -> MatmulPacking.packA(a, aBase, transA, m, k, i0, rows, p0, kc, dst),
+          (p0, kc, j0, panels, dst, di) -> MatmulPacking.packB(b, bBase, transB, k, n, p0, kc, j0, panels, dst, di),
+          c, cBase, accumulate, par);
+    }
+  }
+
+  /** {@link #one} with B as bf16 bits: the same paths, each widening what it reads of B. */
+  private static void oneBf16B(int m, int n, int k, float[] a, int aBase, boolean transA,
+                               short[] b, int bBase, boolean transB, float[] c, int cBase,
+                               boolean accumulate, boolean parallel) {
+    boolean par = parallel && (long) m * n * k >= Parallel.MIN_PARALLEL_WORK;
+    switch (pathFor(m, n, k, transB)) {
+      case THIN_K -> MatmulThinK.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+      case THIN_N -> MatmulThinN.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+      case ROW_VECTOR -> MatmulRowVector.matmul(n, k, a, aBase, b, bBase, c, cBase, accumulate, par);
+      case BLOCKED -> MatmulBlocked.matmul(m, n, k,
+          (i0, rows, p0, kc, dst) -> MatmulPacking.packA(a, aBase, transA, m, k, i0, rows, p0, kc, dst),
+          (p0, kc, j0, panels, dst, di) -> MatmulPacking.packB(b, bBase, transB, k, n, p0, kc, j0, panels, dst, di),
+          c, cBase, accumulate, par);
+    }
+  }
+
+  /** {@link #one} with A as bf16 bits stored [m, k]: the same paths, each widening what it reads of A. */
+  private static void oneBf16A(int m, int n, int k, short[] a, int aBase,
+                               float[] b, int bBase, boolean transB, float[] c, int cBase,
+                               boolean accumulate, boolean parallel) {
+    boolean par = parallel && (long) m * n * k >= Parallel.MIN_PARALLEL_WORK;
+    switch (pathFor(m, n, k, transB)) {
+      case THIN_K -> MatmulThinK.matmul(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate, par);
+      case THIN_N -> MatmulThinN.matmul(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate, par);
+      case ROW_VECTOR -> MatmulRowVector.matmul(n, k, a, aBase, b, bBase, c, cBase, accumulate, par);
+      case BLOCKED -> MatmulBlocked.matmul(m, n, k,
+          (i0, rows, p0, kc, dst) -> MatmulPacking.packA(a, aBase, k, i0, rows, p0, kc, dst),
+          (p0, kc, j0, panels, dst, di) -> MatmulPacking.packB(b, bBase, transB, k, n, p0, kc, j0, panels, dst, di),
+          c, cBase, accumulate, par);
     }
   }
 }

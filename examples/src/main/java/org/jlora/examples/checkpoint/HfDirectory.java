@@ -176,6 +176,11 @@ public final class HfDirectory implements Closeable {
     return fileOf(name).tensor(name);
   }
 
+  /** Tensor {@code name}, stored as BF16, as a read-only bf16 tensor of its bits (never widened). */
+  public Tensor bf16Tensor(String name) throws IOException {
+    return fileOf(name).bf16Tensor(name);
+  }
+
   /**
    * Refuses a config that describes a larger model than the weights hold, before the model is
    * allocated: the config.json of another model (or a corrupted one) would otherwise ask for

@@ -49,6 +49,15 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
    * @param tokenizerOrNull a tokenizer file or directory to use instead of the one found with the model
    */
   public static Pretrained load(Path path, Path tokenizerOrNull) throws IOException {
+    return load(path, tokenizerOrNull, BaseDType.F32);
+  }
+
+  /**
+   * Opens {@code path}, keeping the weight matrices of a Llama-family Hugging Face checkpoint as
+   * {@code dtype} says (see {@link BaseDType}); the other formats store f32 and load as f32, and
+   * {@code BF16} is refused for them.
+   */
+  public static Pretrained load(Path path, Path tokenizerOrNull, BaseDType dtype) throws IOException {
     if (!Files.exists(path)) {
       throw new NoSuchFileException(path.toString(), null, "no model here; give a Hugging Face model directory"
           + " (config.json + model.safetensors), a llama2.c .bin checkpoint, or a jlora checkpoint directory");
@@ -59,8 +68,10 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
         throw new IllegalArgumentException(path + " is a file but not a llama2.c .bin checkpoint; give a model "
             + "directory (Hugging Face or jlora) or a .bin file");
       }
+      requireF32(dtype, path, "a llama2.c checkpoint");
       p = new Pretrained(Llama2cCheckpoint.read(path), tokenizerOf(path, tokenizerOrNull), null, path, Format.LLAMA2C);
     } else if (isJloraCheckpoint(path)) {
+      requireF32(dtype, path, "a jlora checkpoint of the small GPT");
       Checkpoint.Loaded loaded = Checkpoint.load(path);
       Tokenizer tok = tokenizerOrNull != null ? Tokenizers.load(tokenizerOrNull) : loaded.tokenizer();
       p = new Pretrained(loaded.model(), tok, null, path, Format.JLORA_GPT);
@@ -69,8 +80,11 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
       try (HfDirectory hf = HfDirectory.open(path)) {
         String type = hf.modelType();
         model = switch (type) {
-          case "llama", "qwen2" -> HfLlama.fromDirectory(hf);
-          case "gpt2" -> Gpt2.fromDirectory(hf);
+          case "llama", "qwen2" -> HfLlama.fromDirectory(hf, dtype);
+          case "gpt2" -> {
+            requireF32(dtype, path, "a GPT-2 checkpoint");
+            yield Gpt2.fromDirectory(hf);
+          }
           default -> throw new IllegalArgumentException(path.resolve(HfDirectory.CONFIG) + ": model_type '" + type
               + "' is not supported; jlora runs llama (SmolLM2, TinyLlama, Llama 2/3), qwen2 and gpt2");
         };
@@ -83,6 +97,14 @@ public record Pretrained(LanguageModel model, Tokenizer tokenizer, ChatTemplate 
           + " (--tokenizer)");
     }
     return p;
+  }
+
+  /** Only Llama-family Hugging Face checkpoints keep bf16 weights; the other formats refuse an explicit bf16. */
+  private static void requireF32(BaseDType dtype, Path path, String what) {
+    if (dtype == BaseDType.BF16) {
+      throw new IllegalArgumentException(path + " is " + what + ", whose weights jlora keeps in f32; --base-dtype bf16"
+          + " is for Llama-family Hugging Face checkpoints (llama, qwen2): use --base-dtype f32 or auto");
+    }
   }
 
   /**

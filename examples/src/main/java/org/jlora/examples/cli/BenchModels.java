@@ -11,7 +11,9 @@ import java.util.Map;
 import org.jlora.examples.gpt.Gpt;
 import org.jlora.examples.gpt.GptConfig;
 import org.jlora.examples.gpt.GptLora;
+import org.jlora.engine.Rng;
 import org.jlora.examples.model.LanguageModel;
+import org.jlora.examples.model.LayerSource;
 import org.jlora.examples.model.gpt2.Gpt2;
 import org.jlora.examples.model.gpt2.Gpt2Config;
 import org.jlora.examples.model.llama.Llama;
@@ -45,12 +47,7 @@ final class BenchModels {
   /** A fresh model: {@code model} names a shape, or {@code arch} + {@code config} read a config.json. */
   static LanguageModel build(String model, String arch, Path config, long seed) {
     if (config != null) {
-      JsonNode json;
-      try {
-        json = new ObjectMapper().readTree(Files.readString(config));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + config, e);
-      }
+      JsonNode json = readConfig(config);
       String a = arch != null ? arch : json.path("model_type").asText("llama");
       return switch (a) {
         case "gpt2" -> {
@@ -89,6 +86,40 @@ final class BenchModels {
     if (t.equals(LoraModel.ALL_LINEAR)) b.targetRegex(LoraModel.ALL_LINEAR);
     else b.targetModules(List.of(t.split(",")));
     return new Lora(LoraModel.inject(m, b.build()), t);
+  }
+
+  /**
+   * {@link #build}, with the weight matrices of a Llama-shaped model frozen in bf16 when
+   * {@code bf16Base} (random N(0, 0.02²) rounded to bf16, each matrix built directly in bf16); only
+   * the LoRA method leaves them frozen, so only it may ask.
+   */
+  static LanguageModel build(String model, String arch, Path config, long seed, boolean bf16Base) {
+    if (!bf16Base) return build(model, arch, config, seed);
+    LlamaConfig cfg;
+    if (config != null) {
+      JsonNode json = readConfig(config);
+      String a = arch != null ? arch : json.path("model_type").asText("llama");
+      if (!a.equals("llama") && !a.equals("qwen2")) throw bf16NeedsLlama(a);
+      cfg = LlamaConfig.fromHfConfig(json, config.toString());
+    } else if (model.equals("smollm2-135m")) {
+      cfg = smollm2135m();
+    } else {
+      throw bf16NeedsLlama(model);
+    }
+    return new Llama(cfg, LayerSource.randomBf16(new Rng(seed), 0.02f));   // norms start at 1
+  }
+
+  private static JsonNode readConfig(Path config) {
+    try {
+      return new ObjectMapper().readTree(Files.readString(config));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + config, e);
+    }
+  }
+
+  private static IllegalArgumentException bf16NeedsLlama(String what) {
+    return new IllegalArgumentException("--base-dtype bf16 builds Llama-shaped models (smollm2-135m, or a llama"
+        + " --config), not " + what);
   }
 
   /** The model's shape name for the report. */

@@ -65,6 +65,10 @@ public final class BenchTrainCommand implements Runnable {
   @Option(names = "--checkpoint-activations", description = "recompute each block in backward (less memory, more compute)")
   boolean checkpointActivations;
 
+  @Option(names = "--base-dtype", defaultValue = "f32", paramLabel = "f32|bf16",
+      description = "keep the frozen base's weight matrices in bf16 (LoRA, Llama shapes) (default ${DEFAULT-VALUE})")
+  String baseDType;
+
   @Option(names = "--step-replay", defaultValue = "auto", description = "record the step once and replay its kernels: "
       + "auto (on a device backend), on, off (default ${DEFAULT-VALUE})")
   String stepReplay;
@@ -79,7 +83,16 @@ public final class BenchTrainCommand implements Runnable {
       throw new IllegalArgumentException("--method must be lora or full, got '" + method + "'");
     }
     if (warmup < 1 || steps < 1) throw new IllegalArgumentException("--warmup must be >= 1 and --steps >= 1");
-    LanguageModel m = BenchModels.build(model, arch, config, 1L);
+    boolean bf16Base = switch (baseDType) {
+      case "f32" -> false;
+      case "bf16" -> true;
+      default -> throw new IllegalArgumentException("--base-dtype must be f32 or bf16, got '" + baseDType + "'");
+    };
+    if (bf16Base && !method.equals("lora")) {
+      throw new IllegalArgumentException("--base-dtype bf16 keeps the base weights read-only, but --method full trains"
+          + " them; use --method lora");
+    }
+    LanguageModel m = BenchModels.build(model, arch, config, 1L, bf16Base);
     boolean gpt = config == null && (model.equals("tiny") || model.equals("small"));
     int b = batch != null ? batch : !gpt ? 1 : model.equals("small") ? 8 : 16;
     int t = seq != null ? seq : gpt ? m.contextLength() : 256;
@@ -111,6 +124,7 @@ public final class BenchTrainCommand implements Runnable {
     out.put("batch", b);
     out.put("context", t);
     out.put("checkpoint_activations", checkpointActivations);
+    out.put("base_dtype", baseDType);
     out.put("step_replay", trainer.replaysSteps());
     out.put("ms_per_step", r.msPerStep());
     out.put("tokens_per_s", r.tokensPerSecond());
@@ -124,10 +138,11 @@ public final class BenchTrainCommand implements Runnable {
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
-      System.out.printf("train %s %s (%s)%s, %s backend, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s, "
+      System.out.printf("train %s %s (%s)%s%s, %s backend, %d threads, batch %d x %d: %.1f ms/step, %.0f tokens/s, "
               + "%.0f CPU ms/step, peak RSS %s, live heap %.0f MiB (median of %d after %d warm-up)%n",
           BenchModels.name(model, config), method, tg, (checkpointActivations ? ", checkpointed activations" : "")
               + (trainer.replaysSteps() ? ", replayed step" : ""),
+          bf16Base ? ", bf16 base" : "",
           Backends.current().name(), Parallel.threads(), b, t, r.msPerStep(), r.tokensPerSecond(), Median.of(cpuMs),
           BenchModels.rssText(rss),
           r.peakHeapBytes() / (1024.0 * 1024.0), steps, warmup);

@@ -56,6 +56,7 @@ public final class EvalCommand implements Runnable {
 
   @Mixin KernelOptions kernels;
   @Mixin WeightOptions weights;
+  @Mixin BaseDTypeOptions baseDType;
 
   @Override
   public void run() {
@@ -63,7 +64,7 @@ public final class EvalCommand implements Runnable {
     if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
     if (data != null && task != null) throw new IllegalArgumentException("give --data or --task, not both");
     kernels.apply();
-    Models.Loaded loaded = Models.open(model, tokenizer, adapter, false);
+    Models.Loaded loaded = Models.open(model, tokenizer, adapter, false, baseDType.get());
     Map<String, Object> m = new LinkedHashMap<>();
     if (data != null) {
       EvalLines lines;

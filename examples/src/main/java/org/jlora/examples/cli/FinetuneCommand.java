@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jlora.examples.checkpoint.BaseDType;
 import org.jlora.examples.checkpoint.Pretrained;
 import org.jlora.examples.gpt.Checkpoint;
 import org.jlora.examples.gpt.Gpt;
@@ -75,6 +76,7 @@ public final class FinetuneCommand implements Runnable {
 
 
   @Mixin WeightOptions weights;
+  @Mixin BaseDTypeOptions baseDType;
   @Spec CommandSpec spec;
 
   @Option(names = "--out", description = "where to save: the adapter directory (lora, default .jlora/adapter) or the model"
@@ -98,7 +100,8 @@ public final class FinetuneCommand implements Runnable {
     Path dest = out != null ? out : Path.of(lora ? ".jlora/adapter" : ".jlora/full");
     Path state = checkpoint != null ? checkpoint : Path.of(dest + ".checkpoint");
     Path resumeDir = checkpoints.resumeDir(state);
-    Pretrained p = Models.open(model, tokenizer);
+    BaseDType dtype = lora ? baseDType.get() : baseDType.get().forWrittenWeights("full fine-tuning trains every weight");
+    Pretrained p = Models.open(model, tokenizer, dtype);
     LanguageModel lm = p.model();
     boolean toyTask = p.format() == Pretrained.Format.JLORA_GPT && train.data == null;
     TrainData data = toyTask ? TrainData.task(train.task, "adapt") : TrainData.file(train, dataOptions, p, output);

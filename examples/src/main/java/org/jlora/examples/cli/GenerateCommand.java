@@ -57,6 +57,7 @@ public final class GenerateCommand implements Runnable {
 
   @Mixin KernelOptions kernels;
   @Mixin WeightOptions weights;
+  @Mixin BaseDTypeOptions baseDType;
   @Mixin OutputOptions output;
 
   @Override
@@ -66,7 +67,7 @@ public final class GenerateCommand implements Runnable {
     if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
     if (prompt.isEmpty()) throw new IllegalArgumentException("--prompt is empty");
     Sampling sampling = new Sampling(temperature, topK);
-    Models.Loaded loaded = Models.open(model, tokenizer, adapter, merge);
+    Models.Loaded loaded = Models.open(model, tokenizer, adapter, merge, baseDType.get());
     Tokenizer tok = loaded.tokenizer();
     int[] ids = promptIds(loaded, tok);
     int stop = noStop ? -1 : stopToken(tok);

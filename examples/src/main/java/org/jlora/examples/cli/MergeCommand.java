@@ -3,6 +3,7 @@ package org.jlora.examples.cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import org.jlora.examples.checkpoint.BaseDType;
 import org.jlora.examples.checkpoint.Pretrained;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,7 +44,9 @@ public final class MergeCommand implements Runnable {
   @Override
   public void run() {
     weights.apply();
-    Models.Loaded merged = Models.open(model, tokenizer, adapter, true);   // safe merge: refused if non-finite
+    // a merge writes the base weights, so they load in f32 even from a bf16 checkpoint, and the merged
+    // model is written in f32 (twice the bytes of a bf16 original; nothing is rounded again)
+    Models.Loaded merged = Models.open(model, tokenizer, adapter, true, BaseDType.F32);   // safe merge: refused if non-finite
     Pretrained p = merged.pretrained();
     Pretrained.Format format = p.formatFor(out);
     try {

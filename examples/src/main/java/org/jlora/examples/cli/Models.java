@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.jlora.examples.checkpoint.BaseDType;
 import org.jlora.examples.checkpoint.Pretrained;
 import org.jlora.examples.model.LanguageModel;
 import org.jlora.examples.tokenize.Tokenizer;
@@ -28,9 +29,9 @@ final class Models {
   }
 
   /** The model at {@code path} ({@code tokenizer} overrides the one found with it when not null). */
-  static Pretrained open(Path path, Path tokenizer) {
+  static Pretrained open(Path path, Path tokenizer, BaseDType dtype) {
     try {
-      return Pretrained.load(path, tokenizer);
+      return Pretrained.load(path, tokenizer, dtype);
     } catch (NoSuchFileException e) {
       String reason = e.getReason() != null ? e.getReason() : "no such file";
       String hint = path.toString().equals(".jlora/base")
@@ -41,9 +42,13 @@ final class Models {
     }
   }
 
-  /** {@link #open(Path, Path)}, then the PEFT adapter in {@code adapterDir} (if not null), merged when asked. */
-  static Loaded open(Path path, Path tokenizer, Path adapterDir, boolean merge) {
-    Pretrained p = open(path, tokenizer);
+  /**
+   * {@link #open(Path, Path, BaseDType)}, then the PEFT adapter in {@code adapterDir} (if not null),
+   * merged when asked (a merge writes the base weights, so they load in f32 then).
+   */
+  static Loaded open(Path path, Path tokenizer, Path adapterDir, boolean merge, BaseDType dtype) {
+    boolean writesBase = merge && adapterDir != null;
+    Pretrained p = open(path, tokenizer, writesBase ? dtype.forWrittenWeights("merging writes the adapter into them") : dtype);
     if (adapterDir == null) return new Loaded(p, null);
     if (!Files.exists(adapterDir.resolve(PeftAdapters.CONFIG_FILE))) {
       throw new IllegalArgumentException("no adapter at " + adapterDir + " (missing " + PeftAdapters.CONFIG_FILE

@@ -98,6 +98,25 @@ class CliTest {
   }
 
   @Test
+  void aBf16BaseTrainsLoraAndRefusesWhatWouldWriteIt() {
+    String tinyBf16 = Path.of("src/test/resources/llama/tiny-llama-bf16").toString();
+    Run bench = run("bench", "train", "--config", tinyBf16 + "/config.json", "--method", "lora", "--targets",
+        "all-linear", "--base-dtype", "bf16", "--batch", "1", "--seq", "8", "--warmup", "1", "--steps", "1", "--json");
+    assertEquals(0, bench.code(), bench.err());
+    assertTrue(bench.out().contains("\"base_dtype\":\"bf16\""), bench.out());
+    Run full = run("bench", "train", "--config", tinyBf16 + "/config.json", "--base-dtype", "bf16");
+    assertEquals(1, full.code());
+    assertTrue(full.err().contains("--method full trains them; use --method lora"), full.err());
+    Run gpt = run("bench", "train", "--model", "tiny", "--method", "lora", "--base-dtype", "bf16");
+    assertEquals(1, gpt.code());
+    assertTrue(gpt.err().contains("--base-dtype bf16 builds Llama-shaped models"), gpt.err());
+    Run fullFinetune = run("finetune", "--model", tinyBf16, "--method", "full", "--base-dtype", "bf16");
+    assertEquals(1, fullFinetune.code());
+    assertTrue(fullFinetune.err().contains("full fine-tuning trains every weight; use --base-dtype f32"),
+        fullFinetune.err());
+  }
+
+  @Test
   void errorsSayWhatIsWrong(@TempDir Path dir) {
     Run missing = run("generate", "--model", dir.resolve("none").toString(), "--prompt", "x");
     assertEquals(1, missing.code());

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jlora.autograd.NoGrad;
+import org.jlora.examples.checkpoint.BaseDType;
 import org.jlora.examples.checkpoint.Pretrained;
 import org.jlora.examples.model.LanguageModel;
 import org.jlora.lora.PeftAdapters;
@@ -60,7 +61,7 @@ class RealModelCliTest {
   @Test
   void anAdapterJloraTrainedGivesPeftsLogits() throws IOException {
     JsonNode g = goldens.get("adapter");
-    Models.Loaded loaded = Models.open(STORIES, null, RES.resolve(g.get("dir").asText()), false);
+    Models.Loaded loaded = Models.open(STORIES, null, RES.resolve(g.get("dir").asText()), false, BaseDType.F32);
     int[] ids = new ObjectMapper().convertValue(g.get("input_ids"), int[].class);
     float[] got = logits(loaded.model(), ids);
     double max = 0, scale = 0;
@@ -97,7 +98,7 @@ class RealModelCliTest {
     assertEquals(0, CliTest.run("merge", "--model", STORIES.toString(), "--adapter", adapter.toString(), "--out",
         hf.toString(), "--quiet").code());
     int[] ids = {1, 403, 407, 261, 378, 432};
-    float[] unmerged = logits(Models.open(STORIES, null, adapter, false).model(), ids);
+    float[] unmerged = logits(Models.open(STORIES, null, adapter, false, BaseDType.F32).model(), ids);
     assertClose(unmerged, logits(Pretrained.load(bin, STORIES.resolveSibling("tok512.bin")).model(), ids), "merged .bin");
     Pretrained fromHf = Pretrained.load(hf, null);
     assertClose(unmerged, logits(fromHf.model(), ids), "merged Hugging Face directory");

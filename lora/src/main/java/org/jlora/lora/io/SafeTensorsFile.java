@@ -192,6 +192,34 @@ public final class SafeTensorsFile implements Closeable {
     return Tensor.of(values, shape);
   }
 
+  /**
+   * Reads a BF16 tensor {@code name} as it is stored: a read-only bf16 Tensor holding the bits,
+   * half the memory of {@link #tensor} and never widened on the way.
+   *
+   * @throws UnsupportedOperationException when the tensor is not stored as BF16
+   */
+  public Tensor bf16Tensor(String name) throws IOException {
+    if (closed) throw new IllegalStateException(file + " is closed; cannot read tensor '" + name + "'");
+    TensorInfo t = info(name);
+    if (t.dtype() != DType.BF16) {
+      throw new UnsupportedOperationException(file + ": tensor '" + name + "' is stored as " + t.dtype()
+          + ", not BF16; read it as float32 instead");
+    }
+    long count = t.elementCount();
+    if (count > MAX_TENSOR_ELEMENTS) {
+      throw new UnsupportedOperationException(file + ": tensor '" + name + "' has " + count
+          + " elements, more than a jlora Tensor can hold");
+    }
+    short[] bits = new short[(int) count];
+    int chunkElements = CHUNK_BYTES / 2;
+    for (int done = 0; done < count; ) {
+      int n = (int) Math.min(chunkElements, count - done);
+      bytes(t.begin() + (long) done * 2, n * 2).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(bits, done, n);
+      done += n;
+    }
+    return Tensor.ofBf16(bits, shape(name));
+  }
+
   /** {@code length} bytes at {@code position} of the data region. */
   private ByteBuffer bytes(long position, int length) throws IOException {
     long absolute = dataStart + position;

@@ -1,12 +1,16 @@
 package org.jlora.examples.model.llama;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jlora.engine.Tensor;
+import org.jlora.examples.checkpoint.BaseDType;
+import org.jlora.examples.checkpoint.CheckpointLayers;
 import org.jlora.examples.checkpoint.FiniteWeights;
 import org.jlora.examples.checkpoint.HfDirectory;
 import org.jlora.examples.checkpoint.JsonFiles;
@@ -41,15 +45,32 @@ public final class HfLlama {
 
   /** The model of an opened directory (single file or shards, F32/F16/BF16 read as float32). */
   public static Llama fromDirectory(HfDirectory hf) throws IOException {
+    return fromDirectory(hf, BaseDType.F32);
+  }
+
+  /**
+   * The model of an opened directory, its weight matrices kept as {@code dtype} says (bf16 ones
+   * frozen and read-only; see {@link BaseDType}). Each tensor is read once, straight into the
+   * model: the layers are built on the checkpoint's tensors, then the norms are loaded.
+   */
+  public static Llama fromDirectory(HfDirectory hf, BaseDType dtype) throws IOException {
     Path configFile = hf.dir().resolve(HfDirectory.CONFIG);
     LlamaConfig cfg = LlamaConfig.fromHfConfig(hf.config(), configFile.toString());
     hf.requireWeightsFor(minParameters(cfg));   // before allocating what the config asks for
-    Llama model = new Llama(cfg, 0);
-    Map<String, Tensor> state = hf.readAll();
-    FiniteWeights.require(state, hf.dir().toString());
-    if (cfg.tieEmbeddings()) {
-      state.remove("lm_head.weight");   // some tied checkpoints store the shared table twice
+    CheckpointLayers layers = new CheckpointLayers(hf, dtype);
+    Llama model;
+    try {
+      model = new Llama(cfg, layers);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
+    Map<String, Tensor> state = new LinkedHashMap<>(layers.loaded());
+    for (String name : hf.tensorNames()) {
+      // some tied checkpoints store the shared table twice: the copy is not read
+      boolean tiedCopy = cfg.tieEmbeddings() && name.equals("lm_head.weight");
+      if (!tiedCopy && !state.containsKey(name)) state.put(name, hf.tensor(name));   // norms, or unexpected keys
+    }
+    FiniteWeights.require(state, hf.dir().toString());
     model.loadStateDict(state, true);
     return model;
   }

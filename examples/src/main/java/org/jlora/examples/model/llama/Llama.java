@@ -8,6 +8,7 @@ import org.jlora.autograd.nn.Linear;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.model.KvCache;
+import org.jlora.examples.model.LayerSource;
 import org.jlora.examples.model.LanguageModel;
 
 /**
@@ -38,11 +39,11 @@ public final class Llama extends LanguageModel {
 
   /** A freshly initialised model, reproducible for {@code seed} (Hugging Face's init: N(0, 0.02), norms 1, biases 0). */
   public Llama(LlamaConfig cfg, long seed) {
-    this.cfg = cfg;
-    Rng rng = new Rng(seed);
-    this.model = registerModule("model", new LlamaModel(cfg, rng));
-    this.lmHead = cfg.tieEmbeddings() ? null
-        : registerModule("lm_head", Linear.class, new Linear(cfg.hiddenSize(), cfg.vocabSize(), false, rng));
+    this(cfg, new Rng(seed));
+  }
+
+  private Llama(LlamaConfig cfg, Rng rng) {
+    this(cfg, LayerSource.random(rng));
     for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
       Tensor w = e.getValue().value();
       if (e.getKey().endsWith(".bias")) {
@@ -53,6 +54,17 @@ public final class Llama extends LanguageModel {
         w.fill(1f);   // RMSNorm weights
       }
     }
+  }
+
+  /**
+   * A model whose weight matrices come from {@code layers} as they are (a checkpoint's tensors, bf16
+   * ones included); norms start at 1, to be loaded with {@link #loadStateDict}.
+   */
+  public Llama(LlamaConfig cfg, LayerSource layers) {
+    this.cfg = cfg;
+    this.model = registerModule("model", new LlamaModel(cfg, layers));
+    this.lmHead = cfg.tieEmbeddings() ? null
+        : registerModule("lm_head", Linear.class, layers.linear("lm_head", cfg.hiddenSize(), cfg.vocabSize(), false));
   }
 
   public LlamaConfig config() {

@@ -5,8 +5,8 @@ import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Linear;
 import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.ops.GqaAttentionOps;
-import org.jlora.engine.Rng;
 import org.jlora.examples.model.KvCache;
+import org.jlora.examples.model.LayerSource;
 
 /**
  * Llama's self-attention: q, k, v projections, RoPE on q and k, causal grouped-query attention,
@@ -21,14 +21,15 @@ public final class LlamaAttention extends Module {
   private final Child<Linear> vProj;
   private final Child<Linear> oProj;
 
-  public LlamaAttention(LlamaConfig cfg, Rng rng) {
+  /** The attention of the layer whose names start with {@code prefix} ("model.layers.0.self_attn."). */
+  public LlamaAttention(LlamaConfig cfg, LayerSource layers, String prefix) {
     this.cfg = cfg;
     int c = cfg.hiddenSize();
     int qDim = cfg.numHeads() * cfg.headDim();
-    this.qProj = registerModule("q_proj", Linear.class, new Linear(c, qDim, cfg.attentionBias(), rng));
-    this.kProj = registerModule("k_proj", Linear.class, new Linear(c, cfg.kvDim(), cfg.attentionBias(), rng));
-    this.vProj = registerModule("v_proj", Linear.class, new Linear(c, cfg.kvDim(), cfg.attentionBias(), rng));
-    this.oProj = registerModule("o_proj", Linear.class, new Linear(qDim, c, cfg.outputBias(), rng));
+    this.qProj = registerModule("q_proj", Linear.class, layers.linear(prefix + "q_proj", c, qDim, cfg.attentionBias()));
+    this.kProj = registerModule("k_proj", Linear.class, layers.linear(prefix + "k_proj", c, cfg.kvDim(), cfg.attentionBias()));
+    this.vProj = registerModule("v_proj", Linear.class, layers.linear(prefix + "v_proj", c, cfg.kvDim(), cfg.attentionBias()));
+    this.oProj = registerModule("o_proj", Linear.class, layers.linear(prefix + "o_proj", qDim, c, cfg.outputBias()));
   }
 
   /**

@@ -4,9 +4,9 @@ import org.jlora.autograd.F;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.nn.RMSNorm;
-import org.jlora.engine.Rng;
 import org.jlora.examples.model.DecoderBlock;
 import org.jlora.examples.model.KvCache;
+import org.jlora.examples.model.LayerSource;
 
 /**
  * One pre-norm Llama block:
@@ -22,11 +22,12 @@ public final class LlamaDecoderLayer extends Module implements DecoderBlock {
   private final Child<RMSNorm> postAttentionLayernorm;
   private final Child<LlamaMlp> mlp;
 
-  public LlamaDecoderLayer(LlamaConfig cfg, Rng rng) {
+  /** Layer {@code prefix} ("model.layers.0."). */
+  public LlamaDecoderLayer(LlamaConfig cfg, LayerSource layers, String prefix) {
     this.inputLayernorm = registerModule("input_layernorm", new RMSNorm(cfg.hiddenSize(), cfg.rmsEps()));
-    this.selfAttn = registerModule("self_attn", new LlamaAttention(cfg, rng));
+    this.selfAttn = registerModule("self_attn", new LlamaAttention(cfg, layers, prefix + "self_attn."));
     this.postAttentionLayernorm = registerModule("post_attention_layernorm", new RMSNorm(cfg.hiddenSize(), cfg.rmsEps()));
-    this.mlp = registerModule("mlp", new LlamaMlp(cfg, rng));
+    this.mlp = registerModule("mlp", new LlamaMlp(cfg, layers, prefix + "mlp."));
   }
 
   public LlamaAttention selfAttn() {

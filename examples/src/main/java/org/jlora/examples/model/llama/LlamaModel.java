@@ -5,9 +5,9 @@ import org.jlora.autograd.nn.Embedding;
 import org.jlora.autograd.nn.Module;
 import org.jlora.autograd.nn.RMSNorm;
 import org.jlora.autograd.nn.Sequential;
-import org.jlora.engine.Rng;
 import org.jlora.examples.model.DecoderBlock;
 import org.jlora.examples.model.KvCache;
+import org.jlora.examples.model.LayerSource;
 
 /**
  * The decoder stack without its head (Hugging Face's {@code LlamaModel}, the {@code model.} prefix
@@ -20,11 +20,12 @@ public final class LlamaModel extends Module {
   private final Child<RMSNorm> norm;
   private boolean checkpointActivations;
 
-  public LlamaModel(LlamaConfig cfg, Rng rng) {
+  /** The stack, its embedding and layers from {@code layers} (names under "model."). */
+  public LlamaModel(LlamaConfig cfg, LayerSource layers) {
     this.embedTokens = registerModule("embed_tokens", Embedding.class,
-        new Embedding(cfg.vocabSize(), cfg.hiddenSize(), rng));
+        layers.embedding("model.embed_tokens", cfg.vocabSize(), cfg.hiddenSize()));
     LlamaDecoderLayer[] blocks = new LlamaDecoderLayer[cfg.numLayers()];
-    for (int i = 0; i < blocks.length; i++) blocks[i] = new LlamaDecoderLayer(cfg, rng);
+    for (int i = 0; i < blocks.length; i++) blocks[i] = new LlamaDecoderLayer(cfg, layers, "model.layers." + i + ".");
     this.layers = registerModule("layers", new Sequential(blocks));   // names layers.0, layers.1, ...
     this.norm = registerModule("norm", new RMSNorm(cfg.hiddenSize(), cfg.rmsEps()));
   }
