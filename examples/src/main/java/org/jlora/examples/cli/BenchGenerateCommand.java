@@ -57,6 +57,11 @@ public final class BenchGenerateCommand implements Runnable {
   boolean merged;
 
 
+  @Option(names = "--base-dtype", defaultValue = "f32", paramLabel = "f32|bf16",
+      description = "keep the weight matrices in bf16 (Llama shapes; half the bytes every token reads), or f32 "
+          + "(default ${DEFAULT-VALUE})")
+  String baseDType;
+
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
 
@@ -65,7 +70,13 @@ public final class BenchGenerateCommand implements Runnable {
     kernels.apply();
     if (iters < 1 || (warmup != null && warmup < 0)) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
     if (merged && lora == null) throw new IllegalArgumentException("--merged needs --lora TARGETS");
-    LanguageModel m = BenchModels.build(model, arch, config, 1L);
+    boolean bf16 = switch (baseDType) {
+      case "f32" -> false;
+      case "bf16" -> true;
+      default -> throw new IllegalArgumentException("--base-dtype must be f32 or bf16, got '" + baseDType + "'");
+    };
+    if (bf16 && merged) throw new IllegalArgumentException("--merged writes into the weights, which bf16 keeps read-only");
+    LanguageModel m = BenchModels.build(model, arch, config, 1L, bf16);
     String adapter = "none";
     if (lora != null) {
       BenchModels.Lora injected = BenchModels.injectLora(m, lora);
@@ -111,6 +122,7 @@ public final class BenchGenerateCommand implements Runnable {
     out.put("threads", Parallel.threads());
     out.put("kv_cache", !noCache);
     out.put("lora", adapter);
+    out.put("base_dtype", baseDType);
     out.put("tokens", tokens);
     out.put("tokens_per_s", median);
     long rss = BenchModels.putPeakRss(out);
@@ -119,7 +131,7 @@ public final class BenchGenerateCommand implements Runnable {
     } else {
       System.out.printf("generate %s%s, %s backend, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a "
               + "%d-token prompt), peak RSS %s%n", BenchModels.name(model, config),
-          lora == null ? "" : ", LoRA " + adapter, Backends.current().name(), Parallel.threads(),
+          (lora == null ? "" : ", LoRA " + adapter) + (bf16 ? ", bf16 weights" : ""), Backends.current().name(), Parallel.threads(),
           noCache ? "no cache" : "KV cache", median, iters, tokens, promptLength, BenchModels.rssText(rss));
     }
   }

@@ -69,14 +69,14 @@ final class BenchModels {
     };
   }
 
+  /** The adapter a benchmark put on its model, and the targets' name for the report. */
+  record Lora(LoraModel model, String targets) {}
+
   /**
    * Injects LoRA (r 8, alpha 16, no dropout, PEFT's defaults otherwise) on {@code targets}: a comma
    * list of module names, or {@code all-linear}; null means the model's usual q,v targets. The small
    * GPT keeps its q/v-masked c_attn for the default.
    */
-  /** The adapter a benchmark put on its model, and the targets' name for the report. */
-  record Lora(LoraModel model, String targets) {}
-
   static Lora injectLora(LanguageModel m, String targets) {
     if (m instanceof Gpt && (targets == null || targets.equals("c_attn"))) {
       return new Lora(LoraModel.inject(m, GptLora.queryValue(8, 16f, 0f, 1L)), "c_attn[q,v]");
