@@ -84,47 +84,64 @@ class CapturedTrainingTest {
     assertTrue(step.describe().startsWith("replaying"), step.describe());
   }
 
-  @Test
-  void aNonFiniteGradientSkipsTheReplayedUpdate() {
-    OneDoorTest.Model m = new OneDoorTest.Model(new Rng(1));
-    AdamW opt = new AdamW(m.params, 1e-2f, 0.1f);
-    int[] ids = new int[B * T];
-    int[] targets = new int[B * T];
-    batch(1, ids, targets);
-    eagerStep(m, opt, Tensor.zeros(1), Tensor.zeros(1), ids, targets);
-    CapturedTraining step = CapturedTraining.capture(opt, m.params, MAX_NORM, List.of(ids, targets),
-        () -> m.loss(ids, targets, new Rng(3), 0f));
-    m.table.value().set(ids[0] * OneDoorTest.C, Float.NaN);   // poison one embedding row the batch reads
-    List<float[]> before = new ArrayList<>();
-    for (Parameter p : m.params) before.add(p.value().toArray());
-    float loss = step.run();
-    assertFalse(Float.isFinite(loss));
-    assertFalse(Float.isFinite(step.gradNorm()));
-    for (int i = 0; i < m.params.size(); i++) {
-      assertArrayEquals(before.get(i), m.params.get(i).value().toArray(), "parameter " + i + " must not move");
+  /** A model, its optimizer and one batch, after one ordinary step (so the optimizer has state). */
+  private record Trained(OneDoorTest.Model m, AdamW opt, int[] ids, int[] targets) {
+    static Trained oneStep() {
+      OneDoorTest.Model m = new OneDoorTest.Model(new Rng(1));
+      AdamW opt = new AdamW(m.params, 1e-2f, 0.1f);
+      int[] ids = new int[B * T];
+      int[] targets = new int[B * T];
+      batch(1, ids, targets);
+      eagerStep(m, opt, Tensor.zeros(1), Tensor.zeros(1), ids, targets);
+      return new Trained(m, opt, ids, targets);
+    }
+
+    List<float[]> weights() {
+      List<float[]> out = new ArrayList<>();
+      for (Parameter p : m.params) out.add(p.value().toArray());
+      return out;
+    }
+
+    void assertWeights(List<float[]> expected, String what) {
+      for (int i = 0; i < m.params.size(); i++) {
+        assertArrayEquals(expected.get(i), m.params.get(i).value().toArray(), what + ", parameter " + i);
+      }
     }
   }
 
   @Test
+  void aNonFiniteGradientSkipsTheReplayedUpdate() {
+    Trained t = Trained.oneStep();
+    OneDoorTest.Model m = t.m();
+    int[] ids = t.ids();
+    int[] targets = t.targets();
+    AdamW opt = t.opt();
+    CapturedTraining step = CapturedTraining.capture(opt, m.params, MAX_NORM, List.of(ids, targets),
+        () -> m.loss(ids, targets, new Rng(3), 0f));
+    m.table.value().set(ids[0] * OneDoorTest.C, Float.NaN);   // poison one embedding row the batch reads
+    List<float[]> before = t.weights();
+    float loss = step.run();
+    assertFalse(Float.isFinite(loss));
+    assertFalse(Float.isFinite(step.gradNorm()));
+    t.assertWeights(before, "no update");
+  }
+
+  @Test
   void dropoutCannotBeReplayedAndIsRefused() {
-    OneDoorTest.Model m = new OneDoorTest.Model(new Rng(1));
-    AdamW opt = new AdamW(m.params, 1e-2f, 0.1f);
-    int[] ids = new int[B * T];
-    int[] targets = new int[B * T];
-    batch(1, ids, targets);
-    eagerStep(m, opt, Tensor.zeros(1), Tensor.zeros(1), ids, targets);
+    Trained t = Trained.oneStep();
+    OneDoorTest.Model m = t.m();
+    int[] ids = t.ids();
+    int[] targets = t.targets();
+    AdamW opt = t.opt();
     float[] stateBefore = flatState(opt);
-    List<float[]> weightsBefore = new ArrayList<>();
-    for (Parameter p : m.params) weightsBefore.add(p.value().toArray());
+    List<float[]> weightsBefore = t.weights();
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> CapturedTraining.capture(opt, m.params,
         MAX_NORM, List.of(ids, targets), () -> m.loss(ids, targets, new Rng(3), 0.1f)));
     assertTrue(e.getMessage().contains("dropout (p = 0.1) draws a new mask every step"), e.getMessage());
     assertEquals("vector", Backends.current().name(), "the backend is put back after a refused capture");
     // a refused recording changed nothing: the step can be taken the ordinary way
     assertArrayEquals(stateBefore, flatState(opt), "optimizer state (step counts included)");
-    for (int i = 0; i < m.params.size(); i++) {
-      assertArrayEquals(weightsBefore.get(i), m.params.get(i).value().toArray(), "parameter " + i);
-    }
+    t.assertWeights(weightsBefore, "a refused recording");
   }
 
   @Test

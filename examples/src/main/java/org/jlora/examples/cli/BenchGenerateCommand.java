@@ -70,11 +70,7 @@ public final class BenchGenerateCommand implements Runnable {
     kernels.apply();
     if (iters < 1 || (warmup != null && warmup < 0)) throw new IllegalArgumentException("--iters must be >= 1 and --warmup >= 0");
     if (merged && lora == null) throw new IllegalArgumentException("--merged needs --lora TARGETS");
-    boolean bf16 = switch (baseDType) {
-      case "f32" -> false;
-      case "bf16" -> true;
-      default -> throw new IllegalArgumentException("--base-dtype must be f32 or bf16, got '" + baseDType + "'");
-    };
+    boolean bf16 = BenchModels.bf16Base(baseDType);
     if (bf16 && merged) throw new IllegalArgumentException("--merged writes into the weights, which bf16 keeps read-only");
     LanguageModel m = BenchModels.build(model, arch, config, 1L, bf16);
     String adapter = "none";

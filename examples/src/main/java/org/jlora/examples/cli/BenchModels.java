@@ -69,6 +69,15 @@ final class BenchModels {
     };
   }
 
+  /** A benchmark's {@code --base-dtype}: true for bf16 weight matrices, false for f32. */
+  static boolean bf16Base(String baseDType) {
+    return switch (baseDType) {
+      case "f32" -> false;
+      case "bf16" -> true;
+      default -> throw new IllegalArgumentException("--base-dtype must be f32 or bf16, got '" + baseDType + "'");
+    };
+  }
+
   /** The adapter a benchmark put on its model, and the targets' name for the report. */
   record Lora(LoraModel model, String targets) {}
 

@@ -83,11 +83,7 @@ public final class BenchTrainCommand implements Runnable {
       throw new IllegalArgumentException("--method must be lora or full, got '" + method + "'");
     }
     if (warmup < 1 || steps < 1) throw new IllegalArgumentException("--warmup must be >= 1 and --steps >= 1");
-    boolean bf16Base = switch (baseDType) {
-      case "f32" -> false;
-      case "bf16" -> true;
-      default -> throw new IllegalArgumentException("--base-dtype must be f32 or bf16, got '" + baseDType + "'");
-    };
+    boolean bf16Base = BenchModels.bf16Base(baseDType);
     if (bf16Base && !method.equals("lora")) {
       throw new IllegalArgumentException("--base-dtype bf16 keeps the base weights read-only, but --method full trains"
           + " them; use --method lora");
