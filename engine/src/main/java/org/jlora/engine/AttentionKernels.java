@@ -1,12 +1,5 @@
 package org.jlora.engine;
 
-import org.jlora.engine.kernels.CausalAttentionScalar;
-import org.jlora.engine.kernels.CausalAttentionVector;
-import org.jlora.engine.kernels.HeadsScalar;
-import org.jlora.engine.kernels.HeadsVector;
-import org.jlora.engine.kernels.RopeScalar;
-import org.jlora.engine.kernels.RopeVector;
-
 /**
  * The attention family: head layout moves, causal grouped-query attention and RoPE, on tensors.
  *
@@ -22,41 +15,10 @@ import org.jlora.engine.kernels.RopeVector;
  *             -> ropeBackward(dq), ropeBackward(dk)
  * </pre>
  *
- * The defaults run the CPU kernels ({@code *Vector}); a backend overrides what it accelerates.
- * {@link #SCALAR} runs the readable twins ({@code *Scalar}), which the vector kernels are tested against.
+ * {@link Backends#vector()} runs the CPU kernels ({@code AttentionVector}), {@link Backends#scalar()}
+ * the readable twins ({@code AttentionScalar}) the vector kernels are tested against.
  */
 public interface AttentionKernels {
-  /** The CPU kernels. */
-  AttentionKernels VECTOR = new AttentionKernels() {};
-
-  /** The scalar reference twins. */
-  AttentionKernels SCALAR = new AttentionKernels() {
-    @Override public void toHeads(Tensor x, int part, float scale, Tensor heads) {
-      HeadsScalar.toHeads(x, part, scale, heads);
-    }
-
-    @Override public void fromHeads(Tensor heads, int part, float scale, Tensor x) {
-      HeadsScalar.fromHeads(heads, part, scale, x);
-    }
-
-    @Override public void causalForward(Tensor q, Tensor k, Tensor v, Tensor y, Tensor probs) {
-      CausalAttentionScalar.forward(q, k, v, y, probs);
-    }
-
-    @Override public void causalBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dy,
-                                         Tensor dq, Tensor dk, Tensor dv) {
-      CausalAttentionScalar.backward(q, k, v, probs, dy, dq, dk, dv);
-    }
-
-    @Override public void ropeForward(Tensor x, Tensor cos, Tensor sin, RopeLayout layout, Tensor y) {
-      RopeScalar.forward(x, cos, sin, layout, y);
-    }
-
-    @Override public void ropeBackward(Tensor dy, Tensor cos, Tensor sin, RopeLayout layout, Tensor dx) {
-      RopeScalar.backward(dy, cos, sin, layout, dx);
-    }
-  };
-
   /** Query rows per block of causal attention: small enough to skip most of the masked triangle. */
   int CAUSAL_BLOCK = 32;
 
@@ -79,9 +41,7 @@ public interface AttentionKernels {
    * grouped-query attention a key/value head is not repeated here: pass Hx = H only for queries.
    */
   // x: [B, T, Hx, D] or [B, T, P, Hx, D] (P projections in a row, e.g. GPT-2's qkv) -> heads: [B, H, T, D]
-  default void toHeads(Tensor x, int part, float scale, Tensor heads) {
-    HeadsVector.toHeads(x, part, scale, heads);
-  }
+  void toHeads(Tensor x, int part, float scale, Tensor heads);
 
   /**
    * Heads to rows, written: {@code x[b, t, (part,) xh, :] = scale · sum_r heads[b, xh·(H/Hx) + r, t, :]},
@@ -89,9 +49,7 @@ public interface AttentionKernels {
    * query heads that shared a key/value head. Other parts of a fused row are left alone.
    */
   // heads: [B, H, T, D] -> x: [B, T, Hx, D] or [B, T, P, Hx, D]
-  default void fromHeads(Tensor heads, int part, float scale, Tensor x) {
-    HeadsVector.fromHeads(heads, part, scale, x);
-  }
+  void fromHeads(Tensor heads, int part, float scale, Tensor x);
 
   /**
    * Causal attention, query head h reading key/value head {@code h / (H/Hkv)} in place:
@@ -100,19 +58,15 @@ public interface AttentionKernels {
    * not computed beyond the diagonal blocks.
    */
   // q: [B, H, T, D], k, v: [B, Hkv, T, D] -> y: [B, H, T, D], probs: [B, H, packedSize(T)]
-  default void causalForward(Tensor q, Tensor k, Tensor v, Tensor y, Tensor probs) {
-    CausalAttentionVector.forward(q, k, v, y, probs);
-  }
+  void causalForward(Tensor q, Tensor k, Tensor v, Tensor y, Tensor probs);
 
   /**
    * Backward of {@link #causalForward}, all outputs written: dq with respect to the scaled q,
    * and dk, dv ONE PER QUERY HEAD, to be summed per group by {@link #fromHeads}.
    */
   // q, dy, dq, dk, dv: [B, H, T, D], k, v: [B, Hkv, T, D], probs: [B, H, packedSize(T)]
-  default void causalBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dy,
-                              Tensor dq, Tensor dk, Tensor dv) {
-    CausalAttentionVector.backward(q, k, v, probs, dy, dq, dk, dv);
-  }
+  void causalBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dy,
+                              Tensor dq, Tensor dk, Tensor dv);
 
   /**
    * RoPE: each pair (a, b) of a head (which pairs: {@code layout}) at position t turns by its
@@ -120,13 +74,9 @@ public interface AttentionKernels {
    * y may be x (in place).
    */
   // x: [B, T, H, D], cos, sin: [T, D/2] -> y: [B, T, H, D]
-  default void ropeForward(Tensor x, Tensor cos, Tensor sin, RopeLayout layout, Tensor y) {
-    RopeVector.forward(x, cos, sin, layout, y);
-  }
+  void ropeForward(Tensor x, Tensor cos, Tensor sin, RopeLayout layout, Tensor y);
 
   /** RoPE's backward: the gradient turned back by the same angle (sin negated); dx may be dy. */
   // dy: [B, T, H, D], cos, sin: [T, D/2] -> dx: [B, T, H, D]
-  default void ropeBackward(Tensor dy, Tensor cos, Tensor sin, RopeLayout layout, Tensor dx) {
-    RopeVector.backward(dy, cos, sin, layout, dx);
-  }
+  void ropeBackward(Tensor dy, Tensor cos, Tensor sin, RopeLayout layout, Tensor dx);
 }

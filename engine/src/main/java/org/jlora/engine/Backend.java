@@ -16,47 +16,51 @@ package org.jlora.engine;
  */
 public record Backend(String name, MatmulKernels matmul, ElementwiseKernels elementwise,
                       ReductionKernels reductions, RowKernels rows, ConvKernels conv,
-                      EmbeddingKernels embedding, OptimizerKernels optimizer) {
+                      EmbeddingKernels embedding, OptimizerKernels optimizer, AttentionKernels attention) {
 
   public Backend {
     if (name == null || name.isBlank()) throw new IllegalArgumentException("a backend needs a name");
     if (matmul == null || elementwise == null || reductions == null || rows == null || conv == null
-        || embedding == null || optimizer == null) {
+        || embedding == null || optimizer == null || attention == null) {
       throw new IllegalArgumentException("backend '" + name + "' is missing a kernel family");
     }
   }
 
   /** This backend under another name. */
   public Backend named(String newName) {
-    return new Backend(newName, matmul, elementwise, reductions, rows, conv, embedding, optimizer);
+    return new Backend(newName, matmul, elementwise, reductions, rows, conv, embedding, optimizer, attention);
   }
 
   public Backend with(MatmulKernels kernels) {
-    return new Backend(name, kernels, elementwise, reductions, rows, conv, embedding, optimizer);
+    return new Backend(name, kernels, elementwise, reductions, rows, conv, embedding, optimizer, attention);
   }
 
   public Backend with(ElementwiseKernels kernels) {
-    return new Backend(name, matmul, kernels, reductions, rows, conv, embedding, optimizer);
+    return new Backend(name, matmul, kernels, reductions, rows, conv, embedding, optimizer, attention);
   }
 
   public Backend with(ReductionKernels kernels) {
-    return new Backend(name, matmul, elementwise, kernels, rows, conv, embedding, optimizer);
+    return new Backend(name, matmul, elementwise, kernels, rows, conv, embedding, optimizer, attention);
   }
 
   public Backend with(RowKernels kernels) {
-    return new Backend(name, matmul, elementwise, reductions, kernels, conv, embedding, optimizer);
+    return new Backend(name, matmul, elementwise, reductions, kernels, conv, embedding, optimizer, attention);
   }
 
   public Backend with(ConvKernels kernels) {
-    return new Backend(name, matmul, elementwise, reductions, rows, kernels, embedding, optimizer);
+    return new Backend(name, matmul, elementwise, reductions, rows, kernels, embedding, optimizer, attention);
   }
 
   public Backend with(EmbeddingKernels kernels) {
-    return new Backend(name, matmul, elementwise, reductions, rows, conv, kernels, optimizer);
+    return new Backend(name, matmul, elementwise, reductions, rows, conv, kernels, optimizer, attention);
   }
 
   public Backend with(OptimizerKernels kernels) {
-    return new Backend(name, matmul, elementwise, reductions, rows, conv, embedding, kernels);
+    return new Backend(name, matmul, elementwise, reductions, rows, conv, embedding, kernels, attention);
+  }
+
+  public Backend with(AttentionKernels kernels) {
+    return new Backend(name, matmul, elementwise, reductions, rows, conv, embedding, optimizer, kernels);
   }
 
   @Override

@@ -4,6 +4,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import org.jlora.engine.kernels.AttentionScalar;
+import org.jlora.engine.kernels.AttentionVector;
 import org.jlora.engine.kernels.Im2colScalar;
 import org.jlora.engine.kernels.Im2colVector;
 import org.jlora.engine.kernels.ElementwiseScalar;
@@ -74,13 +76,13 @@ public final class Backends {
   /** The default kernels: JDK Vector API, parallel on the {@link Parallel} pool. */
   public static Backend vector() {
     return new Backend("vector", new MatmulVector(), new ElementwiseVector(), new ReduceVector(),
-        new RowsVector(), new Im2colVector(), new EmbeddingVector(), new OptimizerVector());
+        new RowsVector(), new Im2colVector(), new EmbeddingVector(), new OptimizerVector(), new AttentionVector());
   }
 
   /** The reference kernels: one plain loop each, the definition the others are tested against. */
   public static Backend scalar() {
     return new Backend("scalar", new MatmulScalar(), new ElementwiseScalar(), new ReduceScalar(),
-        new RowsScalar(), new Im2colScalar(), new EmbeddingScalar(), new OptimizerScalar());
+        new RowsScalar(), new Im2colScalar(), new EmbeddingScalar(), new OptimizerScalar(), new AttentionScalar());
   }
 
   /** A new instance of the named backend, or a clear error listing the ones there are. */

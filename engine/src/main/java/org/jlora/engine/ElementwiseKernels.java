@@ -42,4 +42,40 @@ public interface ElementwiseKernels {
   /** {@code dst[i] = src[i]}; src and dst must not overlap unless they are the same window. */
   // src: [n] -> dst: [n]
   void copy(Tensor src, Tensor dst);
+
+  /**
+   * SwiGLU's gate, fused: {@code out = silu(gate) ∘ up} with {@code silu(g) = g · σ(g)}, the middle
+   * of Llama's MLP {@code down(silu(gate(x)) ∘ up(x))}, in one pass instead of three.
+   */
+  // gate, up: [n] -> out: [n]
+  void swiglu(Tensor gate, Tensor up, Tensor out);
+
+  /**
+   * SwiGLU backward, written; dGate or dUp may be null (that input is frozen). With
+   * {@code s = σ(gate)} recomputed (cheaper than saving it):
+   * {@code dUp = dy ∘ gate·s}, {@code dGate = dy ∘ up ∘ s·(1 + gate·(1 - s))}.
+   */
+  // gate, up, dy: [n] -> dGate, dUp: [n]
+  void swigluBackward(Tensor gate, Tensor up, Tensor dy, Tensor dGate, Tensor dUp);
+
+  /**
+   * Inverted dropout with a given mask: {@code out = x ∘ mask}, where the mask holds
+   * {@code 1/(1 - p)} (kept) or 0 (dropped), drawn on the host before the step
+   * ({@link DropoutMask}): random numbers are an input of a step, not a value computed in it.
+   * Forward and backward are the same product (backward with the gradient as x).
+   */
+  // x, mask: [n] -> out: [n]
+  void dropout(Tensor x, Tensor mask, Tensor out);
+
+  /**
+   * The strided copy behind permutes, slices, concatenations and broadcasts: for every
+   * multi-index i of {@code shape}, in row-major order,
+   * {@code dst[dstStart + Σ_d i_d·dstStrides[d]] (+)= src[srcStart + Σ_d i_d·srcStrides[d]]},
+   * starts and strides in elements of each tensor's window. Strides are >= 0: a zero source
+   * stride repeats a value (broadcast); a zero destination stride with {@code accumulate} sums
+   * over that axis, the additions made in row-major order (the adjoint of a broadcast).
+   */
+  // src, dst: strided views of shape -> dst written (or added into)
+  void copyStrided(int[] shape, Tensor src, int srcStart, int[] srcStrides, Tensor dst, int dstStart,
+                   int[] dstStrides, boolean accumulate);
 }

@@ -18,4 +18,14 @@ public interface OptimizerKernels {
    */
   // p, g, m, v: [n], hyper: [AdamHyper.SIZE] -> p, m, v updated in place
   void adamw(Tensor p, Tensor g, Tensor m, Tensor v, Tensor hyper);
+
+  /**
+   * Global gradient-norm clipping's factor (PyTorch's {@code clip_grad_norm_}), from the sum of
+   * squares ({@link ReductionKernels#sumOfSquares}) to one-element tensors, in double:
+   * {@code norm = sqrt(sumSquares)}, {@code coef = maxNorm / (norm + 1e-6)} when that is below 1,
+   * else 1 (a NaN or infinite norm included: such gradients are left alone). coef may be a window
+   * of an {@link AdamHyper} tensor (its {@code GRAD_SCALE} slot), so {@link #adamw} applies it.
+   */
+  // sumSquares: [1] -> norm: [1], coef: [1]
+  void clipCoefficient(Tensor sumSquares, float maxNorm, Tensor norm, Tensor coef);
 }

@@ -1,5 +1,7 @@
 package org.jlora.engine;
 
+import java.util.List;
+
 /**
  * Reductions: sums and maxima over a whole window, its rows or its columns. A matrix
  * {@code [rows, cols]} is a window of {@code rows·cols} elements, row after row; a window of
@@ -16,12 +18,20 @@ public interface ReductionKernels {
   float max(Tensor x);
 
   /**
-   * {@code out[0] (+)= sum_i x[i]²}, into a one-element tensor rather than a host value, so a
-   * device backend can chain it (a gradient norm) without a round trip. Accumulated as
-   * {@link #sum} is, then rounded to f32.
+   * {@code out[0] = (float) (scale · sum_i x[i])}: {@link #sum} into a one-element tensor (the sum in
+   * double, scaled in double, rounded once), so a step's {@code sum} or {@code mean} stays on the
+   * device.
    */
   // x: [n] -> out: [1]
-  void sumSquares(Tensor x, Tensor out, boolean accumulate);
+  void sum(Tensor x, float scale, Tensor out);
+
+  /**
+   * {@code out[0] = sum over every element of every tensor of x²}, in double (a float squared is
+   * exact in double), rounded once to f32: a gradient norm's sum of squares kept in a tensor, so a
+   * step can clip without reading it on the host. The result does not depend on the thread count.
+   */
+  // xs: any shapes -> out: [1]
+  void sumOfSquares(List<Tensor> xs, Tensor out);
 
   /** {@code out[r] = sum_c x[r, c]}. */
   // x: [rows, cols] -> out: [rows]

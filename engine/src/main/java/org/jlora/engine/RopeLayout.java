@@ -4,9 +4,6 @@ package org.jlora.engine;
  * Which pairs of a head's D features RoPE rotates together; frequency i (0 <= i < D/2) is
  * {@code theta^(-2i/D)} in both. The two are the same rotation up to a permutation of the features
  * (so of the q and k projection rows): a checkpoint is written for one of them, never mix them.
- *
- * <p>The engine's copy of autograd's {@code RopeLayout} (the engine cannot see autograd); the two
- * must agree until the op is wired to {@link AttentionKernels#ropeForward} and the autograd copy goes.
  */
 public enum RopeLayout {
   /** Hugging Face's {@code rotate_half}: pair i is features (i, i + D/2). */

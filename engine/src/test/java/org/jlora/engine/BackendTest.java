@@ -46,7 +46,9 @@ class BackendTest {
   void aBackendNeedsEveryFamily() {
     Backend v = Backends.vector();
     assertThrows(IllegalArgumentException.class, () -> new Backend("broken", null, v.elementwise(), v.reductions(),
-        v.rows(), v.conv(), v.embedding(), v.optimizer()));
+        v.rows(), v.conv(), v.embedding(), v.optimizer(), v.attention()));
+    assertThrows(IllegalArgumentException.class, () -> new Backend("broken", v.matmul(), v.elementwise(),
+        v.reductions(), v.rows(), v.conv(), v.embedding(), v.optimizer(), null));
     assertThrows(IllegalArgumentException.class, () -> v.named(" "));
   }
 }

@@ -1,6 +1,8 @@
 package org.jlora.engine;
 
 import static org.jlora.engine.ElementwiseKernelsTest.VLEN;
+import static org.jlora.engine.KernelFixtures.SCALAR;
+import static org.jlora.engine.KernelFixtures.VECTOR;
 import static org.jlora.engine.KernelFixtures.assertClose;
 import static org.jlora.engine.KernelFixtures.assertSameBits;
 import static org.jlora.engine.KernelFixtures.assertWindowOnly;
@@ -46,8 +48,8 @@ class CausalAttentionKernelsTest {
           Tensor q = randn(rng, 0.5f, 3, 2, 4, t, d);
           Tensor k = randn(rng, 0.5f, 1, 2, hkv, t, d), v = randn(rng, 1f, 2, 2, hkv, t, d);
           Tensor dy = randn(rng, 1f, 1, 2, 4, t, d);
-          Run scalar = Run.of(AttentionKernels.SCALAR, q, k, v, dy);
-          Run vector = Run.of(AttentionKernels.VECTOR, q, k, v, dy);
+          Run scalar = Run.of(SCALAR.attention(), q, k, v, dy);
+          Run vector = Run.of(VECTOR.attention(), q, k, v, dy);
           assertClose("y " + at, scalar.y, vector.y, ABS, REL);
           assertClose("probs " + at, scalar.probs, vector.probs, ABS, REL);
           assertClose("dq " + at, scalar.dq, vector.dq, ABS, REL);
@@ -68,7 +70,7 @@ class CausalAttentionKernelsTest {
     Tensor q = randn(rng, 1f, 0, 1, 2, t, 3), k = randn(rng, 1f, 0, 1, 1, t, 3), v = randn(rng, 1f, 0, 1, 1, t, 3);
     Tensor y = Tensor.zeros(1, 2, t, 3), probs = Tensor.zeros(1, 2, AttentionKernels.packedSize(t));
     assertEquals(32 * 32 + 8 * 40, AttentionKernels.packedSize(t));
-    AttentionKernels.VECTOR.causalForward(q, k, v, y, probs);
+    VECTOR.attention().causalForward(q, k, v, y, probs);
     int per = AttentionKernels.packedSize(t);
     for (int m = 0; m < 2; m++) {
       for (int i = 0; i < t; i++) {
@@ -94,11 +96,11 @@ class CausalAttentionKernelsTest {
     Rng rng = new Rng(9);
     Tensor q = randn(rng, 0.7f, 0, 1, h, t, d), k = randn(rng, 0.7f, 0, 1, hkv, t, d);
     Tensor v = randn(rng, 1f, 0, 1, hkv, t, d), w = randn(rng, 1f, 0, 1, h, t, d);
-    Run run = Run.of(AttentionKernels.SCALAR, q, k, v, w);
+    Run run = Run.of(SCALAR.attention(), q, k, v, w);
     // dk, dv come one per query head: sum the group's copies as the caller does
     Tensor dk = Tensor.zeros(1, t, hkv, d), dv = Tensor.zeros(1, t, hkv, d);
-    AttentionKernels.SCALAR.fromHeads(run.dk, 0, 1f, dk);
-    AttentionKernels.SCALAR.fromHeads(run.dv, 0, 1f, dv);
+    SCALAR.attention().fromHeads(run.dk, 0, 1f, dk);
+    SCALAR.attention().fromHeads(run.dv, 0, 1f, dv);
     for (int[] at : new int[][] {{0, 0, 0}, {1, 34, 2}, {0, 33, 1}, {1, 5, 0}}) {
       int hq = at[0], pos = at[1], e = at[2];
       int qi = (hq * t + pos) * d + e, kvi = pos * d + e;
@@ -121,7 +123,7 @@ class CausalAttentionKernelsTest {
   private static double loss(Tensor q, Tensor k, Tensor v, Tensor w) {
     Tensor y = Tensor.zeros(q.shape());
     Tensor probs = Tensor.zeros(q.dim(0), q.dim(1), AttentionKernels.packedSize(q.dim(2)));
-    AttentionKernels.SCALAR.causalForward(q, k, v, y, probs);
+    SCALAR.attention().causalForward(q, k, v, y, probs);
     return RopeKernelsTest.dot(y, w);
   }
 
@@ -132,9 +134,9 @@ class CausalAttentionKernelsTest {
     Tensor q = randn(rng, 0.5f, 0, 2, 8, t, d), k = randn(rng, 0.5f, 0, 2, 2, t, d);
     Tensor v = randn(rng, 1f, 0, 2, 2, t, d), dy = randn(rng, 1f, 0, 2, 8, t, d);
     Parallel.setThreads(1);
-    Run one = Run.of(AttentionKernels.VECTOR, q, k, v, dy);
+    Run one = Run.of(VECTOR.attention(), q, k, v, dy);
     Parallel.setThreads(Math.max(4, Runtime.getRuntime().availableProcessors()));
-    Run many = Run.of(AttentionKernels.VECTOR, q, k, v, dy);
+    Run many = Run.of(VECTOR.attention(), q, k, v, dy);
     assertSameBits("y", one.y, many.y);
     assertSameBits("dq", one.dq, many.dq);
     assertSameBits("dk", one.dk, many.dk);

@@ -1,6 +1,8 @@
 package org.jlora.engine;
 
 import static org.jlora.engine.ElementwiseKernelsTest.VLEN;
+import static org.jlora.engine.KernelFixtures.SCALAR;
+import static org.jlora.engine.KernelFixtures.VECTOR;
 import static org.jlora.engine.KernelFixtures.assertClose;
 import static org.jlora.engine.KernelFixtures.assertSameBits;
 import static org.jlora.engine.KernelFixtures.assertWindowOnly;
@@ -10,16 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.jlora.engine.kernels.CrossEntropyScalar;
-import org.jlora.engine.kernels.CrossEntropyVector;
-import org.jlora.engine.kernels.ElementwiseScalar;
-import org.jlora.engine.kernels.ElementwiseVector;
-import org.jlora.engine.kernels.SoftmaxScalar;
-import org.jlora.engine.kernels.SoftmaxVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * Cross-entropy kernels: the bits of the unfused path autograd's LossOps takes today, vector near
+ * Cross-entropy kernels: the bits of the unfused path (log-softmax, exp, one-hot, scale), vector near
  * scalar, the loss of uniform logits, the gradient against finite differences, ignored rows.
  */
 class CrossEntropyKernelsTest {
@@ -41,11 +37,11 @@ class CrossEntropyKernelsTest {
       Tensor dloss = Tensor.of(new float[] {0.7f}, 1);
       for (boolean vector : new boolean[] {false, true}) {
         String at = (vector ? "vector " : "scalar ") + rows + "x" + vocab;
-        // today's path: log-softmax, mean NLL in double, then exp, one-hot, ignored rows, scale
+        // the unfused path: log-softmax, mean NLL in double, then exp, one-hot, ignored rows, scale
         int n = rows * vocab;
+        Backend be = vector ? VECTOR : SCALAR;
         float[] e = new float[n];
-        if (vector) SoftmaxVector.logSoftmaxRows(rows, vocab, logits.data(), logits.offset(), e, 0);
-        else SoftmaxScalar.logSoftmaxRows(rows, vocab, logits.data(), logits.offset(), e, 0);
+        be.rows().logSoftmax(rows, vocab, logits, Tensor.of(e, rows, vocab));
         double nll = 0;
         int count = 0;
         for (int i = 0; i < rows; i++) {
@@ -55,28 +51,22 @@ class CrossEntropyKernelsTest {
           }
         }
         float expectedLoss = (float) (nll / count);
-        if (vector) ElementwiseVector.unary(UnaryOp.EXP, n, e, 0, e, 0);
-        else ElementwiseScalar.unary(UnaryOp.EXP, n, e, 0, e, 0);
+        be.elementwise().unary(UnaryOp.EXP, Tensor.of(e, n), Tensor.of(e, n));
         for (int i = 0; i < rows; i++) {
           if (t[i] == IGNORE) java.util.Arrays.fill(e, i * vocab, (i + 1) * vocab, 0f);
           else e[i * vocab + t[i]] -= 1f;
         }
-        if (vector) ElementwiseVector.scale(n, 0.7f / count, e, 0);
-        else ElementwiseScalar.scale(n, 0.7f / count, e, 0);
+        be.elementwise().scale(0.7f / count, Tensor.of(e, n));
 
         Tensor logp = zeros(2, rows, vocab), loss = zeros(1, 1), dlogits = zeros(1, rows, vocab);
-        int got = vector ? CrossEntropyVector.forward(logits, t, IGNORE, logp, loss)
-            : CrossEntropyScalar.forward(logits, t, IGNORE, logp, loss);
-        assertEquals(count, got, at);
+        be.rows().crossEntropy(rows, vocab, logits, t, IGNORE, logp, loss);
         assertEquals(expectedLoss, loss.get(0), at);
         Tensor logpCopy = logp.copy();
-        if (vector) CrossEntropyVector.backward(logp, t, IGNORE, got, dloss, dlogits);
-        else CrossEntropyScalar.backward(logp, t, IGNORE, got, dloss, dlogits);
+        be.rows().crossEntropyBackward(rows, vocab, logp, t, IGNORE, dloss, dlogits);
         assertSameBits("dlogits " + at, Tensor.of(e, rows, vocab), dlogits);
         assertWindowOnly("dlogits " + at, dlogits);
         // in place: the saved buffer becomes the gradient, with the same bits
-        if (vector) CrossEntropyVector.backward(logpCopy, t, IGNORE, got, dloss, logpCopy);
-        else CrossEntropyScalar.backward(logpCopy, t, IGNORE, got, dloss, logpCopy);
+        be.rows().crossEntropyBackward(rows, vocab, logpCopy, t, IGNORE, dloss, logpCopy);
         assertSameBits("in place " + at, dlogits, logpCopy);
       }
     }
@@ -89,11 +79,11 @@ class CrossEntropyKernelsTest {
     Tensor logits = randn(rng, 4f, 0, rows, vocab);
     int[] t = targets(rows, vocab, rng);
     Tensor ls = Tensor.zeros(rows, vocab), lv = Tensor.zeros(rows, vocab), s = Tensor.zeros(1), v = Tensor.zeros(1);
-    int count = CrossEntropyScalar.forward(logits, t, IGNORE, ls, s);
-    CrossEntropyVector.forward(logits, t, IGNORE, lv, v);
+    SCALAR.rows().crossEntropy(rows, vocab, logits, t, IGNORE, ls, s);
+    VECTOR.rows().crossEntropy(rows, vocab, logits, t, IGNORE, lv, v);
     assertEquals(s.get(0), v.get(0), 1e-5f);
-    CrossEntropyScalar.backward(ls, t, IGNORE, count, Tensor.ones(1), ls);
-    CrossEntropyVector.backward(lv, t, IGNORE, count, Tensor.ones(1), lv);
+    SCALAR.rows().crossEntropyBackward(rows, vocab, ls, t, IGNORE, Tensor.ones(1), ls);
+    VECTOR.rows().crossEntropyBackward(rows, vocab, lv, t, IGNORE, Tensor.ones(1), lv);
     assertClose("dlogits", ls, lv, 1e-8f, 1e-5f);
   }
 
@@ -101,7 +91,7 @@ class CrossEntropyKernelsTest {
   void uniformLogitsCostLogVocab() {
     int vocab = 50;
     Tensor loss = Tensor.zeros(1);
-    CrossEntropyVector.forward(Tensor.full(2.5f, 4, vocab), new int[] {1, 7, IGNORE, 49}, IGNORE,
+    VECTOR.rows().crossEntropy(4, vocab, Tensor.full(2.5f, 4, vocab), new int[] {1, 7, IGNORE, 49}, IGNORE,
         Tensor.zeros(4, vocab), loss);
     assertEquals(Math.log(vocab), loss.get(0), 1e-6);
   }
@@ -114,8 +104,8 @@ class CrossEntropyKernelsTest {
     Tensor logits = randn(rng, 1f, 0, rows, vocab);
     int[] t = {3, IGNORE, 0, vocab - 1};
     Tensor logp = Tensor.zeros(rows, vocab), dlogits = Tensor.zeros(rows, vocab);
-    int count = CrossEntropyVector.forward(logits, t, IGNORE, logp, Tensor.zeros(1));
-    CrossEntropyVector.backward(logp, t, IGNORE, count, Tensor.of(new float[] {2f}, 1), dlogits);
+    VECTOR.rows().crossEntropy(rows, vocab, logits, t, IGNORE, logp, Tensor.zeros(1));
+    VECTOR.rows().crossEntropyBackward(rows, vocab, logp, t, IGNORE, Tensor.of(new float[] {2f}, 1), dlogits);
     for (int i : new int[] {0, 3, vocab + 2, 2 * vocab, 3 * vocab + vocab - 1}) {
       float h = 1e-2f, x = logits.get(i);
       logits.set(i, x + h);
@@ -130,17 +120,16 @@ class CrossEntropyKernelsTest {
 
   private static double loss(Tensor logits, int[] t) {
     Tensor loss = Tensor.zeros(1);
-    CrossEntropyScalar.forward(logits, t, IGNORE, Tensor.zeros(logits.shape()), loss);
+    SCALAR.rows().crossEntropy(logits.dim(0), logits.dim(1), logits, t, IGNORE, Tensor.zeros(logits.shape()), loss);
     return loss.get(0);
   }
 
   @Test
   void everyRowIgnoredGivesNaNAndABadTargetIsRefused() {
     Tensor loss = Tensor.zeros(1);
-    int count = CrossEntropyVector.forward(Tensor.zeros(2, 3), new int[] {IGNORE, IGNORE}, IGNORE, Tensor.zeros(2, 3), loss);
-    assertEquals(0, count);
+    VECTOR.rows().crossEntropy(2, 3, Tensor.zeros(2, 3), new int[] {IGNORE, IGNORE}, IGNORE, Tensor.zeros(2, 3), loss);
     assertTrue(Float.isNaN(loss.get(0)));
-    assertThrows(IndexOutOfBoundsException.class,
-        () -> CrossEntropyScalar.forward(Tensor.zeros(2, 3), new int[] {0, 3}, IGNORE, Tensor.zeros(2, 3), Tensor.zeros(1)));
+    assertThrows(IndexOutOfBoundsException.class, () -> SCALAR.rows().crossEntropy(2, 3, Tensor.zeros(2, 3),
+        new int[] {0, 3}, IGNORE, Tensor.zeros(2, 3), Tensor.zeros(1)));
   }
 }

@@ -1,6 +1,8 @@
 package org.jlora.engine;
 
 import static org.jlora.engine.ElementwiseKernelsTest.VLEN;
+import static org.jlora.engine.KernelFixtures.SCALAR;
+import static org.jlora.engine.KernelFixtures.VECTOR;
 import static org.jlora.engine.KernelFixtures.assertSameBits;
 import static org.jlora.engine.KernelFixtures.assertWindowOnly;
 import static org.jlora.engine.KernelFixtures.randn;
@@ -8,8 +10,6 @@ import static org.jlora.engine.KernelFixtures.zeros;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.jlora.engine.kernels.HeadsScalar;
-import org.jlora.engine.kernels.HeadsVector;
 import org.junit.jupiter.api.Test;
 
 /** Head layout moves: each element lands where the definition says, scaled, and vector = scalar bit for bit. */
@@ -21,8 +21,8 @@ class HeadsKernelsTest {
     int h = 2 * HX;
     Tensor x = randn(new Rng(1), 1f, 3, B, T, HX, D);
     Tensor scalar = zeros(2, B, h, T, D), vector = zeros(1, B, h, T, D);
-    HeadsScalar.toHeads(x, 0, 0.3f, scalar);
-    HeadsVector.toHeads(x, 0, 0.3f, vector);
+    SCALAR.attention().toHeads(x, 0, 0.3f, scalar);
+    VECTOR.attention().toHeads(x, 0, 0.3f, vector);
     assertSameBits("toHeads vector vs scalar", scalar, vector);
     assertWindowOnly("toHeads", vector);
     for (int bi = 0; bi < B; bi++)
@@ -37,10 +37,10 @@ class HeadsKernelsTest {
     int group = 3, h = group * HX;
     Tensor x = randn(new Rng(2), 1f, 3, B, T, HX, D);
     Tensor heads = zeros(0, B, h, T, D);
-    HeadsVector.toHeads(x, 0, 1f, heads);
+    VECTOR.attention().toHeads(x, 0, 1f, heads);
     Tensor scalar = randn(new Rng(9), 1f, 2, B, T, HX, D), vector = randn(new Rng(9), 1f, 4, B, T, HX, D);
-    HeadsScalar.fromHeads(heads, 0, 0.25f, scalar);   // written, not added: old values must not matter
-    HeadsVector.fromHeads(heads, 0, 0.25f, vector);
+    SCALAR.attention().fromHeads(heads, 0, 0.25f, scalar);   // written, not added: old values must not matter
+    VECTOR.attention().fromHeads(heads, 0, 0.25f, vector);
     assertSameBits("fromHeads vector vs scalar", scalar, vector);
     assertWindowOnly("fromHeads", vector);
     // x + x + x rounds like 3·x, and a quarter is exact
@@ -52,15 +52,15 @@ class HeadsKernelsTest {
     int parts = 3;
     Tensor qkv = randn(new Rng(3), 1f, 1, B, T, parts, HX, D);
     Tensor k = zeros(0, B, HX, T, D);
-    HeadsVector.toHeads(qkv, 1, 1f, k);
+    VECTOR.attention().toHeads(qkv, 1, 1f, k);
     for (int bi = 0; bi < B; bi++)
       for (int hi = 0; hi < HX; hi++)
         for (int ti = 0; ti < T; ti++)
           for (int e = 0; e < D; e++) assertEquals(qkv.at(bi, ti, 1, hi, e), k.at(bi, hi, ti, e));
     Tensor rows = zeros(2, B, T, parts, HX, D);
     Tensor rowsScalar = zeros(2, B, T, parts, HX, D);
-    HeadsVector.fromHeads(k, 2, 2f, rows);
-    HeadsScalar.fromHeads(k, 2, 2f, rowsScalar);
+    VECTOR.attention().fromHeads(k, 2, 2f, rows);
+    SCALAR.attention().fromHeads(k, 2, 2f, rowsScalar);
     assertSameBits("fused fromHeads vector vs scalar", rowsScalar, rows);
     for (int bi = 0; bi < B; bi++)
       for (int ti = 0; ti < T; ti++)
@@ -75,7 +75,7 @@ class HeadsKernelsTest {
   @Test
   void refusesHeadCountsThatDoNotDivide() {
     Tensor x = Tensor.zeros(B, T, 2, D);
-    assertThrows(ShapeException.class, () -> HeadsVector.toHeads(x, 0, 1f, Tensor.zeros(B, 3, T, D)));
-    assertThrows(ShapeException.class, () -> HeadsScalar.toHeads(x, 1, 1f, Tensor.zeros(B, 4, T, D)));
+    assertThrows(ShapeException.class, () -> VECTOR.attention().toHeads(x, 0, 1f, Tensor.zeros(B, 3, T, D)));
+    assertThrows(ShapeException.class, () -> SCALAR.attention().toHeads(x, 1, 1f, Tensor.zeros(B, 4, T, D)));
   }
 }

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class KernelFixtures {
   private KernelFixtures() {}
 
+  /** The two built-in backends: the scalar twins and the vector kernels tested against them. */
+  static final Backend SCALAR = Backends.scalar();
+  static final Backend VECTOR = Backends.vector();
+
   /**
    * A tensor of N(0, std²) values that starts {@code offset} floats into its storage, with
    * sentinel values before and after it, so a kernel that ignores the offset or writes past the

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -35,19 +36,20 @@ class ReductionsTest {
 
   @ParameterizedTest
   @MethodSource(BothBackends.BOTH)
-  void sumSquaresWritesIntoAOneElementTensor(Backend be) {
+  void sumOfSquaresAndScaledSumWriteIntoAOneElementTensor(Backend be) {
     ReductionKernels r = be.reductions();
     Tensor out = Tensor.zeros(1);
-    r.sumSquares(Tensor.of(new float[] {1, -2, 3}, 3), out, false);
-    assertEquals(14f, out.item());
-    r.sumSquares(Tensor.of(new float[] {2}, 1), out, true);
+    r.sumOfSquares(List.of(Tensor.of(new float[] {1, -2, 3}, 3), Tensor.of(new float[] {2}, 1)), out);
     assertEquals(18f, out.item());
+    r.sum(Tensor.of(new float[] {1, -2, 3, 6}, 4), 0.25f, out);
+    assertEquals(2f, out.item());
     // many blocks: the vector kernel's parallel split gives the scalar sum
     Tensor big = Tensor.randn(new Rng(5), 100_003);
     Tensor twin = Tensor.zeros(1);
-    Backends.scalar().reductions().sumSquares(big, twin, false);
-    r.sumSquares(big, out, false);
+    Backends.scalar().reductions().sumOfSquares(List.of(big), twin);
+    r.sumOfSquares(List.of(big), out);
     assertEquals(twin.item(), out.item(), 1e-5f * twin.item());
-    assertThrows(ShapeException.class, () -> r.sumSquares(big, Tensor.zeros(2), false));
+    assertThrows(ShapeException.class, () -> r.sumOfSquares(List.of(big), Tensor.zeros(2)));
+    assertThrows(ShapeException.class, () -> r.sum(big, 1f, Tensor.zeros(2)));
   }
 }

@@ -1,6 +1,8 @@
 package org.jlora.engine;
 
 import static org.jlora.engine.ElementwiseKernelsTest.VLEN;
+import static org.jlora.engine.KernelFixtures.SCALAR;
+import static org.jlora.engine.KernelFixtures.VECTOR;
 import static org.jlora.engine.KernelFixtures.assertSameBits;
 import static org.jlora.engine.KernelFixtures.assertWindowOnly;
 import static org.jlora.engine.KernelFixtures.randn;
@@ -8,8 +10,6 @@ import static org.jlora.engine.KernelFixtures.zeros;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.jlora.engine.kernels.RmsNormScalar;
-import org.jlora.engine.kernels.RmsNormVector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,13 +36,13 @@ class RmsNormKernelsTest {
     Rng rng = new Rng(rows * 7919 + cols);
     Tensor x = randn(rng, 2f, 3, rows, cols), w = randn(rng, 1f, 1, cols), dy = randn(rng, 1f, 2, rows, cols);
     Tensor ys = zeros(1, rows, cols), yv = zeros(2, rows, cols), rs = zeros(0, rows), rv = zeros(3, rows);
-    RmsNormScalar.forward(x, w, EPS, ys, rs);
-    RmsNormVector.forward(x, w, EPS, yv, rv);
+    SCALAR.rows().rmsNorm(x.rowCount(), x.lastDim(), x, w, EPS, ys, rs);
+    VECTOR.rows().rmsNorm(x.rowCount(), x.lastDim(), x, w, EPS, yv, rv);
     assertSameBits("y " + at, ys, yv);
     assertSameBits("rstd " + at, rs, rv);
     Tensor dxs = zeros(1, rows, cols), dxv = zeros(2, rows, cols), dws = zeros(1, cols), dwv = zeros(2, cols);
-    RmsNormScalar.backward(x, w, rs, dy, dxs, dws);
-    RmsNormVector.backward(x, w, rv, dy, dxv, dwv);
+    SCALAR.rows().rmsNormBackward(x.rowCount(), x.lastDim(), x, w, rs, dy, dxs, dws);
+    VECTOR.rows().rmsNormBackward(x.rowCount(), x.lastDim(), x, w, rv, dy, dxv, dwv);
     assertSameBits("dx " + at, dxs, dxv);
     assertSameBits("dweight " + at, dws, dwv);
     for (Tensor t : new Tensor[] {yv, rv, dxv, dwv}) assertWindowOnly(at, t);
@@ -52,7 +52,7 @@ class RmsNormKernelsTest {
   void withUnitWeightEveryRowHasUnitRms() {
     int rows = 4, cols = 2 * VLEN + 5;
     Tensor x = randn(new Rng(1), 30f, 0, rows, cols), y = Tensor.zeros(rows, cols), r = Tensor.zeros(rows);
-    RmsNormVector.forward(x, Tensor.ones(cols), 0f, y, r);
+    VECTOR.rows().rmsNorm(x.rowCount(), x.lastDim(), x, Tensor.ones(cols), 0f, y, r);
     for (int i = 0; i < rows; i++) {
       double ss = 0;
       for (int c = 0; c < cols; c++) ss += (double) y.at(i, c) * y.at(i, c);
@@ -67,9 +67,9 @@ class RmsNormKernelsTest {
     Rng rng = new Rng(2);
     Tensor x = randn(rng, 1f, 0, rows, cols), w = randn(rng, 1f, 0, cols), g = randn(rng, 1f, 0, rows, cols);
     Tensor y = Tensor.zeros(rows, cols), r = Tensor.zeros(rows);
-    RmsNormVector.forward(x, w, EPS, y, r);
+    VECTOR.rows().rmsNorm(x.rowCount(), x.lastDim(), x, w, EPS, y, r);
     Tensor dx = Tensor.zeros(rows, cols), dw = Tensor.zeros(cols);
-    RmsNormVector.backward(x, w, r, g, dx, dw);
+    VECTOR.rows().rmsNormBackward(x.rowCount(), x.lastDim(), x, w, r, g, dx, dw);
     for (int i : new int[] {0, cols + 1, rows * cols - 1}) {
       assertEquals(numeric(x, i, x, w, g), dx.get(i), 2e-3, "dx at " + i);
     }
@@ -78,7 +78,7 @@ class RmsNormKernelsTest {
     }
     // a frozen weight: no dweight, the same dx
     Tensor dxOnly = Tensor.zeros(rows, cols);
-    RmsNormVector.backward(x, w, r, g, dxOnly, null);
+    VECTOR.rows().rmsNormBackward(x.rowCount(), x.lastDim(), x, w, r, g, dxOnly, null);
     assertSameBits("dx without dweight", dx, dxOnly);
   }
 
@@ -94,7 +94,7 @@ class RmsNormKernelsTest {
 
   private static double loss(Tensor x, Tensor w, Tensor g) {
     Tensor y = Tensor.zeros(x.shape());
-    RmsNormScalar.forward(x, w, EPS, y, Tensor.zeros(x.rowCount()));
+    SCALAR.rows().rmsNorm(x.rowCount(), x.lastDim(), x, w, EPS, y, Tensor.zeros(x.rowCount()));
     return RopeKernelsTest.dot(y, g);
   }
 
@@ -104,18 +104,18 @@ class RmsNormKernelsTest {
     Rng rng = new Rng(3);
     Tensor x = randn(rng, 1f, 0, rows, cols), w = randn(rng, 1f, 0, cols), g = randn(rng, 1f, 0, rows, cols);
     Tensor r = Tensor.zeros(rows);
-    RmsNormVector.forward(x, w, EPS, Tensor.zeros(rows, cols), r);
+    VECTOR.rows().rmsNorm(x.rowCount(), x.lastDim(), x, w, EPS, Tensor.zeros(rows, cols), r);
     Tensor one = Tensor.zeros(cols), many = Tensor.zeros(cols);
     Parallel.setThreads(1);
-    RmsNormVector.backward(x, w, r, g, Tensor.zeros(rows, cols), one);
+    VECTOR.rows().rmsNormBackward(x.rowCount(), x.lastDim(), x, w, r, g, Tensor.zeros(rows, cols), one);
     Parallel.setThreads(Math.max(4, Runtime.getRuntime().availableProcessors()));
-    RmsNormVector.backward(x, w, r, g, Tensor.zeros(rows, cols), many);
+    VECTOR.rows().rmsNormBackward(x.rowCount(), x.lastDim(), x, w, r, g, Tensor.zeros(rows, cols), many);
     assertSameBits("dweight", one, many);
   }
 
   @Test
   void refusesAWeightOfAnotherWidth() {
-    assertThrows(ShapeException.class, () -> RmsNormVector.forward(Tensor.zeros(2, 4), Tensor.zeros(5), EPS,
+    assertThrows(ShapeException.class, () -> VECTOR.rows().rmsNorm(2, 4, Tensor.zeros(2, 4), Tensor.zeros(5), EPS,
         Tensor.zeros(2, 4), Tensor.zeros(2)));
   }
 }

@@ -1,14 +1,14 @@
 package org.jlora.engine;
 
 import static org.jlora.engine.ElementwiseKernelsTest.VLEN;
+import static org.jlora.engine.KernelFixtures.SCALAR;
+import static org.jlora.engine.KernelFixtures.VECTOR;
 import static org.jlora.engine.KernelFixtures.assertSameBits;
 import static org.jlora.engine.KernelFixtures.assertWindowOnly;
 import static org.jlora.engine.KernelFixtures.randn;
 import static org.jlora.engine.KernelFixtures.zeros;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.jlora.engine.kernels.RopeScalar;
-import org.jlora.engine.kernels.RopeVector;
 import org.junit.jupiter.api.Test;
 
 /** RoPE kernels: the tables, vector = scalar bit for bit, in place, the backward as the adjoint, the two layouts. */
@@ -33,15 +33,15 @@ class RopeKernelsTest {
         RopeTable tab = RopeTable.of(5, T, d, 10000f);
         Tensor x = randn(new Rng(d), 1f, 3, B, T, H, d);
         Tensor scalar = zeros(1, B, T, H, d), vector = zeros(2, B, T, H, d);
-        RopeScalar.forward(x, tab.cos(), tab.sin(), layout, scalar);
-        RopeVector.forward(x, tab.cos(), tab.sin(), layout, vector);
+        SCALAR.attention().ropeForward(x, tab.cos(), tab.sin(), layout, scalar);
+        VECTOR.attention().ropeForward(x, tab.cos(), tab.sin(), layout, vector);
         assertSameBits("forward " + at, scalar, vector);
         assertWindowOnly("forward " + at, vector);
         Tensor inPlace = x.copy();
-        RopeVector.forward(inPlace, tab.cos(), tab.sin(), layout, inPlace);
+        VECTOR.attention().ropeForward(inPlace, tab.cos(), tab.sin(), layout, inPlace);
         assertSameBits("forward in place " + at, scalar, inPlace);
-        RopeScalar.backward(x, tab.cos(), tab.sin(), layout, scalar);
-        RopeVector.backward(x, tab.cos(), tab.sin(), layout, vector);
+        SCALAR.attention().ropeBackward(x, tab.cos(), tab.sin(), layout, scalar);
+        VECTOR.attention().ropeBackward(x, tab.cos(), tab.sin(), layout, vector);
         assertSameBits("backward " + at, scalar, vector);
       }
     }
@@ -52,7 +52,7 @@ class RopeKernelsTest {
     RopeTable tab = RopeTable.of(0, T, 8, 10000f);
     Tensor x = randn(new Rng(4), 1f, 0, 1, T, H, 8);
     Tensor y = Tensor.zeros(1, T, H, 8);
-    RopeVector.forward(x, tab.cos(), tab.sin(), RopeLayout.HALVES, y);
+    VECTOR.attention().ropeForward(x, tab.cos(), tab.sin(), RopeLayout.HALVES, y);
     for (int i = 0; i < H * 8; i++) assertEquals(x.get(i), y.get(i));
   }
 
@@ -64,8 +64,8 @@ class RopeKernelsTest {
       RopeTable tab = RopeTable.of(11, T, d, 500f);
       Tensor x = randn(new Rng(5), 1f, 0, B, T, H, d), g = randn(new Rng(6), 1f, 0, B, T, H, d);
       Tensor rx = Tensor.zeros(B, T, H, d), rtg = Tensor.zeros(B, T, H, d);
-      RopeVector.forward(x, tab.cos(), tab.sin(), layout, rx);
-      RopeVector.backward(g, tab.cos(), tab.sin(), layout, rtg);
+      VECTOR.attention().ropeForward(x, tab.cos(), tab.sin(), layout, rx);
+      VECTOR.attention().ropeBackward(g, tab.cos(), tab.sin(), layout, rtg);
       assertEquals(dot(rx, g), dot(x, rtg), 1e-4 * Math.sqrt(x.size()), layout.toString());
       // and a rotation keeps each head's length
       assertEquals(dot(x, x), dot(rx, rx), 1e-5 * dot(x, x), layout + " norm");
@@ -86,8 +86,8 @@ class RopeKernelsTest {
       }
     }
     Tensor yi = Tensor.zeros(B, T, H, d), yh = Tensor.zeros(B, T, H, d);
-    RopeVector.forward(x, tab.cos(), tab.sin(), RopeLayout.INTERLEAVED, yi);
-    RopeVector.forward(permuted, tab.cos(), tab.sin(), RopeLayout.HALVES, yh);
+    VECTOR.attention().ropeForward(x, tab.cos(), tab.sin(), RopeLayout.INTERLEAVED, yi);
+    VECTOR.attention().ropeForward(permuted, tab.cos(), tab.sin(), RopeLayout.HALVES, yh);
     for (int row = 0; row < B * T * H; row++) {
       for (int i = 0; i < half; i++) {
         assertEquals(yi.get(row * d + 2 * i), yh.get(row * d + i));

@@ -1,6 +1,8 @@
 package org.jlora.engine;
 
 import static org.jlora.engine.ElementwiseKernelsTest.LENGTHS;
+import static org.jlora.engine.KernelFixtures.SCALAR;
+import static org.jlora.engine.KernelFixtures.VECTOR;
 import static org.jlora.engine.KernelFixtures.assertClose;
 import static org.jlora.engine.KernelFixtures.assertSameBits;
 import static org.jlora.engine.KernelFixtures.assertWindowOnly;
@@ -8,10 +10,6 @@ import static org.jlora.engine.KernelFixtures.randn;
 import static org.jlora.engine.KernelFixtures.zeros;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.jlora.engine.kernels.ElementwiseScalar;
-import org.jlora.engine.kernels.ElementwiseVector;
-import org.jlora.engine.kernels.SwiGluScalar;
-import org.jlora.engine.kernels.SwiGluVector;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +25,7 @@ class SwiGluKernelsTest {
       for (boolean vector : new boolean[] {false, true}) {
         String at = (vector ? "vector " : "scalar ") + n;
         float[] s = new float[n];   // σ(gate) by the backend's unary kernel
-        if (vector) ElementwiseVector.unary(UnaryOp.SIGMOID, n, gate.data(), gate.offset(), s, 0);
-        else ElementwiseScalar.unary(UnaryOp.SIGMOID, n, gate.data(), gate.offset(), s, 0);
+        (vector ? VECTOR : SCALAR).elementwise().unary(UnaryOp.SIGMOID, gate, Tensor.of(s, n));
         Tensor y = zeros(1, n), ey = Tensor.zeros(n);
         Tensor dGate = zeros(2, n), dUp = zeros(3, n), eg = Tensor.zeros(n), eu = Tensor.zeros(n);
         for (int i = 0; i < n; i++) {
@@ -38,11 +35,11 @@ class SwiGluKernelsTest {
           eg.set(i, d * u * s[i] * (1f + x * (1f - s[i])));
         }
         if (vector) {
-          SwiGluVector.forward(gate, up, y);
-          SwiGluVector.backward(gate, up, dy, dGate, dUp);
+          VECTOR.elementwise().swiglu(gate, up, y);
+          VECTOR.elementwise().swigluBackward(gate, up, dy, dGate, dUp);
         } else {
-          SwiGluScalar.forward(gate, up, y);
-          SwiGluScalar.backward(gate, up, dy, dGate, dUp);
+          SCALAR.elementwise().swiglu(gate, up, y);
+          SCALAR.elementwise().swigluBackward(gate, up, dy, dGate, dUp);
         }
         assertSameBits("y " + at, ey, y);
         assertSameBits("dGate " + at, eg, dGate);
@@ -59,11 +56,11 @@ class SwiGluKernelsTest {
     Rng rng = new Rng(1);
     Tensor gate = randn(rng, 3f, 0, n), up = randn(rng, 1f, 0, n), dy = randn(rng, 1f, 0, n);
     Tensor ys = Tensor.zeros(n), yv = Tensor.zeros(n), gs = Tensor.zeros(n), gv = Tensor.zeros(n);
-    SwiGluScalar.forward(gate, up, ys);
-    SwiGluVector.forward(gate, up, yv);
+    SCALAR.elementwise().swiglu(gate, up, ys);
+    VECTOR.elementwise().swiglu(gate, up, yv);
     assertClose("y", ys, yv, 1e-6f, 2e-6f);
-    SwiGluScalar.backward(gate, up, dy, gs, null);
-    SwiGluVector.backward(gate, up, dy, gv, null);
+    SCALAR.elementwise().swigluBackward(gate, up, dy, gs, null);
+    VECTOR.elementwise().swigluBackward(gate, up, dy, gv, null);
     assertClose("dGate", gs, gv, 1e-6f, 4e-6f);
   }
 
@@ -73,8 +70,8 @@ class SwiGluKernelsTest {
     float[] xs = {-6f, -1.5f, -0.1f, 0f, 0.3f, 2f, 8f};
     Tensor gate = Tensor.of(xs.clone(), xs.length), up = Tensor.full(1.7f, xs.length), dy = Tensor.ones(xs.length);
     Tensor dGate = Tensor.zeros(xs.length), dUp = Tensor.zeros(xs.length), y = Tensor.zeros(xs.length);
-    SwiGluVector.backward(gate, up, dy, dGate, dUp);
-    SwiGluVector.forward(gate, up, y);
+    VECTOR.elementwise().swigluBackward(gate, up, dy, dGate, dUp);
+    VECTOR.elementwise().swiglu(gate, up, y);
     for (int i = 0; i < xs.length; i++) {
       double h = 1e-5, x = xs[i];
       double numeric = 1.7 * (silu(x + h) - silu(x - h)) / (2 * h);

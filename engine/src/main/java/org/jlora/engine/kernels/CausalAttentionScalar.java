@@ -4,9 +4,6 @@ import static org.jlora.engine.AttentionKernels.CAUSAL_BLOCK;
 
 import java.util.Arrays;
 import org.jlora.engine.AttentionKernels;
-import org.jlora.engine.ShapeException;
-import org.jlora.engine.Shapes;
-import org.jlora.engine.Tensor;
 
 /**
  * Causal grouped-query attention on head-major blocks, scalar reference: plain loops over the
@@ -21,30 +18,29 @@ import org.jlora.engine.Tensor;
  * </pre>
  *
  * Sums run in float in the order of the reference matrix product ({@link MatmulScalar}) and
- * softmax ({@link SoftmaxScalar}), so the results are the bits of autograd's
- * {@code CausalAttention} on the scalar backend: skipping a masked key skips adding a zero.
+ * softmax ({@link RowsScalar}), so the results are the bits of the same products and softmax
+ * run kernel by kernel on the scalar backend: skipping a masked key skips adding a zero.
  */
-public final class CausalAttentionScalar {
+final class CausalAttentionScalar {
+  private static final RowsScalar ROWS = new RowsScalar();
+
   private CausalAttentionScalar() {}
 
   /** Writes y and the packed probabilities. */
   // q: [B, H, T, D] (scaled), k, v: [B, Hkv, T, D] -> y: [B, H, T, D], probs: [B, H, packedSize(T)]
-  public static void forward(Tensor q, Tensor k, Tensor v, Tensor y, Tensor probs) {
-    check("causalForward", q, k, v, probs);
-    Shapes.requireSame("causalForward (y)", q, y);
-    int bh = q.dim(0) * q.dim(1), t = q.dim(2), d = q.dim(3), group = q.dim(1) / k.dim(1);
+  static void forward(int bh, int group, int t, int d, float[] qs, int qOff, float[] ks, int kOff,
+                      float[] vs, int vOff, float[] ys, int yOff, float[] p, int pOff) {
     int per = AttentionKernels.packedSize(t);
-    float[] qs = q.data(), ks = k.data(), vs = v.data(), ys = y.data(), p = probs.data();
     for (int m = 0; m < bh; m++) {
-      int qo = q.offset() + m * t * d, yo = y.offset() + m * t * d;
-      int ko = k.offset() + (m / group) * t * d, vo = v.offset() + (m / group) * t * d;
-      int po = probs.offset() + m * per;
+      int qo = qOff + m * t * d, yo = yOff + m * t * d;
+      int ko = kOff + (m / group) * t * d, vo = vOff + (m / group) * t * d;
+      int po = pOff + m * per;
       for (int i0 = 0; i0 < t; i0 += CAUSAL_BLOCK) {
         int i1 = Math.min(t, i0 + CAUSAL_BLOCK);
         for (int i = i0; i < i1; i++) {
           int row = po + (i - i0) * i1;   // P_blk is [i1 - i0, i1]
           for (int j = 0; j <= i; j++) p[row + j] = dot(d, qs, qo + i * d, ks, ko + j * d);
-          SoftmaxScalar.softmaxRows(1, i + 1, p, row, p, row);
+          ROWS.softmax(1, i + 1, p, row, p, row);
           Arrays.fill(p, row + i + 1, row + i1, 0f);   // later keys of the block get weight 0
           for (int e = 0; e < d; e++) {
             float sum = 0f;
@@ -68,22 +64,19 @@ public final class CausalAttentionScalar {
    * </pre>
    */
   // q, dy, dq: [B, H, T, D], k, v: [B, Hkv, T, D], probs: [B, H, packedSize(T)] -> dk, dv: [B, H, T, D]
-  public static void backward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dy, Tensor dq, Tensor dk, Tensor dv) {
-    check("causalBackward", q, k, v, probs);
-    checkGradients(q, dy, dq, dk, dv);
-    int bh = q.dim(0) * q.dim(1), t = q.dim(2), d = q.dim(3), group = q.dim(1) / k.dim(1);
+  static void backward(int bh, int group, int t, int d, float[] qs, int qOff, float[] ks, int kOff,
+                       float[] vs, int vOff, float[] p, int pOff, float[] g, int dyOff,
+                       float[] dqs, int dqOff, float[] dks, int dkOff, float[] dvs, int dvOff) {
     int per = AttentionKernels.packedSize(t);
-    float[] qs = q.data(), ks = k.data(), vs = v.data(), p = probs.data();
-    float[] g = dy.data(), dqs = dq.data(), dks = dk.data(), dvs = dv.data();
     float[] ds = new float[CAUSAL_BLOCK * t];   // one block's dP, then dS in place: [rb, i1]
     // dk and dv gather over the blocks of query rows: start from zero
-    Arrays.fill(dks, dk.offset(), dk.offset() + dk.size(), 0f);
-    Arrays.fill(dvs, dv.offset(), dv.offset() + dv.size(), 0f);
+    Arrays.fill(dks, dkOff, dkOff + bh * t * d, 0f);
+    Arrays.fill(dvs, dvOff, dvOff + bh * t * d, 0f);
     for (int m = 0; m < bh; m++) {
-      int qo = q.offset() + m * t * d, go = dy.offset() + m * t * d, dqo = dq.offset() + m * t * d;
-      int ko = k.offset() + (m / group) * t * d, vo = v.offset() + (m / group) * t * d;
-      int dko = dk.offset() + m * t * d, dvo = dv.offset() + m * t * d;
-      int po = probs.offset() + m * per;
+      int qo = qOff + m * t * d, go = dyOff + m * t * d, dqo = dqOff + m * t * d;
+      int ko = kOff + (m / group) * t * d, vo = vOff + (m / group) * t * d;
+      int dko = dkOff + m * t * d, dvo = dvOff + m * t * d;
+      int po = pOff + m * per;
       for (int i0 = 0; i0 < t; i0 += CAUSAL_BLOCK) {
         int i1 = Math.min(t, i0 + CAUSAL_BLOCK);
         for (int j = 0; j < i1; j++) {          // dv[j] += P_blk[:, j]ᵀ · dy[i0:i1], rows that see j
@@ -96,7 +89,7 @@ public final class CausalAttentionScalar {
         for (int i = i0; i < i1; i++) {         // dS row by row, then dq[i]
           int row = (i - i0) * i1;
           for (int j = 0; j <= i; j++) ds[row + j] = dot(d, g, go + i * d, vs, vo + j * d);
-          SoftmaxScalar.softmaxBackwardRows(1, i + 1, p, po + row, ds, row, ds, row, false);
+          ROWS.softmaxBackward(1, i + 1, p, po + row, ds, row, ds, row, false);
           Arrays.fill(ds, row + i + 1, row + i1, 0f);
           for (int e = 0; e < d; e++) {
             float sum = 0f;
@@ -121,26 +114,5 @@ public final class CausalAttentionScalar {
     float sum = 0f;
     for (int e = 0; e < d; e++) sum += a[aOff + e] * b[bOff + e];
     return sum;
-  }
-
-  /** q [B, H, T, D], k and v [B, Hkv, T, D] with H a multiple of Hkv, probs [B, H, packedSize(T)]. */
-  static void check(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
-    int[] qs = q.shape(), ks = k.shape();
-    boolean ok = qs.length == 4 && ks.length == 4 && k.sameShape(v) && qs[0] == ks[0] && qs[2] == ks[2]
-        && qs[3] == ks[3] && ks[1] >= 1 && qs[1] % ks[1] == 0 && probs.rank() == 3 && probs.dim(0) == qs[0]
-        && probs.dim(1) == qs[1] && probs.dim(2) == AttentionKernels.packedSize(qs[2]);
-    if (!ok) {
-      throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(v.shape())
-          + ", probs " + Shapes.str(probs.shape()) + " must be [B, H, T, D], [B, Hkv, T, D] twice (H a multiple of Hkv)"
-          + " and [B, H, packedSize(T)]");
-    }
-  }
-
-  /** dy and dq like q; dk and dv one per query head, like q too. */
-  static void checkGradients(Tensor q, Tensor dy, Tensor dq, Tensor dk, Tensor dv) {
-    Shapes.requireSame("causalBackward (dy)", q, dy);
-    Shapes.requireSame("causalBackward (dq)", q, dq);
-    Shapes.requireSame("causalBackward (dk, one per query head)", q, dk);
-    Shapes.requireSame("causalBackward (dv, one per query head)", q, dv);
   }
 }

@@ -1,6 +1,8 @@
 package org.jlora.engine.kernels;
 
 import static org.jlora.engine.kernels.HostTensors.f32;
+import static org.jlora.engine.kernels.HostTensors.f32OrNull;
+import static org.jlora.engine.kernels.HostTensors.offset;
 import static org.jlora.engine.kernels.HostTensors.sameSize;
 
 import java.util.Arrays;
@@ -74,6 +76,65 @@ public abstract class ElementwiseOnHost implements ElementwiseKernels {
     System.arraycopy(f32("copy", "src", src), src.offset(), f32("copy", "dst", dst), dst.offset(), src.size());
   }
 
+  @Override
+  public final void swiglu(Tensor gate, Tensor up, Tensor out) {
+    sameSize("swiglu", "gate", gate, "up", up);
+    sameSize("swiglu", "gate", gate, "out", out);
+    swiglu(gate.size(), f32("swiglu", "gate", gate), gate.offset(), f32("swiglu", "up", up), up.offset(),
+        f32("swiglu", "out", out), out.offset());
+  }
+
+  @Override
+  public final void swigluBackward(Tensor gate, Tensor up, Tensor dy, Tensor dGate, Tensor dUp) {
+    String op = "swigluBackward";
+    sameSize(op, "gate", gate, "up", up);
+    sameSize(op, "gate", gate, "dy", dy);
+    if (dGate != null) sameSize(op, "gate", gate, "dGate", dGate);
+    if (dUp != null) sameSize(op, "gate", gate, "dUp", dUp);
+    swigluBackward(gate.size(), f32(op, "gate", gate), gate.offset(), f32(op, "up", up), up.offset(),
+        f32(op, "dy", dy), dy.offset(), f32OrNull(op, "dGate", dGate), offset(dGate),
+        f32OrNull(op, "dUp", dUp), offset(dUp));
+  }
+
+  /** A product by the mask: {@link #binary}'s MUL, the mask the same size as x (never repeated). */
+  @Override
+  public final void dropout(Tensor x, Tensor mask, Tensor out) {
+    sameSize("dropout", "x", x, "mask", mask);
+    sameSize("dropout", "x", x, "out", out);
+    int n = x.size();
+    binary(BinaryOp.MUL, n, f32("dropout", "x", x), x.offset(), n, f32("dropout", "mask", mask), mask.offset(), n,
+        f32("dropout", "out", out), out.offset());
+  }
+
+  @Override
+  public final void copyStrided(int[] shape, Tensor src, int srcStart, int[] srcStrides, Tensor dst, int dstStart,
+                                int[] dstStrides, boolean accumulate) {
+    reaches("src", shape, src, srcStart, srcStrides);
+    reaches("dst", shape, dst, dstStart, dstStrides);
+    if (Shapes.size(shape) == 0) return;
+    if (shape.length == 0) {   // one element: a rank-1 walk of length 1
+      shape = new int[] {1};
+      srcStrides = new int[] {0};
+      dstStrides = new int[] {0};
+    }
+    copyStrided(shape, f32("copyStrided", "src", src), src.offset() + srcStart, srcStrides,
+        f32("copyStrided", "dst", dst), dst.offset() + dstStart, dstStrides, accumulate);
+  }
+
+  /** Every element a strided walk of {@code shape} reaches must lie in t's window. */
+  private static void reaches(String name, int[] shape, Tensor t, int start, int[] strides) {
+    boolean ok = strides.length == shape.length && start >= 0;
+    long last = start;
+    for (int d = 0; ok && d < shape.length; d++) {
+      ok = strides[d] >= 0 && shape[d] >= 0;
+      last += (long) Math.max(shape[d] - 1, 0) * strides[d];
+    }
+    if (!ok || (Shapes.size(shape) > 0 && last >= t.size())) {
+      throw new ShapeException("copyStrided: " + name + " " + Shapes.str(t.shape()) + " from element " + start
+          + " with strides " + Arrays.toString(strides) + " does not hold a walk of shape " + Shapes.str(shape));
+    }
+  }
+
   /** {@code out[i] = a[aOff + i % aLen] op b[bOff + i % bLen]} for {@code i < n}. */
   public abstract void binary(BinaryOp op, int n, float[] a, int aOff, int aLen, float[] b, int bOff, int bLen,
                               float[] out, int outOff);
@@ -86,4 +147,16 @@ public abstract class ElementwiseOnHost implements ElementwiseKernels {
   public abstract void axpy(int n, float alpha, float[] x, int xOff, float[] y, int yOff);
 
   public abstract void scale(int n, float alpha, float[] x, int xOff);
+
+  // gate, up: [n] -> out: [n]
+  public abstract void swiglu(int n, float[] gate, int gOff, float[] up, int uOff, float[] out, int outOff);
+
+  /** dGate or dUp may be null (not wanted). */
+  // gate, up, dy: [n] -> dGate, dUp: [n]
+  public abstract void swigluBackward(int n, float[] gate, int gOff, float[] up, int uOff, float[] dy, int dyOff,
+                                      float[] dGate, int dgOff, float[] dUp, int duOff);
+
+  /** {@link ElementwiseKernels#copyStrided} on arrays, the starts folded into the offsets; rank >= 1. */
+  public abstract void copyStrided(int[] shape, float[] src, int srcOff, int[] srcStrides,
+                                   float[] dst, int dstOff, int[] dstStrides, boolean accumulate);
 }

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.jlora.engine.BinaryOp;
 import org.jlora.engine.Parallel;
+import org.jlora.engine.Shapes;
 import org.jlora.engine.UnaryOp;
 
 /**
@@ -143,5 +144,62 @@ public final class ElementwiseVector extends ElementwiseOnHost {
       FloatVector.fromArray(SPECIES, x, xOff + i).mul(alpha).intoArray(x, xOff + i);
     }
     for (; i < n; i++) x[xOff + i] *= alpha;
+  }
+
+  // ---------------------------------------------------------------- fused and moving kernels
+
+  /** {@code out = silu(gate) ∘ up} in one pass ({@link SwiGluVector}). */
+  @Override
+  public void swiglu(int n, float[] gate, int gOff, float[] up, int uOff, float[] out, int outOff) {
+    SwiGluVector.forward(n, gate, gOff, up, uOff, out, outOff);
+  }
+
+  @Override
+  public void swigluBackward(int n, float[] gate, int gOff, float[] up, int uOff, float[] dy, int dyOff,
+                             float[] dGate, int dgOff, float[] dUp, int duOff) {
+    SwiGluVector.backward(n, gate, gOff, up, uOff, dy, dyOff, dGate, dgOff, dUp, duOff);
+  }
+
+  /**
+   * The walk row by row (a row: the last axis); a row contiguous on both sides is one
+   * {@code arraycopy} or one vector add. Rows go in parallel unless two of them may write the same
+   * element (a zero destination stride): then in row-major order on the caller, as the scalar twin.
+   * Each element gets one add either way, so the bits are the twin's.
+   */
+  @Override
+  public void copyStrided(int[] shape, float[] src, int srcOff, int[] srcStrides,
+                          float[] dst, int dstOff, int[] dstStrides, boolean accumulate) {
+    int rank = shape.length;
+    int last = shape[rank - 1];
+    int ss = srcStrides[rank - 1], ds = dstStrides[rank - 1];
+    int rows = Shapes.size(shape) / last;
+    Parallel.RangeBody body = (from, to) -> {
+      for (int r = from; r < to; r++) {
+        int s = ElementwiseScalar.rowStart(r, shape, srcStrides, srcOff);
+        int d = ElementwiseScalar.rowStart(r, shape, dstStrides, dstOff);
+        if (ss == 1 && ds == 1) {
+          if (accumulate) addOnCaller(last, src, s, dst, d);
+          else System.arraycopy(src, s, dst, d, last);
+        } else {
+          for (int j = 0; j < last; j++) {
+            float v = src[s + j * ss];
+            dst[d + j * ds] = accumulate ? dst[d + j * ds] + v : v;
+          }
+        }
+      }
+    };
+    boolean rowsDisjoint = true;
+    for (int a = 0; a < rank - 1; a++) rowsDisjoint &= dstStrides[a] != 0 || shape[a] == 1;
+    if (rowsDisjoint) Parallel.forRange(rows, 1, (long) rows * last, body);
+    else body.run(0, rows);
+  }
+
+  /** {@code y[i] += x[i]} on the calling thread (one rounded add, as the scalar loop). */
+  private static void addOnCaller(int n, float[] x, int xOff, float[] y, int yOff) {
+    int i = 0;
+    for (int bound = SPECIES.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(SPECIES, y, yOff + i).add(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) y[yOff + i] += x[xOff + i];
   }
 }

@@ -3,15 +3,13 @@ package org.jlora.engine.kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.jlora.engine.Parallel;
-import org.jlora.engine.Tensor;
-import org.jlora.engine.kernels.HeadsScalar.Geometry;
 
 /**
  * The head layout moves of {@link HeadsScalar} on the Vector API, with the same bits (a product
  * and in-order adds, lane by lane). {@link #toHeads} is parallel over output heads,
  * {@link #fromHeads} over output (batch, position) rows: each output element has one writer.
  */
-public final class HeadsVector {
+final class HeadsVector {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
 
@@ -19,14 +17,12 @@ public final class HeadsVector {
 
   /** See {@link HeadsScalar#toHeads}. */
   // x: [B, T, Hx, D] or [B, T, P, Hx, D] -> heads: [B, H, T, D]
-  public static void toHeads(Tensor x, int part, float scale, Tensor heads) {
-    Geometry g = Geometry.of("toHeads", x, part, heads);
-    float[] xs = x.data(), hs = heads.data();
-    Parallel.forRange(g.b() * g.h(), (long) heads.size(), (from, to) -> {
+  static void toHeads(HeadsGeometry g, float scale, float[] xs, int xOff, float[] hs, int hOff) {
+    Parallel.forRange(g.b() * g.h(), (long) g.b() * g.h() * g.t() * g.d(), (from, to) -> {
       for (int m = from; m < to; m++) {
         for (int ti = 0; ti < g.t(); ti++) {
-          int src = x.offset() + g.rowAt(m / g.h(), ti, (m % g.h()) / g.group());
-          int dst = heads.offset() + (m * g.t() + ti) * g.d();
+          int src = xOff + g.rowAt(m / g.h(), ti, (m % g.h()) / g.group());
+          int dst = hOff + (m * g.t() + ti) * g.d();
           scaledCopy(g.d(), scale, xs, src, hs, dst);
         }
       }
@@ -35,15 +31,13 @@ public final class HeadsVector {
 
   /** See {@link HeadsScalar#fromHeads}. */
   // heads: [B, H, T, D] -> x: [B, T, Hx, D] or [B, T, P, Hx, D]
-  public static void fromHeads(Tensor heads, int part, float scale, Tensor x) {
-    Geometry g = Geometry.of("fromHeads", x, part, heads);
-    float[] xs = x.data(), hs = heads.data();
-    Parallel.forRange(g.b() * g.t(), (long) heads.size(), (from, to) -> {
+  static void fromHeads(HeadsGeometry g, float scale, float[] hs, int hOff, float[] xs, int xOff) {
+    Parallel.forRange(g.b() * g.t(), (long) g.b() * g.h() * g.t() * g.d(), (from, to) -> {
       for (int bt = from; bt < to; bt++) {
         int bi = bt / g.t(), ti = bt % g.t();
         for (int xh = 0; xh < g.hx(); xh++) {
-          int first = heads.offset() + g.headRowAt(bi, xh * g.group(), ti);
-          sumCopies(g.d(), g.group(), g.t() * g.d(), scale, hs, first, xs, x.offset() + g.rowAt(bi, ti, xh));
+          int first = hOff + g.headRowAt(bi, xh * g.group(), ti);
+          sumCopies(g.d(), g.group(), g.t() * g.d(), scale, hs, first, xs, xOff + g.rowAt(bi, ti, xh));
         }
       }
     });

@@ -30,6 +30,19 @@ public abstract class OptimizerOnHost implements OptimizerKernels {
         h[o + AdamHyper.WEIGHT_DECAY], h[o + AdamHyper.BC1], h[o + AdamHyper.BC2], h[o + AdamHyper.GRAD_SCALE]);
   }
 
+  /** One value: nothing to vectorise, so both twins share this loop-free kernel. */
+  @Override
+  public final void clipCoefficient(Tensor sumSquares, float maxNorm, Tensor norm, Tensor coef) {
+    String op = "clipCoefficient";
+    size(op, "sumSquares", sumSquares, 1);
+    size(op, "norm", norm, 1);
+    size(op, "coef", coef, 1);
+    double n = Math.sqrt(f32(op, "sumSquares", sumSquares)[sumSquares.offset()]);
+    double c = maxNorm / (n + 1e-6);
+    f32(op, "norm", norm)[norm.offset()] = (float) n;
+    f32(op, "coef", coef)[coef.offset()] = c < 1 ? (float) c : 1f;
+  }
+
   /** {@link OptimizerKernels#adamw} on arrays, the hyper-parameters unpacked. */
   // p, g, m, v: [n]
   public abstract void adamw(int n, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff,

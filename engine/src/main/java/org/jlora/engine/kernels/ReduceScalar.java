@@ -18,11 +18,13 @@ public final class ReduceScalar extends ReductionsOnHost {
     return maxOf(n, x, off);
   }
 
-  /** {@code sum_i x[off + i]²}, in double. */
+  /** The squares added in double, tensor after tensor, element after element: one chain. */
   @Override
-  public double sumSquares(int n, float[] x, int off) {
+  public double sumOfSquares(float[][] xs, int[] offsets, int[] sizes) {
     double s = 0;
-    for (int i = 0; i < n; i++) s += (double) x[off + i] * x[off + i];
+    for (int t = 0; t < xs.length; t++) {
+      for (int i = offsets[t], end = offsets[t] + sizes[t]; i < end; i++) s += (double) xs[t][i] * xs[t][i];
+    }
     return s;
   }
 

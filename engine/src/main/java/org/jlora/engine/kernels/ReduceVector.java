@@ -1,5 +1,6 @@
 package org.jlora.engine.kernels;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,6 +18,8 @@ import org.jlora.engine.Parallel;
 public final class ReduceVector extends ReductionsOnHost {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
+  /** Doubles in a vector of the same width: a float vector widens into two of these. */
+  private static final VectorSpecies<Double> WIDE = VectorSpecies.of(double.class, SPECIES.vectorShape());
 
   /** Elements per block of a whole-tensor sum or max (the unit of parallel work). */
   static final int SUM_BLOCK = 4096;
@@ -41,23 +44,64 @@ public final class ReduceVector extends ReductionsOnHost {
   }
 
   /**
-   * {@code sum_i x[off + i]²}: the same fixed blocks as {@link #sum}, each a dot product of the
-   * block with itself, added in double in block order.
+   * The sum of squares of a list of tensors: every tensor cut into fixed {@link #SUM_BLOCK}-element
+   * blocks, each summed in double by one thread (floats widened, squared exactly, four
+   * accumulators), the block sums added in a fixed order (tensor by tensor, block by block): the
+   * same bits for any thread count, though not the scalar twin's single chain (the two differ by
+   * double rounding, far below the float the result is stored as, but not always nothing).
    */
   @Override
-  public double sumSquares(int n, float[] x, int off) {
-    int blocks = (n + SUM_BLOCK - 1) / SUM_BLOCK;
-    if (blocks <= 1) return dot(n, x, off, x, off);
-    double[] partial = new double[blocks];
-    Parallel.forRange(blocks, 1, n, (from, to) -> {
+  public double sumOfSquares(float[][] xs, int[] offsets, int[] sizes) {
+    // block k of the whole list is block k - first[t] of tensor t
+    int[] first = new int[xs.length + 1];
+    long elements = 0;
+    for (int t = 0; t < xs.length; t++) {
+      first[t + 1] = first[t] + (sizes[t] + SUM_BLOCK - 1) / SUM_BLOCK;
+      elements += sizes[t];
+    }
+    double[] partial = new double[first[xs.length]];
+    Parallel.forRange(partial.length, elements, (from, to) -> {
+      int t = 0;
       for (int k = from; k < to; k++) {
-        int start = k * SUM_BLOCK;
-        partial[k] = dot(Math.min(SUM_BLOCK, n - start), x, off + start, x, off + start);
+        while (k >= first[t + 1]) t++;
+        int start = (k - first[t]) * SUM_BLOCK;
+        partial[k] = sumOfSquaresBlock(Math.min(SUM_BLOCK, sizes[t] - start), xs[t], offsets[t] + start);
       }
     });
-    double s = 0;
-    for (double p : partial) s += p;
-    return s;
+    double sum = 0;
+    for (double p : partial) sum += p;
+    return sum;
+  }
+
+  /** {@code sum x²} over one block in double: each float vector widens into two double vectors. */
+  // x: [n] at off -> scalar
+  private static double sumOfSquaresBlock(int n, float[] x, int off) {
+    DoubleVector s0 = DoubleVector.zero(WIDE), s1 = s0, s2 = s0, s3 = s0;
+    int i = 0;
+    for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
+      FloatVector v0 = FloatVector.fromArray(SPECIES, x, off + i);
+      FloatVector v1 = FloatVector.fromArray(SPECIES, x, off + i + L);
+      s0 = square(v0, 0, s0);
+      s1 = square(v0, 1, s1);
+      s2 = square(v1, 0, s2);
+      s3 = square(v1, 1, s3);
+    }
+    for (int bound = SPECIES.loopBound(n); i < bound; i += L) {
+      FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
+      s0 = square(v, 0, s0);
+      s1 = square(v, 1, s1);
+    }
+    DoubleVector s = s0.add(s1).add(s2.add(s3));
+    double sum = 0;
+    for (int lane = 0; lane < WIDE.length(); lane++) sum += s.lane(lane);   // a fixed lane order
+    for (; i < n; i++) sum += (double) x[off + i] * x[off + i];
+    return sum;
+  }
+
+  /** {@code acc + d·d} for half {@code part} of v widened to double (the square of a float is exact in double). */
+  private static DoubleVector square(FloatVector v, int part, DoubleVector acc) {
+    DoubleVector d = (DoubleVector) v.convertShape(VectorOperators.F2D, WIDE, part);
+    return d.fma(d, acc);
   }
 
   /** Maximum of {@code x[off, off+n)}; NaN if any element is NaN; -Inf for n = 0. */

@@ -3,6 +3,7 @@ package org.jlora.engine.kernels;
 import static org.jlora.engine.kernels.HostTensors.f32;
 import static org.jlora.engine.kernels.HostTensors.size;
 
+import java.util.List;
 import org.jlora.engine.ReductionKernels;
 import org.jlora.engine.Tensor;
 
@@ -24,11 +25,25 @@ public abstract class ReductionsOnHost implements ReductionKernels {
   }
 
   @Override
-  public final void sumSquares(Tensor x, Tensor out, boolean accumulate) {
-    size("sumSquares", "out", out, 1);
-    float[] o = f32("sumSquares", "out", out);
-    float s = (float) sumSquares(x.size(), f32("sumSquares", "x", x), x.offset());
-    o[out.offset()] = accumulate ? o[out.offset()] + s : s;
+  public final void sum(Tensor x, float scale, Tensor out) {
+    size("sum", "out", out, 1);
+    double s = sum(x.size(), f32("sum", "x", x), x.offset());
+    f32("sum", "out", out)[out.offset()] = (float) (s * scale);
+  }
+
+  @Override
+  public final void sumOfSquares(List<Tensor> xs, Tensor out) {
+    size("sumOfSquares", "out", out, 1);
+    float[][] arrays = new float[xs.size()][];
+    int[] offsets = new int[xs.size()];
+    int[] sizes = new int[xs.size()];
+    for (int i = 0; i < xs.size(); i++) {
+      Tensor x = xs.get(i);
+      arrays[i] = f32("sumOfSquares", "tensor " + i, x);
+      offsets[i] = x.offset();
+      sizes[i] = x.size();
+    }
+    f32("sumOfSquares", "out", out)[out.offset()] = (float) sumOfSquares(arrays, offsets, sizes);
   }
 
   @Override
@@ -57,8 +72,9 @@ public abstract class ReductionsOnHost implements ReductionKernels {
 
   public abstract float max(int n, float[] x, int off);
 
-  /** {@code sum_i x[off + i]²}, in double. */
-  public abstract double sumSquares(int n, float[] x, int off);
+  /** {@code sum over tensors t, elements i of x_t[off_t + i]²}, in double. */
+  // xs[t]: [sizes[t]] at offsets[t] -> a host double
+  public abstract double sumOfSquares(float[][] xs, int[] offsets, int[] sizes);
 
   public abstract void sumRows(int rows, int cols, float[] x, int xOff, float[] out, int outOff);
 

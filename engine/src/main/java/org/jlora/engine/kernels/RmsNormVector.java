@@ -5,8 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.jlora.engine.Parallel;
-import org.jlora.engine.Shapes;
-import org.jlora.engine.Tensor;
 
 /**
  * RMSNorm on the Vector API; the definition is {@link RmsNormScalar}'s. Forward and dx are
@@ -20,7 +18,7 @@ import org.jlora.engine.Tensor;
  * when the double lands within 2⁻²⁹ of a float rounding boundary, which the tests have not met.
  * dweight adds rows in the scalar order and is the scalar twin's bits exactly.
  */
-public final class RmsNormVector {
+final class RmsNormVector {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   /** Doubles in a vector of the same width: a float vector widens into two of these. */
   private static final VectorSpecies<Double> WIDE = VectorSpecies.of(double.class, SPECIES.vectorShape());
@@ -30,42 +28,41 @@ public final class RmsNormVector {
 
   /** See {@link RmsNormScalar#forward}. */
   // x: [rows, C], weight: [C] -> y: [rows, C], rstd: [rows]
-  public static void forward(Tensor x, Tensor weight, float eps, Tensor y, Tensor rstd) {
-    RmsNormScalar.check("rmsNormForward", x, weight, rstd);
-    Shapes.requireSame("rmsNormForward (y)", x, y);
-    int rows = x.rowCount(), cols = x.lastDim();
-    float[] xs = x.data(), ws = weight.data(), ys = y.data(), rs = rstd.data();
+  static void forward(int rows, int cols, float[] xs, int xo, float[] ws, int wo, float eps,
+                      float[] ys, int yo, float[] rs, int ro) {
     Parallel.forRange(rows, 3L * rows * cols, (from, to) -> {
       for (int i = from; i < to; i++) {
-        int xRow = x.offset() + i * cols, yRow = y.offset() + i * cols;
+        int xRow = xo + i * cols, yRow = yo + i * cols;
         double ss = sumOfProducts(cols, xs, xRow, null, 0, xs, xRow);
         float r = (float) (1.0 / Math.sqrt((float) (ss / cols) + eps));
-        rs[rstd.offset() + i] = r;
+        rs[ro + i] = r;
         int c = 0;
         for (int bound = SPECIES.loopBound(cols); c < bound; c += L) {
           FloatVector.fromArray(SPECIES, xs, xRow + c).mul(r)
-              .mul(FloatVector.fromArray(SPECIES, ws, weight.offset() + c)).intoArray(ys, yRow + c);
+              .mul(FloatVector.fromArray(SPECIES, ws, wo + c)).intoArray(ys, yRow + c);
         }
-        for (; c < cols; c++) ys[yRow + c] = (xs[xRow + c] * r) * ws[weight.offset() + c];
+        for (; c < cols; c++) ys[yRow + c] = (xs[xRow + c] * r) * ws[wo + c];
       }
     });
   }
 
-  /** See {@link RmsNormScalar#backward}; dweight may be null. */
+  /** See {@link RmsNormScalar#backward}; dx or dweight may be null. */
   // x, dy, dx: [rows, C], weight, dweight: [C], rstd: [rows]
-  public static void backward(Tensor x, Tensor weight, Tensor rstd, Tensor dy, Tensor dx, Tensor dweight) {
-    RmsNormScalar.check("rmsNormBackward", x, weight, rstd);
-    Shapes.requireSame("rmsNormBackward (dy)", x, dy);
-    Shapes.requireSame("rmsNormBackward (dx)", x, dx);
-    if (dweight != null) Shapes.requireSame("rmsNormBackward (dweight)", weight, dweight);
-    int rows = x.rowCount(), cols = x.lastDim();
-    float[] xs = x.data(), ws = weight.data(), rs = rstd.data(), gs = dy.data(), dxs = dx.data();
-    int wo = weight.offset();
+  static void backward(int rows, int cols, float[] xs, int xo, float[] ws, int wo, float[] rs, int ro,
+                       float[] gs, int go, float[] dxs, int dxo, float[] dws, int dwo) {
+    if (dxs != null) inputGradient(rows, cols, xs, xo, ws, wo, rs, ro, gs, go, dxs, dxo);
+    if (dws != null) weightGradient(rows, cols, xs, xo, rs, ro, gs, go, dws, dwo);
+  }
+
+  /** {@code dx = r · g ∘ w - x · r³ · sum(g ∘ w ∘ x) / C}, parallel over rows. */
+  // x, dy, dx: [rows, C], weight: [C], rstd: [rows]
+  private static void inputGradient(int rows, int cols, float[] xs, int xo, float[] ws, int wo, float[] rs, int ro,
+                                    float[] gs, int go, float[] dxs, int dxo) {
     Parallel.forRange(rows, 4L * rows * cols, (from, to) -> {
       for (int i = from; i < to; i++) {
-        int xRow = x.offset() + i * cols, gRow = dy.offset() + i * cols, dxRow = dx.offset() + i * cols;
+        int xRow = xo + i * cols, gRow = go + i * cols, dxRow = dxo + i * cols;
         double dot = sumOfProducts(cols, gs, gRow, ws, wo, xs, xRow);   // sum(g ∘ w ∘ x)
-        float r = rs[rstd.offset() + i];
+        float r = rs[ro + i];
         float k = (float) (dot * r * r * r / cols);
         int c = 0;
         for (int bound = SPECIES.loopBound(cols); c < bound; c += L) {
@@ -76,7 +73,6 @@ public final class RmsNormVector {
         for (; c < cols; c++) dxs[dxRow + c] = r * gs[gRow + c] * ws[wo + c] - xs[xRow + c] * k;
       }
     });
-    if (dweight != null) weightGradient(rows, cols, x, rstd, dy, dweight);
   }
 
   /**
@@ -120,8 +116,8 @@ public final class RmsNormVector {
 
   /** {@code dw[c] = sum_i (g[i, c]·x[i, c])·r[i]} in double, rows in order; parallel over panels of L columns. */
   // x, dy: [rows, C], rstd: [rows] -> dweight: [C]
-  private static void weightGradient(int rows, int cols, Tensor x, Tensor rstd, Tensor dy, Tensor dweight) {
-    float[] xs = x.data(), rs = rstd.data(), gs = dy.data(), dws = dweight.data();
+  private static void weightGradient(int rows, int cols, float[] xs, int xo, float[] rs, int ro,
+                                     float[] gs, int go, float[] dws, int dwo) {
     int panels = (cols + L - 1) / L;
     Parallel.forRange(panels, 2L * rows * cols, (from, to) -> {
       double[] sums = new double[L];   // one panel's column sums, narrowed to float one by one
@@ -130,19 +126,19 @@ public final class RmsNormVector {
         if (c0 + L <= cols) {
           DoubleVector lo = DoubleVector.zero(WIDE), hi = lo;
           for (int i = 0; i < rows; i++) {
-            FloatVector p = FloatVector.fromArray(SPECIES, gs, dy.offset() + i * cols + c0)
-                .mul(FloatVector.fromArray(SPECIES, xs, x.offset() + i * cols + c0)).mul(rs[rstd.offset() + i]);
+            FloatVector p = FloatVector.fromArray(SPECIES, gs, go + i * cols + c0)
+                .mul(FloatVector.fromArray(SPECIES, xs, xo + i * cols + c0)).mul(rs[ro + i]);
             lo = lo.add(p.convertShape(VectorOperators.F2D, WIDE, 0));
             hi = hi.add(p.convertShape(VectorOperators.F2D, WIDE, 1));
           }
           lo.intoArray(sums, 0);
           hi.intoArray(sums, WIDE.length());
-          for (int j = 0; j < L; j++) dws[dweight.offset() + c0 + j] = (float) sums[j];
+          for (int j = 0; j < L; j++) dws[dwo + c0 + j] = (float) sums[j];
         } else {
           for (int c = c0; c < cols; c++) {
             double s = 0;
-            for (int i = 0; i < rows; i++) s += gs[dy.offset() + i * cols + c] * xs[x.offset() + i * cols + c] * rs[rstd.offset() + i];
-            dws[dweight.offset() + c] = (float) s;
+            for (int i = 0; i < rows; i++) s += gs[go + i * cols + c] * xs[xo + i * cols + c] * rs[ro + i];
+            dws[dwo + c] = (float) s;
           }
         }
       }

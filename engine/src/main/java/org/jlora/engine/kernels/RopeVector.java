@@ -5,7 +5,6 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.jlora.engine.Parallel;
 import org.jlora.engine.RopeLayout;
-import org.jlora.engine.Tensor;
 
 /**
  * Rotary position embedding on the Vector API, parallel over (batch, position) rows; the same
@@ -22,7 +21,7 @@ import org.jlora.engine.Tensor;
  *       {@code a·c + b·(-s)} is {@code a·c - b·s} exactly, and {@code b·c + a·s} is {@code a·s + b·c}.
  * </ul>
  */
-public final class RopeVector {
+final class RopeVector {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
   /** Exchanges lanes 2i and 2i+1 (every species has an even lane count). */
@@ -30,35 +29,23 @@ public final class RopeVector {
 
   private RopeVector() {}
 
-  /** See {@link RopeScalar#forward}; y may be x. */
-  // x: [B, T, H, D], cos, sin: [T, D/2] -> y: [B, T, H, D]
-  public static void forward(Tensor x, Tensor cos, Tensor sin, RopeLayout layout, Tensor y) {
-    RopeScalar.check("ropeForward", x, cos, sin, y);
-    rotate(x, cos, sin, layout, 1f, y);
-  }
-
-  /** See {@link RopeScalar#backward}; dx may be dy. */
-  // dy: [B, T, H, D], cos, sin: [T, D/2] -> dx: [B, T, H, D]
-  public static void backward(Tensor dy, Tensor cos, Tensor sin, RopeLayout layout, Tensor dx) {
-    RopeScalar.check("ropeBackward", dy, cos, sin, dx);
-    rotate(dy, cos, sin, layout, -1f, dx);
-  }
-
-  private static void rotate(Tensor src, Tensor cos, Tensor sin, RopeLayout layout, float sign, Tensor dst) {
-    int t = src.dim(1), h = src.dim(2), d = src.dim(3), half = d / 2;
-    Parallel.forRange(src.dim(0) * t, 3L * src.size(), (from, to) -> {
+  /** See {@link RopeScalar#rotate}; y may be x. */
+  // x: [B·T, H, D], cos, sin: [T, D/2] -> y: [B·T, H, D]
+  static void rotate(int bt, int t, int h, int d, float[] x, int xo, float[] cs, int co, float[] sn, int so,
+                     RopeLayout layout, float sign, float[] y, int yo) {
+    int half = d / 2;
+    Parallel.forRange(bt, 3L * bt * h * d, (from, to) -> {
       float[] cos2 = new float[d];   // INTERLEAVED only: this position's tables spread over the pairs
       float[] sin2 = new float[d];
-      for (int bt = from; bt < to; bt++) {
-        int cosAt = cos.offset() + (bt % t) * half, sinAt = sin.offset() + (bt % t) * half;
-        if (layout == RopeLayout.INTERLEAVED) spread(half, cos.data(), cosAt, sin.data(), sinAt, sign, cos2, sin2);
+      for (int r = from; r < to; r++) {
+        int cosAt = co + (r % t) * half, sinAt = so + (r % t) * half;
+        if (layout == RopeLayout.INTERLEAVED) spread(half, cs, cosAt, sn, sinAt, sign, cos2, sin2);
         for (int hi = 0; hi < h; hi++) {
-          int row = (bt * h + hi) * d;
+          int row = (r * h + hi) * d;
           if (layout == RopeLayout.HALVES) {
-            halvesRow(half, src.data(), src.offset() + row, cos.data(), cosAt, sin.data(), sinAt, sign,
-                dst.data(), dst.offset() + row);
+            halvesRow(half, x, xo + row, cs, cosAt, sn, sinAt, sign, y, yo + row);
           } else {
-            interleavedRow(d, src.data(), src.offset() + row, cos2, sin2, dst.data(), dst.offset() + row);
+            interleavedRow(d, x, xo + row, cos2, sin2, y, yo + row);
           }
         }
       }

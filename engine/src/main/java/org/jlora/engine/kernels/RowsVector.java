@@ -147,4 +147,23 @@ public final class RowsVector extends RowsOnHost {
     LayerNormVector.backward(rows, cols, x, xOff, gamma, gOff, mean, meanOff, rstd, rstdOff, dy, dyOff, dx, dxOff,
         dgamma, dgOff, dbeta, dbOff, accumulate);
   }
+
+  @Override
+  public void rmsNorm(int rows, int cols, float[] x, int xOff, float[] weight, int wOff, float eps,
+                      float[] out, int outOff, float[] rstd, int rOff) {
+    RmsNormVector.forward(rows, cols, x, xOff, weight, wOff, eps, out, outOff, rstd, rOff);
+  }
+
+  @Override
+  public void rmsNormBackward(int rows, int cols, float[] x, int xOff, float[] weight, int wOff,
+                              float[] rstd, int rOff, float[] dy, int dyOff, float[] dx, int dxOff,
+                              float[] dweight, int dwOff) {
+    RmsNormVector.backward(rows, cols, x, xOff, weight, wOff, rstd, rOff, dy, dyOff, dx, dxOff, dweight, dwOff);
+  }
+
+  @Override
+  public void crossEntropyBackward(int rows, int vocab, float[] logp, int lpOff, int[] targets, int ignoreIndex,
+                                   int count, float[] dloss, int dlOff, float[] dlogits, int dOff) {
+    CrossEntropyVector.backward(rows, vocab, logp, lpOff, targets, ignoreIndex, count, dloss, dlOff, dlogits, dOff);
+  }
 }

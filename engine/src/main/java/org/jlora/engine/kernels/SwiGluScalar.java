@@ -1,8 +1,5 @@
 package org.jlora.engine.kernels;
 
-import org.jlora.engine.ShapeException;
-import org.jlora.engine.Shapes;
-import org.jlora.engine.Tensor;
 import org.jlora.engine.UnaryOp;
 
 /**
@@ -15,46 +12,31 @@ import org.jlora.engine.UnaryOp;
  *   d gate = dy ∘ up ∘ s·(1 + g·(1 - s))
  * </pre>
  *
- * The arithmetic is autograd's {@code SwiGluOps} on the scalar backend, product for product.
+ * The arithmetic is the unfused path's (σ by the unary kernel, then the products in this order),
+ * product for product.
  */
-public final class SwiGluScalar {
+final class SwiGluScalar {
   private SwiGluScalar() {}
 
-  // gate, up: [..., F] -> y: [..., F]
-  public static void forward(Tensor gate, Tensor up, Tensor y) {
-    check("swigluForward", gate, up, y);
-    float[] g = gate.data(), u = up.data(), ys = y.data();
-    for (int i = 0; i < gate.size(); i++) {
-      float x = g[gate.offset() + i];
+  // gate, up: [n] -> y: [n]
+  static void forward(int n, float[] g, int go, float[] u, int uo, float[] ys, int yo) {
+    for (int i = 0; i < n; i++) {
+      float x = g[go + i];
       float s = UnaryMath.apply(UnaryOp.SIGMOID, x);
-      ys[y.offset() + i] = x * s * u[up.offset() + i];
+      ys[yo + i] = x * s * u[uo + i];
     }
   }
 
-  /** Writes the gradients asked for; dGate or dUp may be null (that input is frozen). */
-  // gate, up, dy, dGate, dUp: [..., F]
-  public static void backward(Tensor gate, Tensor up, Tensor dy, Tensor dGate, Tensor dUp) {
-    checkBackward(gate, up, dy, dGate, dUp);
-    float[] g = gate.data(), u = up.data(), d = dy.data();
-    for (int i = 0; i < gate.size(); i++) {
-      float x = g[gate.offset() + i];
+  /** Writes the gradients asked for; dg or du may be null (that input is frozen). */
+  // gate, up, dy: [n] -> dGate, dUp: [n]
+  static void backward(int n, float[] g, int go, float[] u, int uo, float[] d, int dyo,
+                       float[] dg, int dgo, float[] du, int duo) {
+    for (int i = 0; i < n; i++) {
+      float x = g[go + i];
       float s = UnaryMath.apply(UnaryOp.SIGMOID, x);
-      float dyi = d[dy.offset() + i];
-      if (dUp != null) dUp.data()[dUp.offset() + i] = dyi * x * s;
-      if (dGate != null) dGate.data()[dGate.offset() + i] = dyi * u[up.offset() + i] * s * (1f + x * (1f - s));
+      float dyi = d[dyo + i];
+      if (du != null) du[duo + i] = dyi * x * s;
+      if (dg != null) dg[dgo + i] = dyi * u[uo + i] * s * (1f + x * (1f - s));
     }
-  }
-
-  static void check(String op, Tensor gate, Tensor up, Tensor out) {
-    if (!gate.sameShape(up) || !gate.sameShape(out)) {
-      throw new ShapeException(op + ": gate " + Shapes.str(gate.shape()) + ", up " + Shapes.str(up.shape())
-          + " and the output " + Shapes.str(out.shape()) + " must have the same shape");
-    }
-  }
-
-  static void checkBackward(Tensor gate, Tensor up, Tensor dy, Tensor dGate, Tensor dUp) {
-    check("swigluBackward", gate, up, dy);
-    if (dGate != null) Shapes.requireSame("swigluBackward (dGate)", gate, dGate);
-    if (dUp != null) Shapes.requireSame("swigluBackward (dUp)", gate, dUp);
   }
 }

@@ -1,0 +1,20 @@
+package org.jlora.engine;
+
+/**
+ * Dropout's mask, drawn on the host: {@code 1/(1 - p)} where an element is kept (probability
+ * {@code 1 - p}), 0 where it is dropped, one {@code rng.nextFloat()} per element in order, so a
+ * seed gives the same mask. The mask is an input of the step; applying it is
+ * {@link ElementwiseKernels#dropout}.
+ */
+public final class DropoutMask {
+  private DropoutMask() {}
+
+  /** A new mask of the given shape. */
+  public static Tensor draw(Rng rng, float p, int... shape) {
+    if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
+    float keepScale = p == 1f ? 0f : 1f / (1f - p);
+    float[] m = new float[Shapes.size(shape)];
+    for (int i = 0; i < m.length; i++) m[i] = rng.nextFloat() >= p ? keepScale : 0f;
+    return Tensor.of(m, shape);
+  }
+}

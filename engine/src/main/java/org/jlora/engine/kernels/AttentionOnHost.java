@@ -1,0 +1,113 @@
+package org.jlora.engine.kernels;
+
+import static org.jlora.engine.kernels.HostTensors.f32;
+
+import org.jlora.engine.AttentionKernels;
+import org.jlora.engine.RopeLayout;
+import org.jlora.engine.ShapeException;
+import org.jlora.engine.Shapes;
+import org.jlora.engine.Tensor;
+
+/**
+ * The tensor door of the host attention kernels: checks the shapes (which, unlike the other
+ * families, carry the sizes: [B, T, H, D] and [B, H, T, D]) and that the tensors are host f32,
+ * then hands arrays and offsets to the implementation ({@link AttentionVector},
+ * {@link AttentionScalar}).
+ */
+public abstract class AttentionOnHost implements AttentionKernels {
+  protected AttentionOnHost() {}
+
+  @Override
+  public final void toHeads(Tensor x, int part, float scale, Tensor heads) {
+    HeadsGeometry g = HeadsGeometry.of("toHeads", x, part, heads);
+    toHeads(g, scale, f32("toHeads", "x", x), x.offset(), f32("toHeads", "heads", heads), heads.offset());
+  }
+
+  @Override
+  public final void fromHeads(Tensor heads, int part, float scale, Tensor x) {
+    HeadsGeometry g = HeadsGeometry.of("fromHeads", x, part, heads);
+    fromHeads(g, scale, f32("fromHeads", "heads", heads), heads.offset(), f32("fromHeads", "x", x), x.offset());
+  }
+
+  @Override
+  public final void causalForward(Tensor q, Tensor k, Tensor v, Tensor y, Tensor probs) {
+    String op = "causalForward";
+    checkAttention(op, q, k, v, probs);
+    Shapes.requireSame(op + " (y)", q, y);
+    causalForward(q.dim(0) * q.dim(1), q.dim(1) / k.dim(1), q.dim(2), q.dim(3),
+        f32(op, "q", q), q.offset(), f32(op, "k", k), k.offset(), f32(op, "v", v), v.offset(),
+        f32(op, "y", y), y.offset(), f32(op, "probs", probs), probs.offset());
+  }
+
+  @Override
+  public final void causalBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dy,
+                                   Tensor dq, Tensor dk, Tensor dv) {
+    String op = "causalBackward";
+    checkAttention(op, q, k, v, probs);
+    Shapes.requireSame(op + " (dy)", q, dy);
+    Shapes.requireSame(op + " (dq)", q, dq);
+    Shapes.requireSame(op + " (dk, one per query head)", q, dk);
+    Shapes.requireSame(op + " (dv, one per query head)", q, dv);
+    causalBackward(q.dim(0) * q.dim(1), q.dim(1) / k.dim(1), q.dim(2), q.dim(3),
+        f32(op, "q", q), q.offset(), f32(op, "k", k), k.offset(), f32(op, "v", v), v.offset(),
+        f32(op, "probs", probs), probs.offset(), f32(op, "dy", dy), dy.offset(),
+        f32(op, "dq", dq), dq.offset(), f32(op, "dk", dk), dk.offset(), f32(op, "dv", dv), dv.offset());
+  }
+
+  @Override
+  public final void ropeForward(Tensor x, Tensor cos, Tensor sin, RopeLayout layout, Tensor y) {
+    rope("ropeForward", x, cos, sin, layout, 1f, y);
+  }
+
+  @Override
+  public final void ropeBackward(Tensor dy, Tensor cos, Tensor sin, RopeLayout layout, Tensor dx) {
+    rope("ropeBackward", dy, cos, sin, layout, -1f, dx);
+  }
+
+  private void rope(String op, Tensor x, Tensor cos, Tensor sin, RopeLayout layout, float sign, Tensor y) {
+    int[] s = x.shape();
+    boolean ok = s.length == 4 && s[3] % 2 == 0 && x.sameShape(y)
+        && cos.rank() == 2 && cos.sameShape(sin) && cos.dim(0) == s[1] && cos.dim(1) == s[3] / 2;
+    if (!ok) {
+      throw new ShapeException(op + ": x " + Shapes.str(s) + ", out " + Shapes.str(y.shape()) + ", cos "
+          + Shapes.str(cos.shape()) + ", sin " + Shapes.str(sin.shape())
+          + " must be [B, T, H, D] (D even) twice and [T, D/2] twice");
+    }
+    rope(s[0] * s[1], s[1], s[2], s[3], f32(op, "x", x), x.offset(), f32(op, "cos", cos), cos.offset(),
+        f32(op, "sin", sin), sin.offset(), layout, sign, f32(op, "out", y), y.offset());
+  }
+
+  /** q [B, H, T, D], k and v [B, Hkv, T, D] with H a multiple of Hkv, probs [B, H, packedSize(T)]. */
+  private static void checkAttention(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
+    int[] qs = q.shape(), ks = k.shape();
+    boolean ok = qs.length == 4 && ks.length == 4 && k.sameShape(v) && qs[0] == ks[0] && qs[2] == ks[2]
+        && qs[3] == ks[3] && ks[1] >= 1 && qs[1] % ks[1] == 0 && probs.rank() == 3 && probs.dim(0) == qs[0]
+        && probs.dim(1) == qs[1] && probs.dim(2) == AttentionKernels.packedSize(qs[2]);
+    if (!ok) {
+      throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(v.shape())
+          + ", probs " + Shapes.str(probs.shape()) + " must be [B, H, T, D], [B, Hkv, T, D] twice (H a multiple of Hkv)"
+          + " and [B, H, packedSize(T)]");
+    }
+  }
+
+  // x: [B, T, (P,) Hx, D] -> heads: [B, H, T, D]
+  public abstract void toHeads(HeadsGeometry g, float scale, float[] x, int xOff, float[] heads, int hOff);
+
+  // heads: [B, H, T, D] -> x: [B, T, (P,) Hx, D]
+  public abstract void fromHeads(HeadsGeometry g, float scale, float[] heads, int hOff, float[] x, int xOff);
+
+  /** {@link AttentionKernels#causalForward} on arrays: {@code bh = B·H} query heads, {@code group = H/Hkv}. */
+  // q, y: [bh, T, D], k, v: [bh / group, T, D] -> probs: [bh, packedSize(T)]
+  public abstract void causalForward(int bh, int group, int t, int d, float[] q, int qOff, float[] k, int kOff,
+                                     float[] v, int vOff, float[] y, int yOff, float[] probs, int pOff);
+
+  // q, dy, dq, dk, dv: [bh, T, D], k, v: [bh / group, T, D], probs: [bh, packedSize(T)]
+  public abstract void causalBackward(int bh, int group, int t, int d, float[] q, int qOff, float[] k, int kOff,
+                                      float[] v, int vOff, float[] probs, int pOff, float[] dy, int dyOff,
+                                      float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff);
+
+  /** RoPE on arrays: {@code bt = B·T} rows of H heads, turned by {@code sign ·} the angle (+1 forward, -1 backward). */
+  // x: [bt, H, D], cos, sin: [T, D/2] -> y: [bt, H, D]
+  public abstract void rope(int bt, int t, int h, int d, float[] x, int xOff, float[] cos, int cOff,
+                            float[] sin, int sOff, RopeLayout layout, float sign, float[] y, int yOff);
+}
