@@ -63,6 +63,31 @@ public record Backend(String name, MatmulKernels matmul, ElementwiseKernels elem
     return new Backend(name, matmul, elementwise, reductions, rows, conv, embedding, optimizer, kernels);
   }
 
+  /** Something that wraps each family of a backend, e.g. to record its calls. */
+  public interface FamilyWrapper {
+    <T> T wrap(Class<T> family, T kernels);
+  }
+
+  /** This backend with every family passed through {@code wrapper}. */
+  public Backend wrapEach(FamilyWrapper wrapper) {
+    return new Backend(name, wrapper.wrap(MatmulKernels.class, matmul),
+        wrapper.wrap(ElementwiseKernels.class, elementwise), wrapper.wrap(ReductionKernels.class, reductions),
+        wrapper.wrap(RowKernels.class, rows), wrapper.wrap(ConvKernels.class, conv),
+        wrapper.wrap(EmbeddingKernels.class, embedding), wrapper.wrap(OptimizerKernels.class, optimizer));
+  }
+
+  /** The implementation of the family whose interface is {@code family}. */
+  public Object family(Class<?> family) {
+    if (family == MatmulKernels.class) return matmul;
+    if (family == ElementwiseKernels.class) return elementwise;
+    if (family == ReductionKernels.class) return reductions;
+    if (family == RowKernels.class) return rows;
+    if (family == ConvKernels.class) return conv;
+    if (family == EmbeddingKernels.class) return embedding;
+    if (family == OptimizerKernels.class) return optimizer;
+    throw new IllegalArgumentException("backend '" + name + "' has no kernel family " + family.getSimpleName());
+  }
+
   @Override
   public String toString() {
     return "Backend[" + name + "]";

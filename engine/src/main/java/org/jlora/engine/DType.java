@@ -14,4 +14,9 @@ public enum DType {
   public String label() {
     return name().toLowerCase(java.util.Locale.ROOT);
   }
+
+  /** Bytes per element. */
+  public int bytes() {
+    return this == F32 ? 4 : 2;
+  }
 }

@@ -1,6 +1,7 @@
 package org.jlora.engine;
 
 import java.util.Arrays;
+import org.jlora.engine.capture.StepCapture;
 
 /**
  * A tensor: a shape and a contiguous row-major window of a {@link Storage}.
@@ -57,7 +58,9 @@ public final class Tensor {
   }
 
   public static Tensor zeros(int... shape) {
-    return new Tensor(new float[Shapes.size(shape)], 0, shape);
+    Tensor t = new Tensor(new float[Shapes.size(shape)], 0, shape);
+    StepCapture.allocated(t, 0f);
+    return t;
   }
 
   public static Tensor ones(int... shape) {
@@ -67,7 +70,9 @@ public final class Tensor {
   public static Tensor full(float value, int... shape) {
     float[] d = new float[Shapes.size(shape)];
     Arrays.fill(d, value);
-    return new Tensor(d, 0, shape);
+    Tensor t = new Tensor(d, 0, shape);
+    StepCapture.allocated(t, value);
+    return t;
   }
 
   /** The 1-d tensor {@code [0, 1, ..., n-1]}. */
@@ -119,6 +124,7 @@ public final class Tensor {
    * @throws IllegalStateException for a bf16 tensor or one on a device: convert it first
    */
   public float[] data() {
+    StepCapture.hostAccess(this, "data()");
     if (storage instanceof HostFloats h) return h.array();
     throw new IllegalStateException("this tensor's values are " + storage.describe() + "; call "
         + (storage.isHost() ? "toF32()" : "toHost()") + " first to read them as a float array");
@@ -201,6 +207,7 @@ public final class Tensor {
 
   /** The values as a new f32 array. */
   public float[] toArray() {
+    StepCapture.hostAccess(this, "toArray()");
     float[] out = new float[size];
     storage.read(offset, out, 0, size);
     return out;
@@ -218,6 +225,7 @@ public final class Tensor {
   }
 
   public void set(int flatIndex, float value) {
+    StepCapture.hostAccess(this, "set()");
     Shapes.checkIndex(flatIndex, size);
     if (storage instanceof HostFloats h) {
       h.array()[offset + flatIndex] = value;
@@ -227,6 +235,7 @@ public final class Tensor {
   }
 
   private float read(int element) {
+    StepCapture.hostAccess(this, "get()");
     if (storage instanceof HostFloats h) return h.array()[element];
     float[] one = new float[1];
     storage.read(element, one, 0, 1);
@@ -238,6 +247,7 @@ public final class Tensor {
    * one check behind refusing non-finite weights, adapters, gradients and merges.
    */
   public int firstNonFinite() {
+    StepCapture.hostAccess(this, "firstNonFinite()");
     // host f32 is read in place; other storage is widened or downloaded once
     boolean inPlace = storage instanceof HostFloats;
     float[] values = inPlace ? ((HostFloats) storage).array() : toArray();
@@ -259,6 +269,8 @@ public final class Tensor {
     if (src.size != size) {
       throw new ShapeException("copyFrom", shape, src.shape);
     }
+    StepCapture.hostAccess(src, "copyFrom()");
+    StepCapture.hostAccess(this, "copyFrom()");
     if (src.storage instanceof HostFloats h) {
       storage.write(offset, h.array(), src.offset, size);
     } else {
@@ -268,6 +280,7 @@ public final class Tensor {
   }
 
   public Tensor fill(float value) {
+    StepCapture.hostAccess(this, "fill()");
     if (storage instanceof HostFloats h) {
       Arrays.fill(h.array(), offset, offset + size, value);
     } else {

@@ -1,0 +1,58 @@
+package org.jlora.engine.capture;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.jlora.engine.Storage;
+import org.jlora.engine.Tensor;
+
+/**
+ * One training step as the kernel calls it made, in order, with what crosses the boundary
+ * between the host and whatever runs the calls:
+ *
+ * <ul>
+ *   <li>{@code floatInputs}: tensors the host writes before every run (the optimizer's per-step
+ *       scalars: learning rate, bias corrections);</li>
+ *   <li>{@code intInputs}: arrays the host refills before every run (token ids, targets);</li>
+ *   <li>{@code outputs}: tensors read after every run (the loss, the gradient norm);</li>
+ *   <li>{@code results}: tensors the step updates and keeps (trained parameters, optimizer
+ *       moments), brought back to the host only on demand;</li>
+ *   <li>{@code temporaries}: storages first allocated inside the step (activations, gradients):
+ *       each run fills them again, so a device need not send their values.</li>
+ * </ul>
+ *
+ * Every other storage the calls touch is a constant of the step (frozen weights, RoPE tables):
+ * its values at capture time are the ones every run sees.
+ */
+public record CapturedProgram(List<KernelCall> calls, List<Tensor> floatInputs, List<int[]> intInputs,
+                              List<Tensor> outputs, List<Tensor> results, Set<Storage> temporaries) {
+
+  public CapturedProgram {
+    calls = List.copyOf(calls);
+    floatInputs = List.copyOf(floatInputs);
+    intInputs = List.copyOf(intInputs);
+    outputs = List.copyOf(outputs);
+    results = List.copyOf(results);
+    Set<Storage> temps = Collections.newSetFromMap(new IdentityHashMap<>());
+    temps.addAll(temporaries);
+    temporaries = Collections.unmodifiableSet(temps);
+  }
+
+  /** Every storage the calls read or write, once each, in order of first use. */
+  public List<Storage> storages() {
+    Set<Storage> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    java.util.ArrayList<Storage> out = new java.util.ArrayList<>();
+    for (KernelCall c : calls) {
+      for (Tensor t : c.tensors()) if (seen.add(t.storage())) out.add(t.storage());
+    }
+    return out;
+  }
+
+  /** Bytes of f32 storage the step touches (what a device must hold). */
+  public long bytes() {
+    long n = 0;
+    for (Storage s : storages()) n += (long) s.length() * s.dtype().bytes();
+    return n;
+  }
+}
