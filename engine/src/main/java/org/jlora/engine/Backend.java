@@ -73,7 +73,8 @@ public record Backend(String name, MatmulKernels matmul, ElementwiseKernels elem
     return new Backend(name, wrapper.wrap(MatmulKernels.class, matmul),
         wrapper.wrap(ElementwiseKernels.class, elementwise), wrapper.wrap(ReductionKernels.class, reductions),
         wrapper.wrap(RowKernels.class, rows), wrapper.wrap(ConvKernels.class, conv),
-        wrapper.wrap(EmbeddingKernels.class, embedding), wrapper.wrap(OptimizerKernels.class, optimizer));
+        wrapper.wrap(EmbeddingKernels.class, embedding), wrapper.wrap(OptimizerKernels.class, optimizer),
+        wrapper.wrap(AttentionKernels.class, attention));
   }
 
   /** The implementation of the family whose interface is {@code family}. */
@@ -85,6 +86,7 @@ public record Backend(String name, MatmulKernels matmul, ElementwiseKernels elem
     if (family == ConvKernels.class) return conv;
     if (family == EmbeddingKernels.class) return embedding;
     if (family == OptimizerKernels.class) return optimizer;
+    if (family == AttentionKernels.class) return attention;
     throw new IllegalArgumentException("backend '" + name + "' has no kernel family " + family.getSimpleName());
   }
 

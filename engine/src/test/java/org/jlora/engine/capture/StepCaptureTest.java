@@ -48,7 +48,7 @@ class StepCaptureTest {
       Tensor y = Tensor.zeros(4, 3);
       be.matmul().matmul(x, false, w, false, y, false);               // y [4, 3] = x·w
       loss = Tensor.zeros(1);
-      be.reductions().sumSquares(y, loss, true);                       // loss = sum(y²)
+      be.reductions().sumOfSquares(List.of(y), loss);                  // loss = sum(y²)
       Tensor dy = Tensor.zeros(4, 3);
       be.elementwise().axpy(2f, y, dy);                                // dy = 2y
       Tensor dw = Tensor.zeros(8, 3);
