@@ -14,14 +14,21 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * {@link StepProgram} (a whole captured step: every buffer a region of one resident device arena).
  */
 abstract class Binder {
-  /** A device window: the buffer and the element its window starts at. */
-  record Buf(FloatArray array, int offset) {}
+  /** A device window: the element of {@link #mem()} its window starts at. */
+  record Buf(int offset) {}
 
   /** Adds one task to {@code graph} under the name {@code task}. */
   @FunctionalInterface
   interface Emit {
     void into(TaskGraph graph, String task);
   }
+
+  /**
+   * The one device array every window of this binder lies in (the kernels take it once, with an
+   * offset per operand: TornadoVM's graph builder turns an array passed twice to one task, once
+   * written, into a cycle). Valid when the tasks are emitted.
+   */
+  abstract FloatArray mem();
 
   /** A tensor the tasks only read. */
   abstract Buf read(Tensor t);

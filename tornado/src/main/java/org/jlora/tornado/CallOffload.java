@@ -4,12 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jlora.engine.HostFloats;
 import org.jlora.engine.Storage;
 import org.jlora.engine.Tensor;
@@ -19,125 +18,190 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import org.jlora.tornado.kernels.Elementwise;
 
 /**
  * Runs one kernel-family call on the device now (the backend's kernel-by-kernel path). The first
  * call of a shape builds a task graph from the method's {@link Lowering} and keeps it; later calls
- * of that shape replay the lowering to bind their operands to the same buffers. Host f32 tensors
- * are staged through a buffer of their window's size (copied in before, out after); a
- * {@link TornadoStorage} tensor is passed as its own array, with no staging copy (the graph is
- * then specific to that storage). Another backend's device tensor, or a write to a bf16 one, is
+ * of that shape replay the lowering to bind their operands to it. The kernels take one device
+ * array ({@link Binder#mem()}), so a call's operands are staged into one buffer: per storage the
+ * span its windows cover (views of one storage stay views of one region, so in-place calls work),
+ * then the call's constants and scratch. Host f32 and tornado tensors are copied in before and
+ * back after; bf16 host tensors are widened (read only); another backend's device tensors are
  * refused naming the operand.
  */
 final class CallOffload {
-  private static final int READ = 1, WRITE = 2;
-
-  /** One operand of a built graph, in the order the lowering asked for it. */
-  private record Slot(FloatArray array, int offset, boolean staged, int mode, IntArray ints) {}
-
-  private record Compiled(List<Slot> slots, DeviceGraph graph) {}
+  private record Compiled(DeviceGraph graph, FloatArray staging, List<IntArray> ints) {}
 
   private final Map<String, Compiled> graphs = new HashMap<>();
+  private static final AtomicLong COUNTER = new AtomicLong();
 
   /** Runs {@code method(args)} through its lowering. */
   synchronized void call(Method method, Lowering lowering, Object[] args) {
-    String key = Lowerings.name(method) + signature(args);
+    Layout layout = new Layout(args);
+    String key = Lowerings.name(method) + layout.signature;
     Compiled c = graphs.get(key);
     if (c == null) {
-      Build build = new Build(key);
+      CallBinder build = new CallBinder(layout, null, new ArrayList<>());
       lowering.lower(args, build);
-      if (build.tasks() == 0) return;   // nothing to do (an empty size)
-      c = build.finish();
+      if (build.emits.isEmpty()) return;   // nothing to do (an empty size)
+      c = build.finish(key);
       graphs.put(key, c);
     }
-    Replay replay = new Replay(c.slots);
+    CallBinder replay = new CallBinder(layout, c.staging, c.ints);
     lowering.lower(args, replay);
+    layout.copyIn(c.staging);
     c.graph.run();
-    replay.copyOut();
+    layout.copyOut(c.staging, replay.written);
   }
 
-  /** Graphs built so far (tests: a repeated shape reuses its graph). */
+  /** Graphs built so far. */
   synchronized int graphCount() {
     return graphs.size();
   }
 
-  /** What decides the graph: each tensor's window (and, for a device tensor, which storage); scalars; enums. */
-  private static String signature(Object[] args) {
-    StringBuilder sb = new StringBuilder("(");
-    for (Object a : args) {
-      if (a instanceof Tensor t) {
-        sb.append(t.storage() instanceof TornadoStorage ? "d" + System.identityHashCode(t.storage()) + "@" + t.offset() : "h")
-            .append('#').append(t.size());
-      } else if (a instanceof int[] ids) {
-        sb.append("ids#").append(ids.length);
-      } else if (a instanceof List<?> list) {
-        sb.append("list[");
-        for (Object o : list) sb.append(signature(new Object[] {o}));
-        sb.append(']');
-      } else if (a instanceof Float) {
-        sb.append('f');              // floats travel as data: one graph serves every value
-      } else {
-        sb.append(a);
+  /** Where each storage of a call's operands goes in the staging buffer. */
+  private static final class Layout {
+    final Map<Storage, int[]> spans = new IdentityHashMap<>();   // storage -> {lo, hi, at}
+    final List<Storage> order = new ArrayList<>();
+    final String signature;
+    int length;
+
+    Layout(Object[] args) {
+      StringBuilder sb = new StringBuilder("(");
+      List<Tensor> tensors = new ArrayList<>();
+      for (Object a : args) {
+        if (a instanceof Tensor t) tensors.add(t);
+        if (a instanceof List<?> list) for (Object o : list) if (o instanceof Tensor t) tensors.add(t);
       }
-      sb.append(',');
+      for (Tensor t : tensors) {
+        int[] span = spans.get(t.storage());
+        if (span == null) {
+          spans.put(t.storage(), new int[] {t.offset(), t.offset() + t.size(), 0});
+          order.add(t.storage());
+        } else {
+          span[0] = Math.min(span[0], t.offset());
+          span[1] = Math.max(span[1], t.offset() + t.size());
+        }
+      }
+      for (Storage s : order) {
+        int[] span = spans.get(s);
+        span[2] = length;
+        length += span[1] - span[0];
+      }
+      for (Tensor t : tensors) {
+        int[] span = spans.get(t.storage());
+        sb.append('s').append(order.indexOf(t.storage())).append('+').append(t.offset() - span[0])
+            .append('#').append(t.size()).append(',');
+      }
+      for (Object a : args) {
+        if (a instanceof int[] ids) sb.append("ids#").append(ids.length);
+        else if (a instanceof Float) sb.append('f');   // floats travel as data: one graph serves every value
+        else if (!(a instanceof Tensor) && !(a instanceof List<?>)) sb.append(a);
+        sb.append(',');
+      }
+      signature = sb.append(')').toString();
     }
-    return sb.append(')').toString();
+
+    int at(Tensor t) {
+      int[] span = spans.get(t.storage());
+      return span[2] + t.offset() - span[0];
+    }
+
+    void copyIn(FloatArray staging) {
+      MemorySegment seg = staging.getSegment();
+      for (Storage s : order) {
+        int[] span = spans.get(s);
+        int n = span[1] - span[0];
+        float[] values = s instanceof HostFloats h ? h.array() : Tensor.on(s, span[0], n).toArray();
+        int from = s instanceof HostFloats ? span[0] : 0;
+        MemorySegment.copy(values, from, seg, ValueLayout.JAVA_FLOAT, (long) span[2] * Float.BYTES, n);
+      }
+    }
+
+    void copyOut(FloatArray staging, List<Storage> written) {
+      MemorySegment seg = staging.getSegment();
+      for (Storage s : written) {
+        int[] span = spans.get(s);
+        int n = span[1] - span[0];
+        if (s instanceof HostFloats h) {
+          MemorySegment.copy(seg, ValueLayout.JAVA_FLOAT, (long) span[2] * Float.BYTES, h.array(), span[0], n);
+        } else if (s instanceof TornadoStorage d) {
+          MemorySegment.copy(seg, (long) span[2] * Float.BYTES, d.array().getSegment(), (long) span[0] * Float.BYTES,
+              (long) n * Float.BYTES);
+        }
+      }
+    }
   }
 
-  /** Resolves an operand's storage, refusing what this backend cannot read or write. */
+  /** Refuses what this backend cannot read or write. */
   static void checkOperand(String what, Tensor t, boolean write) {
     Storage s = t.storage();
     if (s instanceof HostFloats || s instanceof TornadoStorage) return;
     if (s.isHost()) {
       if (write) {
-        throw new IllegalArgumentException("tornado: " + what + " is " + s.describe()
-            + " and cannot be written; pass an f32 tensor (toF32())");
+        throw new IllegalArgumentException("tornado: " + what + " writes a tensor of " + s.describe()
+            + "; pass an f32 tensor (toF32())");
       }
       return;   // bf16 on host: widened when staged
     }
-    throw new IllegalArgumentException("tornado: " + what + " is " + s.describe() + ", another backend's device "
-        + "tensor; the tornado kernels take host tensors or tornado tensors: call toHost() first");
+    throw new IllegalArgumentException("tornado: " + what + " got a tensor of " + s.describe() + ", another backend's "
+        + "device tensor; the tornado kernels take host tensors or tornado tensors: call toHost() first");
   }
 
-  /** First call of a shape: allocates staging, builds the graph. */
-  private static final class Build extends Binder {
-    private final String name;
-    private final List<Slot> slots = new ArrayList<>();
-    private final List<Binder.Emit> emits = new ArrayList<>();
-    private final List<WorkerGrid> grids = new ArrayList<>();
+  /** Binds a call: with {@code staging == null} it lays the buffer out and collects tasks; else it replays. */
+  private static final class CallBinder extends Binder {
+    private final Layout layout;
+    private FloatArray staging;
+    private final List<IntArray> ints;
+    private int nextInts;
+    private int cursor;
+    private final List<float[]> constants = new ArrayList<>();
+    private final List<Integer> constantAt = new ArrayList<>();
+    final List<Emit> emits = new ArrayList<>();
+    final List<WorkerGrid> grids = new ArrayList<>();
+    final List<Storage> written = new ArrayList<>();
+    private String op = "tornado call";
 
-    Build(String key) {
-      this.name = "call" + Integer.toHexString(key.hashCode()) + "_" + COUNTER.incrementAndGet();
+    CallBinder(Layout layout, FloatArray staging, List<IntArray> ints) {
+      this.layout = layout;
+      this.staging = staging;
+      this.ints = ints;
+      this.cursor = layout.length;
     }
 
-    private Buf tensor(Tensor t, int mode) {
-      checkOperand(name, t, (mode & WRITE) != 0);
-      Slot s;
-      if (t.storage() instanceof TornadoStorage d) {
-        s = new Slot(d.array(), t.offset(), false, mode | READ, null);   // whole array goes both ways
-      } else {
-        s = new Slot(new FloatArray(Math.max(1, t.size())), 0, true, mode, null);
-      }
-      slots.add(s);
-      return new Buf(s.array, s.offset);
+    @Override FloatArray mem() {
+      return staging;
     }
 
-    @Override Buf read(Tensor t) { return tensor(t, READ); }
+    private Buf window(Tensor t, boolean write) {
+      checkOperand(op, t, write);
+      if (write && !written.contains(t.storage())) written.add(t.storage());
+      return new Buf(layout.at(t));
+    }
 
-    @Override Buf write(Tensor t) { return tensor(t, WRITE); }
+    @Override Buf read(Tensor t) { return window(t, false); }
 
-    @Override Buf update(Tensor t) { return tensor(t, READ | WRITE); }
+    @Override Buf write(Tensor t) { return window(t, true); }
+
+    @Override Buf update(Tensor t) { return window(t, true); }
 
     @Override Buf constants(float... values) {
-      Slot s = new Slot(new FloatArray(Math.max(1, values.length)), 0, false, READ, null);
-      slots.add(s);
-      return new Buf(s.array, 0);
+      int at = cursor;
+      cursor += values.length;
+      if (staging == null) {
+        constants.add(values.clone());
+        constantAt.add(at);
+      } else {
+        for (int i = 0; i < values.length; i++) staging.set(at + i, values[i]);
+      }
+      return new Buf(at);
     }
 
     @Override Buf scratch(int n) {
-      Slot s = new Slot(new FloatArray(Math.max(1, n)), 0, false, 0, null);
-      slots.add(s);
-      return new Buf(s.array, 0);
+      int at = cursor;
+      cursor += n;
+      return new Buf(at);
     }
 
     @Override Buf absent() {
@@ -145,12 +209,20 @@ final class CallOffload {
     }
 
     @Override IntArray ints(String what, int[] values, int bound, int allowed) {
-      IntArray a = new IntArray(Math.max(1, values.length));
-      slots.add(new Slot(null, 0, false, READ, a));
+      checkInts(what, values, bound, allowed);
+      IntArray a;
+      if (staging == null) {
+        a = new IntArray(Math.max(1, values.length));
+        ints.add(a);
+      } else {
+        a = ints.get(nextInts++);
+      }
+      MemorySegment.copy(values, 0, a.getSegment(), ValueLayout.JAVA_INT, 0, values.length);
       return a;
     }
 
     @Override void task(WorkerGrid grid, Emit emit) {
+      if (staging != null) return;   // replay: the graph holds the tasks already
       emits.add(emit);
       grids.add(grid);
     }
@@ -159,20 +231,17 @@ final class CallOffload {
       return emits.size();
     }
 
-    Compiled finish() {
-      TaskGraph g = new TaskGraph(name);
-      Set<Object> in = Collections.newSetFromMap(new IdentityHashMap<>());
-      Set<Object> out = Collections.newSetFromMap(new IdentityHashMap<>());
-      List<Object> inList = new ArrayList<>();
-      List<Object> outList = new ArrayList<>();
-      for (Slot s : slots) {
-        Object array = s.ints != null ? s.ints : s.array;
-        // every buffer is sent (a write-only window may be part of a larger array, and a
-        // scratch buffer must exist on the device); what a task writes comes back
-        if (in.add(array)) inList.add(array);
-        if ((s.mode & WRITE) != 0 && out.add(array)) outList.add(array);
+    Compiled finish(String key) {
+      staging = new FloatArray(Math.max(1, cursor));
+      for (int i = 0; i < constants.size(); i++) {
+        float[] c = constants.get(i);
+        for (int j = 0; j < c.length; j++) staging.set(constantAt.get(i) + j, c[j]);
       }
-      g.transferToDevice(DataTransferMode.EVERY_EXECUTION, inList.toArray());
+      String name = "call" + COUNTER.incrementAndGet();
+      TaskGraph g = new TaskGraph(name);
+      g.transferToDevice(DataTransferMode.EVERY_EXECUTION, staging);
+      if (!ints.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, ints.toArray());
+      g.task("touch", Elementwise::touch, staging, 0);   // staging is READ_WRITE from the first task on
       GridScheduler scheduler = null;
       for (int i = 0; i < emits.size(); i++) {
         String task = "t" + i;
@@ -182,90 +251,8 @@ final class CallOffload {
           scheduler.addWorkerGrid(name + "." + task, grids.get(i));
         }
       }
-      if (!outList.isEmpty()) g.transferToHost(DataTransferMode.EVERY_EXECUTION, outList.toArray());
-      return new Compiled(List.copyOf(slots), new DeviceGraph(name, g, scheduler));
-    }
-  }
-
-  private static final java.util.concurrent.atomic.AtomicLong COUNTER = new java.util.concurrent.atomic.AtomicLong();
-
-  /** Later calls: the same slots, in the same order; stages this call's operands. */
-  private static final class Replay extends Binder {
-    private final List<Slot> slots;
-    private final List<Tensor> toCopyOut = new ArrayList<>();
-    private final List<Slot> copyOutSlots = new ArrayList<>();
-    private int next;
-
-    Replay(List<Slot> slots) {
-      this.slots = slots;
-    }
-
-    private Slot nextSlot() {
-      if (next >= slots.size()) throw new IllegalStateException("tornado: a lowering asked for more operands than when its graph was built");
-      return slots.get(next++);
-    }
-
-    private Buf tensor(Tensor t) {
-      Slot s = nextSlot();
-      if (s.staged) {
-        if ((s.mode & READ) != 0) {
-          if (t.storage() instanceof HostFloats h) {
-            MemorySegment.copy(h.array(), t.offset(), s.array.getSegment(), ValueLayout.JAVA_FLOAT, 0, t.size());
-          } else {
-            MemorySegment.copy(t.toArray(), 0, s.array.getSegment(), ValueLayout.JAVA_FLOAT, 0, t.size());
-          }
-        }
-        if ((s.mode & WRITE) != 0) {
-          toCopyOut.add(t);
-          copyOutSlots.add(s);
-        }
-      }
-      return new Buf(s.array, s.offset);
-    }
-
-    @Override Buf read(Tensor t) { return tensor(t); }
-
-    @Override Buf write(Tensor t) { return tensor(t); }
-
-    @Override Buf update(Tensor t) { return tensor(t); }
-
-    @Override Buf constants(float... values) {
-      Slot s = nextSlot();
-      for (int i = 0; i < values.length; i++) s.array.set(i, values[i]);
-      return new Buf(s.array, 0);
-    }
-
-    @Override Buf scratch(int n) {
-      Slot s = nextSlot();
-      return new Buf(s.array, 0);
-    }
-
-    @Override Buf absent() {
-      return scratch(1);
-    }
-
-    @Override IntArray ints(String what, int[] values, int bound, int allowed) {
-      Slot s = nextSlot();
-      checkInts(what, values, bound, allowed);
-      MemorySegment.copy(values, 0, s.ints.getSegment(), ValueLayout.JAVA_INT, 0, values.length);
-      return s.ints;
-    }
-
-    @Override void task(WorkerGrid grid, Emit emit) {
-      // the graph holds the tasks already
-    }
-
-    @Override int tasks() {
-      return 0;
-    }
-
-    void copyOut() {
-      for (int i = 0; i < toCopyOut.size(); i++) {
-        Tensor t = toCopyOut.get(i);
-        Slot s = copyOutSlots.get(i);
-        float[] host = ((HostFloats) t.storage()).array();
-        MemorySegment.copy(s.array.getSegment(), ValueLayout.JAVA_FLOAT, 0, host, t.offset(), t.size());
-      }
+      g.transferToHost(DataTransferMode.EVERY_EXECUTION, staging);
+      return new Compiled(new DeviceGraph(name + " " + key, g, scheduler), staging, ints);
     }
   }
 

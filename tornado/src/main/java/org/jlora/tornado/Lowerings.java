@@ -22,6 +22,7 @@ import org.jlora.tornado.kernels.Embedding;
 import org.jlora.tornado.kernels.MatmulKernel;
 import org.jlora.tornado.kernels.Reductions;
 import org.jlora.tornado.kernels.Rows;
+import org.jlora.tornado.kernels.Steps;
 import uk.ac.manchester.tornado.api.KernelContext;
 
 /**
@@ -99,8 +100,8 @@ final class Lowerings {
       if (n == 0) return;
       Binder.Buf bx = b.read(x), by = b.read(y), bo = b.write(out);
       int xl = x.size(), yl = y.size(), code = op.ordinal();
-      b.task((g, t) -> g.task(t, Elementwise::binary, bx.array(), bx.offset(), xl, by.array(), by.offset(), yl,
-          bo.array(), bo.offset(), n, code));
+      b.task((g, t) -> g.task(t, Elementwise::binary, b.mem(), bx.offset(), xl, by.offset(), yl,
+          bo.offset(), n, code));
     });
     put(ElementwiseKernels.class, "unary", p(UnaryOp.class, T, T), (a, b) -> {
       Tensor x = (Tensor) a[1], out = (Tensor) a[2];
@@ -108,7 +109,7 @@ final class Lowerings {
       int n = x.size(), code = ((UnaryOp) a[0]).ordinal();
       if (n == 0) return;
       Binder.Buf bx = b.read(x), bo = b.write(out);
-      b.task((g, t) -> g.task(t, Elementwise::unary, bx.array(), bx.offset(), bo.array(), bo.offset(), n, code));
+      b.task((g, t) -> g.task(t, Elementwise::unary, b.mem(), bx.offset(), bo.offset(), n, code));
     });
     put(ElementwiseKernels.class, "unaryBackward", p(UnaryOp.class, T, T, T, T, Z), (a, b) -> {
       Tensor x = (Tensor) a[1], y = (Tensor) a[2], dy = (Tensor) a[3], dx = (Tensor) a[4];
@@ -116,8 +117,8 @@ final class Lowerings {
       int n = x.size(), code = ((UnaryOp) a[0]).ordinal(), acc = flag((boolean) a[5]);
       if (n == 0) return;
       Binder.Buf bx = b.read(x), by = b.read(y), bdy = b.read(dy), bdx = acc == 1 ? b.update(dx) : b.write(dx);
-      b.task((g, t) -> g.task(t, Elementwise::unaryBackward, bx.array(), bx.offset(), by.array(), by.offset(),
-          bdy.array(), bdy.offset(), bdx.array(), bdx.offset(), n, code, acc));
+      b.task((g, t) -> g.task(t, Elementwise::unaryBackward, b.mem(), bx.offset(), by.offset(),
+          bdy.offset(), bdx.offset(), n, code, acc));
     });
     put(ElementwiseKernels.class, "axpy", p(F, T, T), (a, b) -> {
       Tensor x = (Tensor) a[1], y = (Tensor) a[2];
@@ -125,22 +126,22 @@ final class Lowerings {
       int n = x.size();
       if (n == 0) return;
       Binder.Buf c = b.constants((float) a[0]), bx = b.read(x), by = b.update(y);
-      b.task((g, t) -> g.task(t, Elementwise::axpy, c.array(), c.offset(), bx.array(), bx.offset(),
-          by.array(), by.offset(), n));
+      b.task((g, t) -> g.task(t, Elementwise::axpy, b.mem(), c.offset(), bx.offset(),
+          by.offset(), n));
     });
     put(ElementwiseKernels.class, "scale", p(F, T), (a, b) -> {
       Tensor x = (Tensor) a[1];
       int n = x.size();
       if (n == 0) return;
       Binder.Buf c = b.constants((float) a[0]), bx = b.update(x);
-      b.task((g, t) -> g.task(t, Elementwise::scale, c.array(), c.offset(), bx.array(), bx.offset(), n));
+      b.task((g, t) -> g.task(t, Elementwise::scale, b.mem(), c.offset(), bx.offset(), n));
     });
     put(ElementwiseKernels.class, "fill", p(T, F), (a, b) -> {
       Tensor x = (Tensor) a[0];
       int n = x.size();
       if (n == 0) return;
       Binder.Buf c = b.constants((float) a[1]), bx = b.write(x);
-      b.task((g, t) -> g.task(t, Elementwise::fill, c.array(), c.offset(), bx.array(), bx.offset(), n));
+      b.task((g, t) -> g.task(t, Elementwise::fill, b.mem(), c.offset(), bx.offset(), n));
     });
     put(ElementwiseKernels.class, "copy", p(T, T), (a, b) -> {
       Tensor src = (Tensor) a[0], dst = (Tensor) a[1];
@@ -148,12 +149,16 @@ final class Lowerings {
       int n = src.size();
       if (n == 0) return;
       Binder.Buf bs = b.read(src), bd = b.write(dst);
-      b.task((g, t) -> g.task(t, Elementwise::copy, bs.array(), bs.offset(), bd.array(), bd.offset(), n));
+      b.task((g, t) -> g.task(t, Elementwise::copy, b.mem(), bs.offset(), bd.offset(), n));
     });
 
     // ---- reductions (those with a tensor result; sum and max return host values) -----------------
-    put(ReductionKernels.class, "sumSquares", p(T, T, Z), (a, b) ->
-        sumSquares(b, List.of((Tensor) a[0]), (Tensor) a[1], (boolean) a[2]));
+    put(ReductionKernels.class, "sum", p(T, F, T), (a, b) ->
+        sumInto(b, List.of((Tensor) a[0]), 0, (float) a[1], (Tensor) a[2]));
+    put(ReductionKernels.class, "sumOfSquares", p(List.class, T), (a, b) -> {
+      @SuppressWarnings("unchecked") List<Tensor> xs = (List<Tensor>) a[0];
+      sumInto(b, xs, 1, 1f, (Tensor) a[1]);
+    });
     put(ReductionKernels.class, "sumRows", p(I, I, T, T), (a, b) -> rowReduce(b, a, 0));
     put(ReductionKernels.class, "maxRows", p(I, I, T, T), (a, b) -> rowReduce(b, a, 1));
     put(ReductionKernels.class, "sumColumns", p(I, I, T, T, Z), (a, b) -> {
@@ -163,7 +168,7 @@ final class Lowerings {
       size("sumColumns", "out", out, cols);
       if (cols == 0) return;
       Binder.Buf bx = b.read(x), bo = acc == 1 ? b.update(out) : b.write(out);
-      b.task((g, t) -> g.task(t, Reductions::columns, bx.array(), bx.offset(), bo.array(), bo.offset(), rows, cols, acc));
+      b.task((g, t) -> g.task(t, Reductions::columns, b.mem(), bx.offset(), bo.offset(), rows, cols, acc));
     });
 
     // ---- rows -----------------------------------------------------------------------------------
@@ -187,9 +192,9 @@ final class Lowerings {
       Binder.Buf bg = gamma == null ? b.absent() : b.read(gamma), bb = beta == null ? b.absent() : b.read(beta);
       Binder.Buf bo = b.write(out), bm = b.write(mean), br = b.write(rstd);
       int hasG = gamma == null ? 0 : 1, hasB = beta == null ? 0 : 1;
-      b.task((g, t) -> g.task(t, Rows::layerNormForward, eps.array(), eps.offset(), bx.array(), bx.offset(),
-          bg.array(), bg.offset(), bb.array(), bb.offset(), bo.array(), bo.offset(), bm.array(), bm.offset(),
-          br.array(), br.offset(), rows, cols, hasG, hasB));
+      b.task((g, t) -> g.task(t, Rows::layerNormForward, b.mem(), eps.offset(), bx.offset(),
+          bg.offset(), bb.offset(), bo.offset(), bm.offset(),
+          br.offset(), rows, cols, hasG, hasB));
     });
     put(RowKernels.class, "layerNormBackward", p(I, I, T, T, T, T, T, T, T, T, Z), (a, b) -> {
       int rows = (int) a[0], cols = (int) a[1];
@@ -210,15 +215,15 @@ final class Lowerings {
       Binder.Buf bm = b.read(mean), br = b.read(rstd), bdy = b.read(dy);
       Binder.Buf bdx = acc == 1 ? b.update(dx) : b.write(dx);
       int hasG = gamma == null ? 0 : 1;
-      b.task((g, t) -> g.task(t, Rows::layerNormBackwardInput, bx.array(), bx.offset(), bg.array(), bg.offset(),
-          bm.array(), bm.offset(), br.array(), br.offset(), bdy.array(), bdy.offset(), bdx.array(), bdx.offset(),
+      b.task((g, t) -> g.task(t, Rows::layerNormBackwardInput, b.mem(), bx.offset(), bg.offset(),
+          bm.offset(), br.offset(), bdy.offset(), bdx.offset(),
           rows, cols, hasG, acc));
       int which = (dgamma == null ? 0 : 1) | (dbeta == null ? 0 : 2);
       if (which == 0) return;
       Binder.Buf bdg = dgamma == null ? b.absent() : acc == 1 ? b.update(dgamma) : b.write(dgamma);
       Binder.Buf bdb = dbeta == null ? b.absent() : acc == 1 ? b.update(dbeta) : b.write(dbeta);
-      b.task((g, t) -> g.task(t, Rows::layerNormBackwardParams, bx.array(), bx.offset(), bm.array(), bm.offset(),
-          br.array(), br.offset(), bdy.array(), bdy.offset(), bdg.array(), bdg.offset(), bdb.array(), bdb.offset(),
+      b.task((g, t) -> g.task(t, Rows::layerNormBackwardParams, b.mem(), bx.offset(), bm.offset(),
+          br.offset(), bdy.offset(), bdg.offset(), bdb.offset(),
           rows, cols, which, acc));
     });
 
@@ -231,7 +236,7 @@ final class Lowerings {
       if (count == 0 || dim == 0) return;
       Binder.Buf bt = b.read(table), bo = b.write(out);
       var bi = b.ints("gatherRows ids", ids, vocab, 0);
-      b.task((g, t) -> g.task(t, Embedding::gather, bt.array(), bt.offset(), bi, bo.array(), bo.offset(), count, dim));
+      b.task((g, t) -> g.task(t, Embedding::gather, b.mem(), bt.offset(), bi, bo.offset(), count, dim));
     });
     put(EmbeddingKernels.class, "scatterAddRows", p(T, int[].class, T), (a, b) -> {
       Tensor dOut = (Tensor) a[0], dTable = (Tensor) a[2];
@@ -241,7 +246,7 @@ final class Lowerings {
       if (count == 0 || dim == 0) return;
       Binder.Buf bd = b.read(dOut), bt = b.update(dTable);
       var bi = b.ints("scatterAddRows ids", ids, vocab, 0);
-      b.task((g, t) -> g.task(t, Embedding::scatterAdd, bd.array(), bd.offset(), bi, bt.array(), bt.offset(), count, dim));
+      b.task((g, t) -> g.task(t, Embedding::scatterAdd, b.mem(), bd.offset(), bi, bt.offset(), count, dim));
     });
 
     // ---- optimizer ------------------------------------------------------------------------------
@@ -252,8 +257,114 @@ final class Lowerings {
       int n = p.size();
       if (n == 0) return;
       Binder.Buf bp = b.update(p), bg = b.read(g), bm = b.update(m), bv = b.update(v), bh = b.read(hyper);
-      b.task((gr, t) -> gr.task(t, Elementwise::adamw, bp.array(), bp.offset(), bg.array(), bg.offset(),
-          bm.array(), bm.offset(), bv.array(), bv.offset(), bh.array(), bh.offset(), n));
+      b.task((gr, t) -> gr.task(t, Elementwise::adamw, b.mem(), bp.offset(), bg.offset(),
+          bm.offset(), bv.offset(), bh.offset(), n));
+    });
+  }
+
+  static {
+    // ---- the step kernels: RMSNorm, cross-entropy, SwiGLU, dropout, clipping ---------------------
+    put(RowKernels.class, "rmsNorm", p(I, I, T, T, F, T, T), (a, b) -> {
+      int rows = (int) a[0], cols = (int) a[1];
+      Tensor x = (Tensor) a[2], w = (Tensor) a[3], out = (Tensor) a[5], rstd = (Tensor) a[6];
+      size("rmsNorm", "x", x, (long) rows * cols);
+      size("rmsNorm", "weight", w, cols);
+      size("rmsNorm", "out", out, (long) rows * cols);
+      size("rmsNorm", "rstd", rstd, rows);
+      if (rows == 0 || cols == 0) return;
+      Binder.Buf eps = b.constants((float) a[4]), bx = b.read(x), bw = b.read(w), bo = b.write(out), br = b.write(rstd);
+      b.task((g, t) -> g.task(t, Steps::rmsNorm, b.mem(), eps.offset(), bx.offset(), bw.offset(), bo.offset(), br.offset(), rows, cols));
+    });
+    put(RowKernels.class, "rmsNormBackward", p(I, I, T, T, T, T, T, T), (a, b) -> {
+      int rows = (int) a[0], cols = (int) a[1];
+      Tensor x = (Tensor) a[2], w = (Tensor) a[3], rstd = (Tensor) a[4], dy = (Tensor) a[5];
+      Tensor dx = (Tensor) a[6], dw = (Tensor) a[7];
+      size("rmsNormBackward", "x", x, (long) rows * cols);
+      size("rmsNormBackward", "dy", dy, (long) rows * cols);
+      size("rmsNormBackward", "weight", w, cols);
+      size("rmsNormBackward", "rstd", rstd, rows);
+      if (dx != null) size("rmsNormBackward", "dx", dx, (long) rows * cols);
+      if (dw != null) size("rmsNormBackward", "dweight", dw, cols);
+      if (rows == 0 || cols == 0) return;
+      Binder.Buf bx = b.read(x), bw = b.read(w), br = b.read(rstd), bdy = b.read(dy);
+      if (dx != null) {
+        Binder.Buf bdx = b.write(dx);
+        b.task((g, t) -> g.task(t, Steps::rmsNormBackwardInput, b.mem(), bx.offset(), bw.offset(),
+            br.offset(), bdy.offset(), bdx.offset(), rows, cols));
+      }
+      if (dw != null) {
+        Binder.Buf bdw = b.write(dw);
+        b.task((g, t) -> g.task(t, Steps::rmsNormBackwardWeight, b.mem(), bx.offset(), br.offset(),
+            bdy.offset(), bdw.offset(), rows, cols));
+      }
+    });
+    put(RowKernels.class, "crossEntropy", p(I, I, T, int[].class, I, T, T), (a, b) -> {
+      int rows = (int) a[0], vocab = (int) a[1], ignore = (int) a[4];
+      Tensor logits = (Tensor) a[2], logp = (Tensor) a[5], loss = (Tensor) a[6];
+      int[] targets = (int[]) a[3];
+      size("crossEntropy", "logits", logits, (long) rows * vocab);
+      size("crossEntropy", "logp", logp, (long) rows * vocab);
+      size("crossEntropy", "loss", loss, 1);
+      if (targets.length != rows) throw new ShapeException("crossEntropy: " + targets.length + " targets for " + rows + " rows");
+      Binder.Buf bl = b.read(logits), blp = b.write(logp), bloss = b.write(loss), stats = b.scratch(1);
+      var bt = b.ints("crossEntropy targets", targets, vocab, ignore);
+      if (rows > 0 && vocab > 0) {
+        b.task((g, t) -> g.task(t, Rows::softmax, b.mem(), bl.offset(), blp.offset(), rows, vocab, 1));
+      }
+      b.task((g, t) -> g.task(t, Steps::meanNll, b.mem(), blp.offset(), bt, bloss.offset(),
+          stats.offset(), rows, vocab, ignore));
+    });
+    put(RowKernels.class, "crossEntropyBackward", p(I, I, T, int[].class, I, T, T), (a, b) -> {
+      int rows = (int) a[0], vocab = (int) a[1], ignore = (int) a[4];
+      Tensor logp = (Tensor) a[2], dloss = (Tensor) a[5], dlogits = (Tensor) a[6];
+      int[] targets = (int[]) a[3];
+      size("crossEntropyBackward", "logp", logp, (long) rows * vocab);
+      size("crossEntropyBackward", "dlogits", dlogits, (long) rows * vocab);
+      size("crossEntropyBackward", "dloss", dloss, 1);
+      if (targets.length != rows) throw new ShapeException("crossEntropyBackward: " + targets.length + " targets for " + rows + " rows");
+      if (rows == 0 || vocab == 0) return;
+      Binder.Buf blp = b.read(logp), bdl = b.read(dloss), bd = b.write(dlogits), stats = b.scratch(1);
+      var bt = b.ints("crossEntropyBackward targets", targets, vocab, ignore);
+      b.task((g, t) -> g.task(t, Steps::countScored, b.mem(), bt, stats.offset(), rows, ignore));
+      b.task((g, t) -> g.task(t, Steps::crossEntropyBackward, b.mem(), blp.offset(), bt, bdl.offset(),
+          stats.offset(), bd.offset(), rows, vocab, ignore));
+    });
+    put(ElementwiseKernels.class, "swiglu", p(T, T, T), (a, b) -> {
+      Tensor gate = (Tensor) a[0], up = (Tensor) a[1], out = (Tensor) a[2];
+      same("swiglu", gate, up, out);
+      int n = gate.size();
+      if (n == 0) return;
+      Binder.Buf bg = b.read(gate), bu = b.read(up), bo = b.write(out);
+      b.task((g, t) -> g.task(t, Steps::swiglu, b.mem(), bg.offset(), bu.offset(), bo.offset(), n));
+    });
+    put(ElementwiseKernels.class, "swigluBackward", p(T, T, T, T, T), (a, b) -> {
+      Tensor gate = (Tensor) a[0], up = (Tensor) a[1], dy = (Tensor) a[2], dg = (Tensor) a[3], du = (Tensor) a[4];
+      same("swigluBackward", gate, up, dy);
+      if (dg != null) same("swigluBackward", gate, dg);
+      if (du != null) same("swigluBackward", gate, du);
+      int n = gate.size(), which = (dg == null ? 0 : 1) | (du == null ? 0 : 2);
+      if (n == 0 || which == 0) return;
+      Binder.Buf bg = b.read(gate), bu = b.read(up), bdy = b.read(dy);
+      Binder.Buf bdg = dg == null ? b.absent() : b.write(dg), bdu = du == null ? b.absent() : b.write(du);
+      b.task((g, t) -> g.task(t, Steps::swigluBackward, b.mem(), bg.offset(), bu.offset(), bdy.offset(), bdg.offset(), bdu.offset(), n, which));
+    });
+    put(ElementwiseKernels.class, "dropout", p(T, T, T), (a, b) -> {
+      Tensor x = (Tensor) a[0], mask = (Tensor) a[1], out = (Tensor) a[2];
+      same("dropout", x, mask, out);
+      int n = x.size(), mul = BinaryOp.MUL.ordinal();
+      if (n == 0) return;
+      Binder.Buf bx = b.read(x), bm = b.read(mask), bo = b.write(out);
+      b.task((g, t) -> g.task(t, Elementwise::binary, b.mem(), bx.offset(), n, bm.offset(), n,
+          bo.offset(), n, mul));
+    });
+    put(org.jlora.engine.OptimizerKernels.class, "clipCoefficient", p(T, F, T, T), (a, b) -> {
+      Tensor ss = (Tensor) a[0], norm = (Tensor) a[2], coef = (Tensor) a[3];
+      size("clipCoefficient", "sumSquares", ss, 1);
+      size("clipCoefficient", "norm", norm, 1);
+      size("clipCoefficient", "coef", coef, 1);
+      Binder.Buf bs = b.read(ss), max = b.constants((float) a[1]), bn = b.write(norm), bc = b.write(coef);
+      b.task((g, t) -> g.task(t, Steps::clipCoefficient, b.mem(), bs.offset(), max.offset(),
+          bn.offset(), bc.offset()));
     });
   }
 
@@ -274,20 +385,18 @@ final class Lowerings {
       if (!accumulate) {
         Binder.Buf zero = b.constants(0f), bo = b.write(out);
         int len = out.size();
-        b.task((g, t) -> g.task(t, Elementwise::fill, zero.array(), zero.offset(), bo.array(), bo.offset(), len));
+        b.task((g, t) -> g.task(t, Elementwise::fill, b.mem(), zero.offset(), bo.offset(), len));
       }
       return;
     }
     Binder.Buf ba = b.read(x), bw = b.read(w), bo = accumulate ? b.update(out) : b.write(out);
     int tA = flag(transA), tB = flag(transB), sB = flag(shareB), acc = flag(accumulate);
-    b.task(MatmulKernel.worker(batch, m, n), (g, t) -> g.task(t, MatmulKernel::matmul, new KernelContext(),
-        ba.array(), ba.offset(), bw.array(), bw.offset(), bo.array(), bo.offset(), m, n, k, tA, tB, sB, acc));
+    b.task(MatmulKernel.worker(batch, m, n), (g, t) -> g.task(t, MatmulKernel::matmul, new KernelContext(), b.mem(), ba.offset(), bw.offset(), bo.offset(), m, n, k, tA, tB, sB, acc));
   }
 
-  /** {@code out[0] (+)= sum of squares of every element of every tensor}: partials per tensor, then one sum. */
-  static void sumSquares(Binder b, List<Tensor> tensors, Tensor out, boolean accumulate) {
-    size("sumSquares", "out", out, 1);
-    int acc = flag(accumulate);
+  /** {@code out[0] = scale · sum of (the squares of, square = 1) every element of every tensor}: partials per tensor, then one sum. */
+  static void sumInto(Binder b, List<Tensor> tensors, int square, float scale, Tensor out) {
+    size(square == 1 ? "sumOfSquares" : "sum", "out", out, 1);
     Binder.Buf partial = b.scratch(Reductions.GROUPS * Math.max(1, tensors.size()));
     int at = 0;
     for (Tensor x : tensors) {
@@ -295,19 +404,22 @@ final class Lowerings {
       int pOff = partial.offset() + at;
       if (n == 0) {
         Binder.Buf zero = b.constants(0f);
-        b.task((g, t) -> g.task(t, Elementwise::fill, zero.array(), zero.offset(), partial.array(), pOff,
+        b.task((g, t) -> g.task(t, Elementwise::fill, b.mem(), zero.offset(), pOff,
             Reductions.GROUPS));
       } else {
         Binder.Buf bx = b.read(x);
-        b.task(Reductions.partialsGrid(), (g, t) -> g.task(t, Reductions::squaresPartials, new KernelContext(),
-            bx.array(), bx.offset(), n, partial.array(), pOff));
+        b.task(Reductions.partialsGrid(), (g, t) -> g.task(t, Reductions::partials, new KernelContext(), b.mem(), bx.offset(), n, square, pOff));
       }
       at += Reductions.GROUPS;
     }
-    int count = at;
-    Binder.Buf bo = acc == 1 ? b.update(out) : b.write(out);
-    b.task(Reductions.finalGrid(), (g, t) -> g.task(t, Reductions::sumPartials, new KernelContext(),
-        partial.array(), partial.offset(), count, bo.array(), bo.offset(), acc));
+    int count = Math.max(at, Reductions.GROUPS);
+    if (tensors.isEmpty()) {
+      Binder.Buf zero = b.constants(0f);
+      b.task((g, t) -> g.task(t, Elementwise::fill, b.mem(), zero.offset(), partial.offset(),
+          Reductions.GROUPS));
+    }
+    Binder.Buf s = b.constants(scale), bo = b.write(out);
+    b.task(Reductions.finalGrid(), (g, t) -> g.task(t, Reductions::sumPartials, new KernelContext(), b.mem(), partial.offset(), count, s.offset(), bo.offset()));
   }
 
   private static void rowReduce(Binder b, Object[] a, int op) {
@@ -319,11 +431,11 @@ final class Lowerings {
     if (rows == 0) return;
     if (cols == 0) {
       Binder.Buf c = b.constants(op == 0 ? 0f : Float.NEGATIVE_INFINITY), bo = b.write(out);
-      b.task((g, t) -> g.task(t, Elementwise::fill, c.array(), c.offset(), bo.array(), bo.offset(), rows));
+      b.task((g, t) -> g.task(t, Elementwise::fill, b.mem(), c.offset(), bo.offset(), rows));
       return;
     }
     Binder.Buf bx = b.read(x), bo = b.write(out);
-    b.task((g, t) -> g.task(t, Reductions::rows, bx.array(), bx.offset(), bo.array(), bo.offset(), rows, cols, op));
+    b.task((g, t) -> g.task(t, Reductions::rows, b.mem(), bx.offset(), bo.offset(), rows, cols, op));
   }
 
   private static void softmax(Binder b, Object[] a, int logForm) {
@@ -334,7 +446,7 @@ final class Lowerings {
     size(name, "out", out, (long) rows * cols);
     if (rows == 0 || cols == 0) return;
     Binder.Buf bx = b.read(x), bo = b.write(out);
-    b.task((g, t) -> g.task(t, Rows::softmax, bx.array(), bx.offset(), bo.array(), bo.offset(), rows, cols, logForm));
+    b.task((g, t) -> g.task(t, Rows::softmax, b.mem(), bx.offset(), bo.offset(), rows, cols, logForm));
   }
 
   private static void softmaxBackward(Binder b, Object[] a, int logForm) {
@@ -347,8 +459,8 @@ final class Lowerings {
     size(name, "dx", dx, (long) rows * cols);
     if (rows == 0 || cols == 0) return;
     Binder.Buf by = b.read(y), bdy = b.read(dy), bdx = acc == 1 ? b.update(dx) : b.write(dx);
-    b.task((g, t) -> g.task(t, Rows::softmaxBackward, by.array(), by.offset(), bdy.array(), bdy.offset(),
-        bdx.array(), bdx.offset(), rows, cols, logForm, acc));
+    b.task((g, t) -> g.task(t, Rows::softmaxBackward, b.mem(), by.offset(), bdy.offset(),
+        bdx.offset(), rows, cols, logForm, acc));
   }
 
   static int flag(boolean b) {

@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import org.jlora.engine.AttentionKernels;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 import org.jlora.engine.ElementwiseKernels;
@@ -47,6 +48,7 @@ public final class TornadoBackend {
         .with(family(RowKernels.class, cpu.rows(), offload))
         .with(family(EmbeddingKernels.class, cpu.embedding(), offload))
         .with(family(OptimizerKernels.class, cpu.optimizer(), offload))
+        .with(family(AttentionKernels.class, cpu.attention(), offload))
         .named("tornado");
   }
 

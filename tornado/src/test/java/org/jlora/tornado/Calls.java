@@ -7,7 +7,6 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import org.jlora.engine.Backend;
-import org.jlora.engine.ConvKernels;
 import org.jlora.engine.ElementwiseKernels;
 import org.jlora.engine.EmbeddingKernels;
 import org.jlora.engine.MatmulKernels;
@@ -15,20 +14,21 @@ import org.jlora.engine.OptimizerKernels;
 import org.jlora.engine.ReductionKernels;
 import org.jlora.engine.RowKernels;
 import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.KernelCall;
 
 /**
- * Test support: records kernel-family calls as {@link StepCall}s (a stand-in for the engine's
+ * Test support: records kernel-family calls as {@link KernelCall}s (a stand-in for the engine's
  * capture until it lands) and replays them on a backend through reflection (the CPU replay the
  * compiled steps are checked against).
  */
 final class Calls {
-  final List<StepCall> recorded = new ArrayList<>();
+  final List<KernelCall> recorded = new ArrayList<>();
 
   /** A family whose calls are recorded, not run. */
   <F> F family(Class<F> family) {
     InvocationHandler h = (proxy, method, args) -> {
       if (method.getDeclaringClass() == Object.class) return method.getName().equals("hashCode") ? 0 : null;
-      recorded.add(new StepCall(family, method, args));
+      recorded.add(new KernelCall(family, method, args));
       return null;
     };
     return family.cast(Proxy.newProxyInstance(family.getClassLoader(), new Class<?>[] {family}, h));
@@ -43,10 +43,10 @@ final class Calls {
 
   /** Runs every recorded call, in order, on {@code backend}. */
   void replay(Backend backend) {
-    for (StepCall c : recorded) invoke(backend, c, c.args());
+    for (KernelCall c : recorded) invoke(backend, c, c.args());
   }
 
-  static Object invoke(Backend backend, StepCall c, Object[] args) {
+  static Object invoke(Backend backend, KernelCall c, Object[] args) {
     try {
       return c.method().invoke(familyOf(backend, c.family()), args);
     } catch (InvocationTargetException e) {
@@ -58,14 +58,7 @@ final class Calls {
   }
 
   static Object familyOf(Backend b, Class<?> family) {
-    if (family == MatmulKernels.class) return b.matmul();
-    if (family == ElementwiseKernels.class) return b.elementwise();
-    if (family == ReductionKernels.class) return b.reductions();
-    if (family == RowKernels.class) return b.rows();
-    if (family == EmbeddingKernels.class) return b.embedding();
-    if (family == OptimizerKernels.class) return b.optimizer();
-    if (family == ConvKernels.class) return b.conv();
-    throw new IllegalArgumentException("unknown family " + family);
+    return b.family(family);
   }
 
   /**

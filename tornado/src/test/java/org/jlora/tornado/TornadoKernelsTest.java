@@ -18,6 +18,7 @@ import org.jlora.engine.BinaryOp;
 import org.jlora.engine.DeviceStorage;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.KernelCall;
 import org.jlora.engine.UnaryOp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,8 +71,10 @@ class TornadoKernelsTest {
     Tensor big = randn(rng, 8, 5);
     c.elementwise().copy(big.rows(0, 3), big.rows(4, 7));
     // reductions
-    c.reductions().sumSquares(randn(rng, 100_003), at(rng, 1, 1), false);
-    c.reductions().sumSquares(randn(rng, 7), at(rng, 1, 1), true);
+    c.reductions().sumOfSquares(List.of(randn(rng, 100_003), randn(rng, 7, 3), at(rng, 2, 5)), at(rng, 1, 1));
+    c.reductions().sumOfSquares(List.of(randn(rng, 7)), at(rng, 1, 1));
+    c.reductions().sum(randn(rng, 50_001), 0.25f, at(rng, 3, 1));
+    c.reductions().sum(nan(randn(rng, 9), 4), 1f, Tensor.zeros(1));
     c.reductions().sumRows(9, 13, randn(rng, 9, 13), randn(rng, 9));
     c.reductions().maxRows(9, 13, nan(randn(rng, 9, 13), 20), randn(rng, 9));
     c.reductions().sumColumns(9, 13, randn(rng, 9, 13), randn(rng, 13), true);
@@ -98,18 +101,37 @@ class TornadoKernelsTest {
     int[] ids = {3, 0, 3, 9, 3, 1};
     c.embedding().gatherRows(randn(rng, 10, 12), ids, randn(rng, 6, 12));
     c.embedding().scatterAddRows(randn(rng, 6, 12), ids, randn(rng, 10, 12));
+    // the step kernels
+    c.rows().rmsNorm(7, 19, randn(rng, 7, 19), randn(rng, 19), 1e-5f, randn(rng, 7, 19), randn(rng, 7));
+    Tensor rx = randn(rng, 7, 19), rw = randn(rng, 19), rr = Tensor.zeros(7);
+    Backends.scalar().rows().rmsNorm(7, 19, rx, rw, 1e-5f, Tensor.zeros(7, 19), rr);
+    c.rows().rmsNormBackward(7, 19, rx, rw, rr, randn(rng, 7, 19), randn(rng, 7, 19), randn(rng, 19));
+    c.rows().rmsNormBackward(7, 19, rx, rw, rr, randn(rng, 7, 19), null, randn(rng, 19));
+    int[] targets = {3, -100, 0, 10, 7, 7};
+    Tensor logits = scaled(randn(rng, 6, 11), 4f);
+    c.rows().crossEntropy(6, 11, logits, targets, -100, randn(rng, 6, 11), randn(rng, 1));
+    Tensor logp6 = Tensor.zeros(6, 11);
+    Backends.scalar().rows().crossEntropy(6, 11, logits, targets, -100, logp6, Tensor.zeros(1));
+    c.rows().crossEntropyBackward(6, 11, logp6, targets, -100, Tensor.full(0.5f, 1), randn(rng, 6, 11));
+    c.elementwise().swiglu(randn(rng, 40), randn(rng, 40), randn(rng, 40));
+    c.elementwise().swigluBackward(randn(rng, 40), randn(rng, 40), randn(rng, 40), randn(rng, 40), randn(rng, 40));
+    c.elementwise().swigluBackward(randn(rng, 40), randn(rng, 40), randn(rng, 40), null, randn(rng, 40));
+    c.elementwise().dropout(randn(rng, 40), uniform(rng, 0f, 2f, 40), randn(rng, 40));
+    c.optimizer().clipCoefficient(Tensor.full(900f, 1), 1f, randn(rng, 1), randn(rng, 1));
+    c.optimizer().clipCoefficient(Tensor.full(0.25f, 1), 1f, randn(rng, 1), randn(rng, 1));
+    c.optimizer().clipCoefficient(Tensor.full(Float.NaN, 1), 1f, randn(rng, 1), randn(rng, 1));
     // AdamW
     Tensor hyper = AdamHyper.write(AdamHyper.allocate(), 1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.1f, 0.001f, 0.5f);
     c.optimizer().adamw(randn(rng, 77), randn(rng, 77), randn(rng, 77), uniform(rng, 0f, 1f, 77), hyper);
 
     List<Arguments> out = new ArrayList<>();
-    for (StepCall call : c.recorded) out.add(Arguments.of(Lowerings.name(call.method()) + "#" + out.size(), call));
+    for (KernelCall call : c.recorded) out.add(Arguments.of(Lowerings.name(call.method()) + "#" + out.size(), call));
     return out.stream();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("calls")
-  void matchesScalarTwin(String name, StepCall call) {
+  void matchesScalarTwin(String name, KernelCall call) {
     Backend tornado = TornadoRuntime.backend();
     Object[] expected = Calls.copyArgs(call.args());
     Object[] actual = Calls.copyArgs(call.args());
@@ -128,7 +150,7 @@ class TornadoKernelsTest {
   @Test
   void everyLoweringIsTested() {
     Set<Method> tested = new HashSet<>();
-    calls().forEach(a -> tested.add(((StepCall) a.get()[1]).method()));
+    calls().forEach(a -> tested.add(((KernelCall) a.get()[1]).method()));
     for (Method m : Lowerings.all().keySet()) assertTrue(tested.contains(m), "no kernel test for " + Lowerings.name(m));
   }
 

@@ -13,19 +13,19 @@ public final class Embedding {
   private Embedding() {}
 
   // table: [vocab, dim], ids: [count] -> out: [count, dim]
-  public static void gather(FloatArray table, int tOff, IntArray ids, FloatArray out, int outOff, int count, int dim) {
+  public static void gather(FloatArray mem, int tOff, IntArray ids, int outOff, int count, int dim) {
     for (@Parallel int i = 0; i < count * dim; i++) {
       int row = i / dim;
-      out.set(outOff + i, table.get(tOff + ids.get(row) * dim + i % dim));
+      mem.set(outOff + i, mem.get(tOff + ids.get(row) * dim + i % dim));
     }
   }
 
   // dOut: [count, dim], ids: [count] -> dTable: [vocab, dim] += dOut rows at their ids
-  public static void scatterAdd(FloatArray dOut, int dOff, IntArray ids, FloatArray dTable, int tOff, int count, int dim) {
+  public static void scatterAdd(FloatArray mem, int dOff, IntArray ids, int tOff, int count, int dim) {
     for (@Parallel int c = 0; c < dim; c++) {
       for (int i = 0; i < count; i++) {
         int at = tOff + ids.get(i) * dim + c;
-        dTable.set(at, dTable.get(at) + dOut.get(dOff + i * dim + c));
+        mem.set(at, mem.get(at) + mem.get(dOff + i * dim + c));
       }
     }
   }

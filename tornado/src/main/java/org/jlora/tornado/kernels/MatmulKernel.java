@@ -31,7 +31,7 @@ public final class MatmulKernel {
   public static final int BLOCK = GROUP * PER_ITEM;
 
   // A_b: [m, k] (or [k, m] when transA), B_b: [k, n] (or [n, k] when transB), C_b: [m, n]
-  public static void matmul(KernelContext ctx, FloatArray a, int aOff, FloatArray b, int bOff, FloatArray c, int cOff,
+  public static void matmul(KernelContext ctx, FloatArray mem, int aOff, int bOff, int cOff,
                             int m, int n, int k, int transA, int transB, int shareB, int accumulate) {
     float[] aTile = ctx.allocateFloatLocalArray(BLOCK * GROUP);  // aTile[r][kk] = op(A)[row0 + r, t + kk]
     float[] bTile = ctx.allocateFloatLocalArray(GROUP * BLOCK);  // bTile[kk][j] = op(B)[t + kk, col0 + j]
@@ -51,14 +51,14 @@ public final class MatmulKernel {
         int ka = t + tx;
         float av = 0f;
         if (row < m && ka < k) {
-          av = transA == 1 ? a.get(aBase + ka * m + row) : a.get(aBase + row * k + ka);
+          av = transA == 1 ? mem.get(aBase + ka * m + row) : mem.get(aBase + row * k + ka);
         }
         aTile[(ty + GROUP * r) * GROUP + tx] = av;
         int col = col0 + tx + GROUP * r;
         int kb = t + ty;
         float bv = 0f;
         if (col < n && kb < k) {
-          bv = transB == 1 ? b.get(bBase + col * k + kb) : b.get(bBase + kb * n + col);
+          bv = transB == 1 ? mem.get(bBase + col * k + kb) : mem.get(bBase + kb * n + col);
         }
         bTile[ty * BLOCK + tx + GROUP * r] = bv;
       }
@@ -81,7 +81,7 @@ public final class MatmulKernel {
         if (row < m && col < n) {
           int ci = cOff + batch * m * n + row * n + col;
           float v = acc[r * PER_ITEM + j];
-          c.set(ci, accumulate == 1 ? c.get(ci) + v : v);
+          mem.set(ci, accumulate == 1 ? mem.get(ci) + v : v);
         }
       }
     }

@@ -15,33 +15,33 @@ public final class Rows {
   private Rows() {}
 
   // x: [rows, cols] -> out: [rows, cols], softmax (logForm == 0) or log-softmax (logForm == 1) per row
-  public static void softmax(FloatArray x, int xOff, FloatArray out, int outOff, int rows, int cols, int logForm) {
+  public static void softmax(FloatArray mem, int xOff, int outOff, int rows, int cols, int logForm) {
     for (@Parallel int r = 0; r < rows; r++) {
       int row = xOff + r * cols;
       int orow = outOff + r * cols;
-      float max = x.get(row);
+      float max = mem.get(row);
       for (int c = 1; c < cols; c++) {
-        float v = x.get(row + c);
+        float v = mem.get(row + c);
         if (v > max || v != v) max = v;
       }
       float sum = 0f;
       for (int c = 0; c < cols; c++) {
-        float e = TornadoMath.exp(x.get(row + c) - max);
-        if (logForm == 0) out.set(orow + c, e);
+        float e = TornadoMath.exp(mem.get(row + c) - max);
+        if (logForm == 0) mem.set(orow + c, e);
         sum += e;
       }
       if (logForm == 0) {
         float inv = 1f / sum;
-        for (int c = 0; c < cols; c++) out.set(orow + c, out.get(orow + c) * inv);
+        for (int c = 0; c < cols; c++) mem.set(orow + c, mem.get(orow + c) * inv);
       } else {
         float logSum = TornadoMath.log(sum);
-        for (int c = 0; c < cols; c++) out.set(orow + c, x.get(row + c) - max - logSum);
+        for (int c = 0; c < cols; c++) mem.set(orow + c, mem.get(row + c) - max - logSum);
       }
     }
   }
 
   // y, dy: [rows, cols] -> dx (+)= y·(dy - sum(dy·y)) (logForm == 0) or dy - exp(y)·sum(dy) (logForm == 1)
-  public static void softmaxBackward(FloatArray y, int yOff, FloatArray dy, int dyOff, FloatArray dx, int dxOff,
+  public static void softmaxBackward(FloatArray mem, int yOff, int dyOff, int dxOff,
                                      int rows, int cols, int logForm, int accumulate) {
     for (@Parallel int r = 0; r < rows; r++) {
       int yr = yOff + r * cols;
@@ -49,88 +49,88 @@ public final class Rows {
       int dxr = dxOff + r * cols;
       float s = 0f;
       for (int c = 0; c < cols; c++) {
-        s += logForm == 0 ? dy.get(dyr + c) * y.get(yr + c) : dy.get(dyr + c);
+        s += logForm == 0 ? mem.get(dyr + c) * mem.get(yr + c) : mem.get(dyr + c);
       }
       for (int c = 0; c < cols; c++) {
-        float g = logForm == 0 ? y.get(yr + c) * (dy.get(dyr + c) - s)
-                           : dy.get(dyr + c) - TornadoMath.exp(y.get(yr + c)) * s;
-        dx.set(dxr + c, accumulate == 1 ? dx.get(dxr + c) + g : g);
+        float g = logForm == 0 ? mem.get(yr + c) * (mem.get(dyr + c) - s)
+                           : mem.get(dyr + c) - TornadoMath.exp(mem.get(yr + c)) * s;
+        mem.set(dxr + c, accumulate == 1 ? mem.get(dxr + c) + g : g);
       }
     }
   }
 
   // p[pOff] = eps; x: [rows, cols], gamma, beta: [cols] -> out: [rows, cols], mean, rstd: [rows]
-  public static void layerNormForward(FloatArray p, int pOff, FloatArray x, int xOff, FloatArray gamma, int gOff,
-                                      FloatArray beta, int bOff, FloatArray out, int outOff,
-                                      FloatArray mean, int meanOff, FloatArray rstd, int rstdOff,
+  public static void layerNormForward(FloatArray mem, int pOff, int xOff, int gOff,
+                                      int bOff, int outOff,
+                                      int meanOff, int rstdOff,
                                       int rows, int cols, int affineGamma, int affineBeta) {
     for (@Parallel int r = 0; r < rows; r++) {
       int row = xOff + r * cols;
       int orow = outOff + r * cols;
       float sum = 0f;
-      for (int c = 0; c < cols; c++) sum += x.get(row + c);
+      for (int c = 0; c < cols; c++) sum += mem.get(row + c);
       float mu = sum / cols;
       float squares = 0f;
       for (int c = 0; c < cols; c++) {
-        float d = x.get(row + c) - mu;
+        float d = mem.get(row + c) - mu;
         squares += d * d;
       }
-      float s = 1f / TornadoMath.sqrt(squares / cols + p.get(pOff));
-      mean.set(meanOff + r, mu);
-      rstd.set(rstdOff + r, s);
+      float s = 1f / TornadoMath.sqrt(squares / cols + mem.get(pOff));
+      mem.set(meanOff + r, mu);
+      mem.set(rstdOff + r, s);
       for (int c = 0; c < cols; c++) {
-        float g = affineGamma == 1 ? gamma.get(gOff + c) : 1f;
-        float b = affineBeta == 1 ? beta.get(bOff + c) : 0f;
-        out.set(orow + c, (x.get(row + c) - mu) * s * g + b);
+        float g = affineGamma == 1 ? mem.get(gOff + c) : 1f;
+        float b = affineBeta == 1 ? mem.get(bOff + c) : 0f;
+        mem.set(orow + c, (mem.get(row + c) - mu) * s * g + b);
       }
     }
   }
 
   // x, dy: [rows, cols], gamma: [cols], mean, rstd: [rows] -> dx (+)= rstd·(g - mean(g) - xhat·mean(g·xhat))
-  public static void layerNormBackwardInput(FloatArray x, int xOff, FloatArray gamma, int gOff,
-                                            FloatArray mean, int meanOff, FloatArray rstd, int rstdOff,
-                                            FloatArray dy, int dyOff, FloatArray dx, int dxOff, int rows, int cols,
+  public static void layerNormBackwardInput(FloatArray mem, int xOff, int gOff,
+                                            int meanOff, int rstdOff,
+                                            int dyOff, int dxOff, int rows, int cols,
                                             int affineGamma, int accumulate) {
     for (@Parallel int r = 0; r < rows; r++) {
       int row = xOff + r * cols;
       int dyr = dyOff + r * cols;
       int dxr = dxOff + r * cols;
-      float mu = mean.get(meanOff + r);
-      float s = rstd.get(rstdOff + r);
+      float mu = mem.get(meanOff + r);
+      float s = mem.get(rstdOff + r);
       float sumG = 0f;
       float sumGXhat = 0f;
       for (int c = 0; c < cols; c++) {
-        float g = dy.get(dyr + c) * (affineGamma == 1 ? gamma.get(gOff + c) : 1f);
+        float g = mem.get(dyr + c) * (affineGamma == 1 ? mem.get(gOff + c) : 1f);
         sumG += g;
-        sumGXhat += g * (x.get(row + c) - mu) * s;
+        sumGXhat += g * (mem.get(row + c) - mu) * s;
       }
       float meanG = sumG / cols;
       float meanGXhat = sumGXhat / cols;
       for (int c = 0; c < cols; c++) {
-        float xhat = (x.get(row + c) - mu) * s;
-        float g = dy.get(dyr + c) * (affineGamma == 1 ? gamma.get(gOff + c) : 1f);
+        float xhat = (mem.get(row + c) - mu) * s;
+        float g = mem.get(dyr + c) * (affineGamma == 1 ? mem.get(gOff + c) : 1f);
         float d = s * (g - meanG - xhat * meanGXhat);
-        dx.set(dxr + c, accumulate == 1 ? dx.get(dxr + c) + d : d);
+        mem.set(dxr + c, accumulate == 1 ? mem.get(dxr + c) + d : d);
       }
     }
   }
 
   // x, dy: [rows, cols], mean, rstd: [rows] -> dgamma (+)= sum_r dy·xhat, dbeta (+)= sum_r dy: [cols]
   // (which = 1: dgamma only, 2: dbeta only, 3: both)
-  public static void layerNormBackwardParams(FloatArray x, int xOff, FloatArray mean, int meanOff,
-                                             FloatArray rstd, int rstdOff, FloatArray dy, int dyOff,
-                                             FloatArray dgamma, int dgOff, FloatArray dbeta, int dbOff,
+  public static void layerNormBackwardParams(FloatArray mem, int xOff, int meanOff,
+                                             int rstdOff, int dyOff,
+                                             int dgOff, int dbOff,
                                              int rows, int cols, int which, int accumulate) {
     for (@Parallel int c = 0; c < cols; c++) {
       float sumDyXhat = 0f;
       float sumDy = 0f;
       for (int r = 0; r < rows; r++) {
-        float d = dy.get(dyOff + r * cols + c);
-        sumDyXhat += d * (x.get(xOff + r * cols + c) - mean.get(meanOff + r)) * rstd.get(rstdOff + r);
+        float d = mem.get(dyOff + r * cols + c);
+        sumDyXhat += d * (mem.get(xOff + r * cols + c) - mem.get(meanOff + r)) * mem.get(rstdOff + r);
         sumDy += d;
       }
-      if ((which & 1) != 0) dgamma.set(dgOff + c, accumulate == 1 ? dgamma.get(dgOff + c) + sumDyXhat : sumDyXhat);
-      if ((which & 2) != 0) dbeta.set(dbOff + c, accumulate == 1 ? dbeta.get(dbOff + c) + sumDy : sumDy);
+      if ((which & 1) != 0) mem.set(dgOff + c, accumulate == 1 ? mem.get(dgOff + c) + sumDyXhat : sumDyXhat);
+      if ((which & 2) != 0) mem.set(dbOff + c, accumulate == 1 ? mem.get(dbOff + c) + sumDy : sumDy);
     }
   }
 }
