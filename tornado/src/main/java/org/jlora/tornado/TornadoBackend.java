@@ -24,11 +24,13 @@ import org.jlora.engine.Tensor;
  * with TornadoVM's flags.
  *
  * <p>Each replaced family runs every method that has a device kernel ({@link Lowerings}: matmul,
- * elementwise, the tensor-valued reductions, softmax and LayerNorm rows, embedding rows, AdamW)
+ * elementwise, the tensor-valued reductions, softmax/LayerNorm/RMSNorm/cross-entropy rows, SwiGLU,
+ * dropout, embedding rows, AdamW and clipping)
  * through {@link CallOffload}, one compiled graph per shape, and hands its other methods (the
  * host-valued {@code sum} and {@code max}) to the vector kernels, downloading tornado tensors
- * for them. Convolution stays on the vector kernels. Tensors may be host f32 (staged per call) or
- * {@link TornadoStorage} (passed as they are); another backend's device tensors are refused.
+ * for them. Convolution stays on the vector kernels, attention (no device kernels yet) runs on them
+ * too. Tensors may be host f32 or {@link TornadoStorage}, both staged per call; another
+ * backend's device tensors are refused.
  *
  * <p>A whole training step belongs on {@link TornadoStepCompiler} instead, which keeps every
  * buffer on the device; this path moves each call's operands both ways.

@@ -8,14 +8,15 @@ import org.jlora.engine.Tensor;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
- * F32 storage of the tornado backend: a TornadoVM {@link FloatArray} (off-heap, the buffer
- * TornadoVM moves to and from the device). The tornado kernels take such tensors as they are,
- * with no heap staging copy; the engine reads or writes them through {@link #download} and
- * {@link #upload} (tests, I/O, checks).
+ * F32 storage of the tornado backend: a TornadoVM {@link FloatArray} (off-heap memory
+ * TornadoVM can move to a device). The engine reads or writes it through {@link #download} and
+ * {@link #upload} (tests, I/O, checks); the tornado kernels accept it, the CPU kernels refuse it.
  *
- * <p>Run kernel by kernel ({@link TornadoBackend}), each call's task graph still sends the
- * array to the device and brings it back; a compiled step ({@link TornadoStepCompiler}) keeps
- * every buffer on the device between steps.
+ * <p>Residency is the compiled step's ({@link TornadoStepCompiler}): there every storage of the
+ * step, tornado or host, lives in the step's device arena between steps. Run kernel by kernel
+ * ({@link TornadoBackend}), a call's operands (these included: an off-heap copy, not a heap
+ * one) are staged into the call's one buffer and move to the device and back per call, because
+ * TornadoVM's graphs cannot take one array twice in a task when it is written.
  */
 public final class TornadoStorage extends DeviceStorage {
   /** {@link Storage#location()} of this backend's tensors. */
