@@ -7,13 +7,14 @@ import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException;
 
 /**
  * One compiled task graph and its execution plan, built once per kernel shape and reused. A
  * bailout (TornadoVM giving up on compiling a kernel and running the Java method sequentially) is
  * an error here: KernelContext kernels are wrong when run as plain Java, and the others would be
- * silently slow; {@link TornadoBackend} starts the runtime with {@code tornado.recover.bailout=false}
+ * silently slow; {@link #configureRuntime} starts the runtime with {@code tornado.recover.bailout=false}
  * so a bailout surfaces as an exception, which {@link #run()} names.
  */
 final class DeviceGraph {
@@ -39,6 +40,13 @@ final class DeviceGraph {
     if (System.getProperty(BYTECODE_SIZE) == null) System.setProperty(BYTECODE_SIZE, BYTECODE_BYTES);
   }
 
+  /**
+   * OpenCL build options: TornadoVM's defaults less {@code -cl-fast-relaxed-math}, which implies
+   * {@code -cl-finite-math-only} and lets a driver drop the kernels' NaN tests ({@code v != v})
+   * and reorder sums; a step's NaN must surface as it does on the CPU.
+   */
+  static final String OPENCL_FLAGS = "-cl-mad-enable -w";
+
   /** Graph executions in this JVM (tests use it to check a step really ran on the device). */
   private static final AtomicLong RUNS = new AtomicLong();
 
@@ -63,6 +71,7 @@ final class DeviceGraph {
     this.graphs = graphs.size();
     this.plan = new TornadoExecutionPlan(graphs.stream().map(TaskGraph::snapshot).toArray(ImmutableTaskGraph[]::new));
     if (grid != null) plan.withGridScheduler(grid);
+    plan.withCompilerFlags(TornadoVMBackendType.OPENCL, OPENCL_FLAGS);
   }
 
   /** Runs every task of the graph(s) once (transfers included); throws if TornadoVM bailed out. */
@@ -90,6 +99,11 @@ final class DeviceGraph {
   void transferToHost(Object... objects) {
     if (last == null) throw new IllegalStateException("tornado backend: graph '" + name + "' has not run yet");
     last.transferToHost(objects);
+  }
+
+  /** Frees the graphs' device buffers. */
+  void close() {
+    plan.freeDeviceMemory();
   }
 
   /** The graphs run per {@link #run()}. */

@@ -31,6 +31,6 @@ public final class TornadoProvider implements Backends.Provider {
   }
 
   @Override public Backend create() {
-    return new TornadoBackend();
+    return TornadoBackend.create();
   }
 }

@@ -2,9 +2,13 @@ package org.jlora.tornado;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 
-/** Test support: skips a test, with the reason, where the TornadoVM runtime is not loaded. */
+/**
+ * Test support: skips a test, with the reason, where the TornadoVM runtime is not loaded
+ * (scripts/tornado-tests.sh turns any skip into a failure: a misconfigured runtime never passes).
+ */
 final class TornadoRuntime {
   private TornadoRuntime() {}
 
@@ -15,11 +19,11 @@ final class TornadoRuntime {
   }
 
   /** The one backend instance the tests share (its compiled graphs are reused across tests). */
-  static synchronized TornadoBackend backend() {
+  static synchronized Backend backend() {
     assumePresent();
-    if (shared == null) shared = (TornadoBackend) Backends.byName("tornado");
+    if (shared == null) shared = Backends.byName("tornado");
     return shared;
   }
 
-  private static TornadoBackend shared;
+  private static Backend shared;
 }

@@ -1,4 +1,4 @@
-package org.jlora.tornado;
+package org.jlora.tornado.kernels;
 
 import org.jlora.engine.BinaryOp;
 import org.jlora.engine.UnaryOp;
@@ -10,13 +10,13 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  * handled explicitly (OpenCL's fmax/fmin would drop it where Java's keeps it), and the same
  * Abramowitz-Stegun erf the CPU kernels use, so every backend shares one approximation.
  */
-final class OpCodes {
+public final class OpCodes {
   private OpCodes() {}
 
-  static final int ADD = BinaryOp.ADD.ordinal(), SUB = BinaryOp.SUB.ordinal(),
+  public static final int ADD = BinaryOp.ADD.ordinal(), SUB = BinaryOp.SUB.ordinal(),
       MUL = BinaryOp.MUL.ordinal(), DIV = BinaryOp.DIV.ordinal(), MAX = BinaryOp.MAX.ordinal();
 
-  static final int NEG = UnaryOp.NEG.ordinal(), EXP = UnaryOp.EXP.ordinal(),
+  public static final int NEG = UnaryOp.NEG.ordinal(), EXP = UnaryOp.EXP.ordinal(),
       LOG = UnaryOp.LOG.ordinal(), TANH = UnaryOp.TANH.ordinal(), RELU = UnaryOp.RELU.ordinal(),
       SIGMOID = UnaryOp.SIGMOID.ordinal(), GELU_TANH = UnaryOp.GELU_TANH.ordinal(),
       GELU_ERF = UnaryOp.GELU_ERF.ordinal(), SQRT = UnaryOp.SQRT.ordinal(),
@@ -28,7 +28,7 @@ final class OpCodes {
   private static final float INV_SQRT_2PI = 0.3989422804014327f;
 
   /** {@code a op b}, as {@link BinaryOp#apply}. */
-  static float binary(int op, float a, float b) {
+  public static float binary(int op, float a, float b) {
     if (op == ADD) return a + b;
     if (op == SUB) return a - b;
     if (op == MUL) return a * b;
@@ -39,7 +39,7 @@ final class OpCodes {
   }
 
   /** {@code f(x)}, as the engine's scalar reference defines it. */
-  static float unary(int op, float x) {
+  public static float unary(int op, float x) {
     if (op == NEG) return -x;
     if (op == EXP) return TornadoMath.exp(x);
     if (op == LOG) return TornadoMath.log(x);
@@ -58,7 +58,7 @@ final class OpCodes {
   }
 
   /** {@code f'(x)} given {@code x} and {@code y = f(x)}. */
-  static float derivative(int op, float x, float y) {
+  public static float derivative(int op, float x, float y) {
     if (op == NEG) return -1f;
     if (op == EXP) return y;
     if (op == LOG) return 1f / x;
@@ -83,7 +83,7 @@ final class OpCodes {
   }
 
   /** Abramowitz-Stegun 7.1.26, absolute error below 1.5e-7 (the engine's UnaryMath.erf). */
-  static float erf(float x) {
+  public static float erf(float x) {
     float ax = x < 0f ? -x : x;
     float t = 1f / (1f + 0.3275911f * ax);
     float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f

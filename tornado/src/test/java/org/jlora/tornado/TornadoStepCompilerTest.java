@@ -1,0 +1,153 @@
+package org.jlora.tornado;
+
+import static org.jlora.tornado.Close.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jlora.engine.Backend;
+import org.jlora.engine.Backends;
+import org.jlora.engine.Rng;
+import org.jlora.engine.Tensor;
+import org.jlora.engine.capture.CapturedProgram;
+import org.jlora.engine.capture.CompiledStep;
+import org.jlora.engine.capture.StepCapture;
+import org.jlora.engine.capture.StepCompiler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Captured steps compiled for the device against the same steps replayed on the CPU (the
+ * engine's ReplayStep on the vector kernels): losses every step and, after syncToHost, every
+ * parameter and moment, within 1e-4, for models 12 blocks deep, LoRA (frozen base) and full,
+ * with the graph chain cut small enough that the buffers cross many graphs.
+ */
+class TornadoStepCompilerTest {
+  private static final float TOL = 1e-4f;
+
+  /** A captured model, its program, and the data stream that feeds it. */
+  private record Captured(DeepStep model, CapturedProgram program, Rng data) {}
+
+  private static Captured capture(boolean lora, int depth, long seed) {
+    DeepStep model = new DeepStep(depth, 16, 16, 32, 24, 4, lora, seed);
+    Rng data = new Rng(seed + 1);
+    model.prepare(data);
+    Backend before = Backends.set(Backends.vector());
+    try (StepCapture capture = StepCapture.begin(List.of(model.hyper))) {
+      model.kernels();
+      CapturedProgram program = capture.end(List.of(model.ids, model.targets), List.of(model.loss, model.gradNorm),
+          model.state());
+      return new Captured(model, program, data);
+    } finally {
+      Backends.set(before);
+    }
+  }
+
+  @ParameterizedTest(name = "lora={0} depth={1} tasksPerGraph={2}")
+  @CsvSource({"true, 3, 5", "true, 3, 16", "true, 12, 16", "false, 12, 16"})
+  void compiledStepMatchesCpuReplay(boolean lora, int depth, int tasksPerGraph) {
+    TornadoRuntime.assumePresent();
+    Captured cpu = capture(lora, depth, 11);
+    Captured dev = capture(lora, depth, 11);
+    CompiledStep replay = StepCompiler.forBackend(Backends.vector()).compile(cpu.program(), Backends.vector());
+    try (TornadoCompiledStep step = new TornadoStepCompiler(tasksPerGraph).compile(dev.program(), null)) {
+      assertTrue(step.graphCount() > 1, step.describe());
+      for (int s = 0; s < 3; s++) {
+        cpu.model().prepare(cpu.data());
+        replay.run();
+        dev.model().prepare(dev.data());
+        long t0 = System.nanoTime();
+        step.run();
+        if (s == 0) System.out.printf("first device run (TornadoVM compiles its graphs): %.1f s%n%s%n", (System.nanoTime() - t0) / 1e9, step.describe());
+        assertClose("loss at step " + (s + 2), cpu.model().loss.toArray(), dev.model().loss.toArray(), TOL);
+        assertClose("gradient norm at step " + (s + 2), cpu.model().gradNorm.toArray(), dev.model().gradNorm.toArray(), TOL);
+      }
+      step.syncToHost();
+      List<Tensor> expected = cpu.model().state(), actual = dev.model().state();
+      for (int i = 0; i < expected.size(); i++) {
+        assertClose("state tensor " + i, expected.get(i).toArray(), actual.get(i).toArray(), TOL);
+      }
+      assertTrue(step.describe().contains("chained graphs"), step.describe());
+    }
+  }
+
+  @Test
+  void theServiceLoaderFindsTheCompilerForTornado() {
+    Backend tornado = TornadoRuntime.backend();
+    assertInstanceOf(TornadoStepCompiler.class, StepCompiler.forBackend(tornado));
+  }
+
+  @Test
+  void aCallWithoutADeviceKernelRefusesTheStepByName() {
+    TornadoRuntime.assumePresent();
+    Tensor q = Tensor.randn(new Rng(1), 1, 2, 4, 8);
+    Tensor y = Tensor.zeros(1, 2, 4, 8);
+    Tensor probs = Tensor.zeros(1, 2, org.jlora.engine.AttentionKernels.packedSize(4));
+    CapturedProgram program;
+    Backend before = Backends.set(Backends.vector());
+    try (StepCapture capture = StepCapture.begin(List.of())) {
+      Backends.current().attention().causalForward(q, q, q, y, probs);
+      program = capture.end(List.of(), List.of(y), List.of());
+    } finally {
+      Backends.set(before);
+    }
+    UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+        () -> new TornadoStepCompiler().compile(program, null));
+    assertTrue(e.getMessage().contains("AttentionKernels.causalForward"), e.getMessage());
+  }
+
+  @Test
+  void buffersBeyondTheDeviceHeapAreRefusedUpFront() {
+    TornadoRuntime.assumePresent();
+    Captured c = capture(true, 1, 5);
+    String old = System.getProperty("tornado.device.memory");
+    System.setProperty("tornado.device.memory", "1KB");
+    try {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> new TornadoStepCompiler().compile(c.program(), null));
+      assertTrue(e.getMessage().contains("-Dtornado.device.memory="), e.getMessage());
+    } finally {
+      if (old == null) System.clearProperty("tornado.device.memory"); else System.setProperty("tornado.device.memory", old);
+    }
+  }
+
+  /** Per-step timings on this device: compiled step, kernel by kernel, and the vector backend. */
+  @Test
+  void timings() {
+    Backend tornado = TornadoRuntime.backend();
+    int depth = 12, steps = 5;
+    Captured dev = capture(true, depth, 21);
+    Captured vec = capture(true, depth, 21);
+    Captured kbk = capture(true, depth, 21);
+    CompiledStep vector = StepCompiler.forBackend(Backends.vector()).compile(vec.program(), Backends.vector());
+    CompiledStep kernelByKernel = StepCompiler.forBackend(Backends.vector()).compile(kbk.program(), tornado);
+    List<String> lines = new ArrayList<>();
+    try (TornadoCompiledStep step = new TornadoStepCompiler().compile(dev.program(), null)) {
+      long[] ns = new long[3];
+      for (int s = 0; s < steps + 1; s++) {   // the first round warms up (compiles the graphs)
+        long t0 = System.nanoTime();
+        dev.model().prepare(dev.data());
+        step.run();
+        long t1 = System.nanoTime();
+        kbk.model().prepare(kbk.data());
+        kernelByKernel.run();
+        long t2 = System.nanoTime();
+        vec.model().prepare(vec.data());
+        vector.run();
+        long t3 = System.nanoTime();
+        if (s > 0) { ns[0] += t1 - t0; ns[1] += t2 - t1; ns[2] += t3 - t2; }
+      }
+      lines.add(step.describe());
+      lines.add(String.format("per step (mean of %d, depth %d, LoRA, %d kernel calls): device-compiled %.2f ms, "
+          + "kernel-by-kernel %.2f ms, vector %.2f ms", steps, depth, dev.program().calls().size(),
+          ns[0] / 1e6 / steps, ns[1] / 1e6 / steps, ns[2] / 1e6 / steps));
+      assertClose("kernel-by-kernel loss", vec.model().loss.toArray(), kbk.model().loss.toArray(), TOL);
+    }
+    lines.forEach(System.out::println);
+    assertEquals(2, lines.size());
+  }
+}
