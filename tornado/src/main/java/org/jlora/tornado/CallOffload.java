@@ -39,7 +39,7 @@ final class CallOffload {
   /** Runs {@code method(args)} through its lowering. */
   synchronized void call(Method method, Lowering lowering, Object[] args) {
     Layout layout = new Layout(args);
-    String key = Lowerings.name(method) + layout.signature;
+    String key = Lowerings.name(method) + layout.signature + lowering.key(args);
     Compiled c = graphs.get(key);
     if (c == null) {
       CallBinder build = new CallBinder(layout, null, new ArrayList<>());

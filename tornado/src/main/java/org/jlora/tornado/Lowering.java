@@ -8,4 +8,13 @@ package org.jlora.tornado;
 @FunctionalInterface
 interface Lowering {
   void lower(Object[] args, Binder b);
+
+  /**
+   * What, beyond the operands' windows and scalar arguments, decides the tasks of a call: a
+   * lowering whose int[] arguments are geometry (not ids) names them here, so calls that differ
+   * only in them do not share a graph. Empty by default.
+   */
+  default String key(Object[] args) {
+    return "";
+  }
 }

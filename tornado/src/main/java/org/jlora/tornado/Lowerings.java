@@ -6,17 +6,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.jlora.engine.AttentionKernels;
 import org.jlora.engine.BinaryOp;
 import org.jlora.engine.ElementwiseKernels;
 import org.jlora.engine.EmbeddingKernels;
 import org.jlora.engine.MatmulKernels;
 import org.jlora.engine.OptimizerKernels;
 import org.jlora.engine.ReductionKernels;
+import org.jlora.engine.RopeLayout;
 import org.jlora.engine.RowKernels;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
 import org.jlora.engine.UnaryOp;
+import org.jlora.tornado.kernels.Attention;
 import org.jlora.tornado.kernels.Elementwise;
 import org.jlora.tornado.kernels.Embedding;
 import org.jlora.tornado.kernels.MatmulKernel;
@@ -366,6 +369,167 @@ final class Lowerings {
       b.task((g, t) -> g.task(t, Steps::clipCoefficient, b.mem(), bs.offset(), max.offset(),
           bn.offset(), bc.offset()));
     });
+  }
+
+  static {
+    // ---- attention: head moves, causal attention, RoPE; the strided copy -------------------------
+    put(AttentionKernels.class, "toHeads", p(T, I, F, T), (a, b) -> heads(b, (Tensor) a[0], (int) a[1], (float) a[2], (Tensor) a[3], true));
+    put(AttentionKernels.class, "fromHeads", p(T, I, F, T), (a, b) -> heads(b, (Tensor) a[3], (int) a[1], (float) a[2], (Tensor) a[0], false));
+    put(AttentionKernels.class, "causalForward", p(T, T, T, T, T), (a, b) -> {
+      Tensor q = (Tensor) a[0], k = (Tensor) a[1], v = (Tensor) a[2], y = (Tensor) a[3], probs = (Tensor) a[4];
+      checkAttention("causalForward", q, k, v, probs);
+      same("causalForward (y)", q, y);
+      int bh = q.dim(0) * q.dim(1), group = q.dim(1) / k.dim(1), t = q.dim(2), d = q.dim(3);
+      int per = AttentionKernels.packedSize(t);
+      if (bh == 0 || t == 0) return;
+      Binder.Buf bq = b.read(q), bk = b.read(k), bv = b.read(v), by = b.write(y), bp = b.write(probs);
+      b.task((g, n) -> g.task(n, Attention::causalForward, b.mem(), bq.offset(), bk.offset(), bv.offset(),
+          by.offset(), bp.offset(), bh, group, t, d, per));
+    });
+    put(AttentionKernels.class, "causalBackward", p(T, T, T, T, T, T, T, T), (a, b) -> {
+      Tensor q = (Tensor) a[0], k = (Tensor) a[1], v = (Tensor) a[2], probs = (Tensor) a[3], dy = (Tensor) a[4];
+      Tensor dq = (Tensor) a[5], dk = (Tensor) a[6], dv = (Tensor) a[7];
+      String op = "causalBackward";
+      checkAttention(op, q, k, v, probs);
+      same(op + " (dy, dq, dk, dv)", q, dy, dq, dk, dv);
+      int bh = q.dim(0) * q.dim(1), group = q.dim(1) / k.dim(1), t = q.dim(2), d = q.dim(3);
+      int per = AttentionKernels.packedSize(t);
+      if (bh == 0 || t == 0) return;
+      Binder.Buf bq = b.read(q), bk = b.read(k), bv = b.read(v), bp = b.read(probs), bdy = b.read(dy);
+      Binder.Buf ds = b.scratch(bh * per), bdq = b.write(dq), bdk = b.write(dk), bdv = b.write(dv);
+      b.task((g, n) -> g.task(n, Attention::causalBackwardQuery, b.mem(), bq.offset(), bk.offset(), bv.offset(),
+          bp.offset(), bdy.offset(), ds.offset(), bdq.offset(), bh, group, t, d, per));
+      b.task((g, n) -> g.task(n, Attention::causalBackwardKeys, b.mem(), bq.offset(), bp.offset(), bdy.offset(),
+          ds.offset(), bdk.offset(), bdv.offset(), bh, t, d, per));
+    });
+    put(AttentionKernels.class, "ropeForward", p(T, T, T, RopeLayout.class, T), (a, b) -> rope(b, "ropeForward", a, 1));
+    put(AttentionKernels.class, "ropeBackward", p(T, T, T, RopeLayout.class, T), (a, b) -> rope(b, "ropeBackward", a, -1));
+    put(ElementwiseKernels.class, "copyStrided", p(int[].class, T, I, int[].class, T, I, int[].class, Z), new StridedCopy());
+  }
+
+  /** toHeads ({@code in}: rows to heads) or fromHeads: rows x [B, T, (P,) Hx, D], heads [B, H, T, D]. */
+  private static void heads(Binder b, Tensor x, int part, float scale, Tensor heads, boolean in) {
+    String op = in ? "toHeads" : "fromHeads";
+    int[] xs = x.shape(), hs = heads.shape();
+    boolean fused = xs.length == 5;
+    int parts = fused ? xs[2] : 1;
+    int hx = fused ? xs[3] : xs.length == 4 ? xs[2] : -1;
+    boolean ok = (xs.length == 4 || fused) && hs.length == 4 && part >= 0 && part < parts
+        && hs[0] == xs[0] && hs[2] == xs[1] && hs[3] == xs[xs.length - 1] && hx >= 1 && hs[1] % hx == 0;
+    if (!ok) {
+      throw new ShapeException(op + ": rows " + Shapes.str(xs) + " (part " + part + ") and heads " + Shapes.str(hs)
+          + " must be [B, T, Hx, D] or [B, T, P, Hx, D] and [B, H, T, D] with H a multiple of Hx");
+    }
+    int nb = xs[0], t = xs[1], h = hs[1], d = hs[3];
+    if (heads.size() == 0) return;
+    Binder.Buf c = b.constants(scale);
+    if (in) {
+      Binder.Buf bx = b.read(x), bh = b.write(heads);
+      b.task((g, n) -> g.task(n, Attention::toHeads, b.mem(), c.offset(), bx.offset(), bh.offset(), nb, t, parts,
+          part, hx, h, d));
+    } else {
+      // other parts of a fused row are left alone: the rows are updated, not written whole
+      Binder.Buf bh = b.read(heads), bx = parts > 1 ? b.update(x) : b.write(x);
+      b.task((g, n) -> g.task(n, Attention::fromHeads, b.mem(), c.offset(), bh.offset(), bx.offset(), nb, t, parts,
+          part, hx, h, d));
+    }
+  }
+
+  /** q [B, H, T, D], k and v [B, Hkv, T, D] with H a multiple of Hkv, probs [B, H, packedSize(T)]. */
+  private static void checkAttention(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
+    int[] qs = q.shape(), ks = k.shape();
+    boolean ok = qs.length == 4 && ks.length == 4 && k.sameShape(v) && qs[0] == ks[0] && qs[2] == ks[2]
+        && qs[3] == ks[3] && ks[1] >= 1 && qs[1] % ks[1] == 0 && probs.rank() == 3 && probs.dim(0) == qs[0]
+        && probs.dim(1) == qs[1] && probs.dim(2) == AttentionKernels.packedSize(qs[2]);
+    if (!ok) {
+      throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(v.shape())
+          + ", probs " + Shapes.str(probs.shape()) + " must be [B, H, T, D], [B, Hkv, T, D] twice (H a multiple of Hkv)"
+          + " and [B, H, packedSize(T)]");
+    }
+  }
+
+  private static void rope(Binder b, String op, Object[] a, int turn) {
+    Tensor x = (Tensor) a[0], cos = (Tensor) a[1], sin = (Tensor) a[2], y = (Tensor) a[4];
+    int[] s = x.shape();
+    boolean ok = s.length == 4 && s[3] % 2 == 0 && x.sameShape(y)
+        && cos.rank() == 2 && cos.sameShape(sin) && cos.dim(0) == s[1] && cos.dim(1) == s[3] / 2;
+    if (!ok) {
+      throw new ShapeException(op + ": x " + Shapes.str(s) + ", out " + Shapes.str(y.shape()) + ", cos "
+          + Shapes.str(cos.shape()) + ", sin " + Shapes.str(sin.shape())
+          + " must be [B, T, H, D] (D even) twice and [T, D/2] twice");
+    }
+    int bt = s[0] * s[1], t = s[1], h = s[2], d = s[3];
+    int interleaved = a[3] == RopeLayout.INTERLEAVED ? 1 : 0;
+    if (x.size() == 0) return;
+    Binder.Buf bx = b.read(x), bc = b.read(cos), bs = b.read(sin), by = b.write(y);
+    b.task((g, n) -> g.task(n, Attention::rope, b.mem(), bx.offset(), bc.offset(), bs.offset(), by.offset(),
+        bt, t, h, d, interleaved, turn));
+  }
+
+  /**
+   * copyStrided: axes whose destination strides reach distinct elements become work-items, the
+   * rest (a zero destination stride: a sum) are walked in order by each; when the destination
+   * strides overlap otherwise, one work-item walks everything in row-major order (as the host).
+   */
+  private static final class StridedCopy implements Lowering {
+    @Override public String key(Object[] a) {
+      return java.util.Arrays.toString((int[]) a[0]) + java.util.Arrays.toString((int[]) a[3])
+          + java.util.Arrays.toString((int[]) a[6]);
+    }
+
+    @Override public void lower(Object[] a, Binder b) {
+      int[] shape = (int[]) a[0], ss = (int[]) a[3], ds = (int[]) a[6];
+      Tensor src = (Tensor) a[1], dst = (Tensor) a[4];
+      int srcStart = (int) a[2], dstStart = (int) a[5], acc = flag((boolean) a[7]);
+      reaches("src", shape, src, srcStart, ss);
+      reaches("dst", shape, dst, dstStart, ds);
+      if (Shapes.size(shape) == 0) return;
+      int rank = shape.length;
+      boolean[] isOuter = new boolean[rank];
+      // outer candidates: extent > 1 and a non-zero destination stride; they must not overlap
+      Integer[] order = new Integer[rank];
+      int nc = 0;
+      for (int d = 0; d < rank; d++) if (shape[d] > 1 && ds[d] != 0) order[nc++] = d;
+      Integer[] cand = java.util.Arrays.copyOf(order, nc);
+      java.util.Arrays.sort(cand, (x, y) -> Integer.compare(ds[x], ds[y]));
+      long reach = 0;
+      boolean distinct = true;
+      for (int d : cand) {
+        if (ds[d] <= reach) distinct = false;
+        reach += (long) ds[d] * (shape[d] - 1);
+      }
+      for (int d : cand) isOuter[d] = distinct;
+      float[] geo = new float[3 * Math.max(1, rank)];
+      int nOuter = 0, nInner = 0, outer = 1, inner = 1, at = 0;
+      for (int pass = 0; pass < 2; pass++) {
+        for (int d = 0; d < rank; d++) {
+          if (isOuter[d] != (pass == 0)) continue;
+          for (int v : new int[] {shape[d], ss[d], ds[d]}) {
+            if (v >= 1 << 24) throw new ShapeException("copyStrided: extent or stride " + v + " too large for the device walk");
+            geo[at++] = v;
+          }
+          if (pass == 0) { nOuter++; outer *= shape[d]; } else { nInner++; inner *= shape[d]; }
+        }
+      }
+      int no = nOuter, ni = nInner, out = outer, in = inner;
+      Binder.Buf g = b.constants(geo), bs = b.read(src), bd = b.update(dst);
+      int so = bs.offset() + srcStart;
+      b.task((gr, n) -> gr.task(n, Attention::copyStrided, b.mem(), g.offset(), so, bd.offset() + dstStart,
+          out, no, in, ni, acc));
+    }
+
+    private static void reaches(String name, int[] shape, Tensor t, int start, int[] strides) {
+      boolean ok = strides.length == shape.length && start >= 0;
+      long last = start;
+      for (int d = 0; ok && d < shape.length; d++) {
+        ok = strides[d] >= 0 && shape[d] >= 0;
+        last += (long) Math.max(shape[d] - 1, 0) * strides[d];
+      }
+      if (!ok || (Shapes.size(shape) > 0 && last >= t.size())) {
+        throw new ShapeException("copyStrided: " + name + " " + Shapes.str(t.shape()) + " from element " + start
+            + " with strides " + java.util.Arrays.toString(strides) + " does not hold a walk of shape " + Shapes.str(shape));
+      }
+    }
   }
 
   /** The methods with a device kernel (tests walk it). */

@@ -40,6 +40,7 @@ final class Calls {
   RowKernels rows() { return family(RowKernels.class); }
   EmbeddingKernels embedding() { return family(EmbeddingKernels.class); }
   OptimizerKernels optimizer() { return family(OptimizerKernels.class); }
+  org.jlora.engine.AttentionKernels attention() { return family(org.jlora.engine.AttentionKernels.class); }
 
   /** Runs every recorded call, in order, on {@code backend}. */
   void replay(Backend backend) {

@@ -120,9 +120,43 @@ class TornadoKernelsTest {
     c.optimizer().clipCoefficient(Tensor.full(900f, 1), 1f, randn(rng, 1), randn(rng, 1));
     c.optimizer().clipCoefficient(Tensor.full(0.25f, 1), 1f, randn(rng, 1), randn(rng, 1));
     c.optimizer().clipCoefficient(Tensor.full(Float.NaN, 1), 1f, randn(rng, 1), randn(rng, 1));
+    c.optimizer().clipCoefficient(Tensor.full(Float.POSITIVE_INFINITY, 1), 1f, randn(rng, 1), randn(rng, 1));
     // AdamW
     Tensor hyper = AdamHyper.write(AdamHyper.allocate(), 1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.1f, 0.001f, 0.5f);
     c.optimizer().adamw(randn(rng, 77), randn(rng, 77), randn(rng, 77), uniform(rng, 0f, 1f, 77), hyper);
+    // a non-finite gradient scale (clipping's NaN) skips the update: p, m, v unchanged
+    for (float scale : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+      Tensor skip = AdamHyper.write(AdamHyper.allocate(), 1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.1f, 0.001f, scale);
+      c.optimizer().adamw(randn(rng, 77), randn(rng, 77), randn(rng, 77), uniform(rng, 0f, 1f, 77), skip);
+    }
+    // attention: head moves (GQA, fused rows), causal attention across a block edge, RoPE
+    c.attention().toHeads(randn(rng, 2, 5, 2, 4), 0, 0.5f, randn(rng, 2, 4, 5, 4));
+    c.attention().toHeads(randn(rng, 2, 5, 3, 2, 4), 1, 1f, randn(rng, 2, 2, 5, 4));
+    c.attention().fromHeads(randn(rng, 2, 4, 5, 4), 0, 0.5f, randn(rng, 2, 5, 2, 4));
+    c.attention().fromHeads(randn(rng, 2, 2, 5, 4), 2, 1f, randn(rng, 2, 5, 3, 2, 4));
+    int ab = 2, ah = 4, akv = 2, at = 37, ad = 8;
+    Tensor aq = scaled(randn(rng, ab, ah, at, ad), 0.5f), ak = randn(rng, ab, akv, at, ad), av = randn(rng, ab, akv, at, ad);
+    int per = org.jlora.engine.AttentionKernels.packedSize(at);
+    c.attention().causalForward(aq, ak, av, randn(rng, ab, ah, at, ad), randn(rng, ab, ah, per));
+    Tensor probs = Tensor.zeros(ab, ah, per);
+    Backends.scalar().attention().causalForward(aq, ak, av, Tensor.zeros(ab, ah, at, ad), probs);
+    c.attention().causalBackward(aq, ak, av, probs, randn(rng, ab, ah, at, ad), randn(rng, ab, ah, at, ad),
+        randn(rng, ab, ah, at, ad), randn(rng, ab, ah, at, ad));
+    Tensor cos = randn(rng, 6, 4), sin = randn(rng, 6, 4);
+    for (org.jlora.engine.RopeLayout layout : org.jlora.engine.RopeLayout.values()) {
+      c.attention().ropeForward(randn(rng, 2, 6, 3, 8), cos, sin, layout, randn(rng, 2, 6, 3, 8));
+      c.attention().ropeBackward(randn(rng, 2, 6, 3, 8), cos, sin, layout, randn(rng, 2, 6, 3, 8));
+      Tensor self = randn(rng, 2, 6, 3, 8);
+      c.attention().ropeForward(self, cos, sin, layout, self);
+    }
+    // strided copies: a transpose, a broadcast, sums over zero destination strides, one element,
+    // overlapping destination strides (one work-item), at offsets
+    c.elementwise().copyStrided(new int[] {3, 4}, randn(rng, 12), 0, new int[] {1, 3}, randn(rng, 12), 0, new int[] {4, 1}, false);
+    c.elementwise().copyStrided(new int[] {3, 4}, randn(rng, 9), 2, new int[] {0, 1}, randn(rng, 15), 3, new int[] {4, 1}, true);
+    c.elementwise().copyStrided(new int[] {2, 3, 4}, randn(rng, 24), 0, new int[] {12, 4, 1}, randn(rng, 5), 1, new int[] {0, 1, 0}, true);
+    c.elementwise().copyStrided(new int[] {2, 3, 4}, randn(rng, 24), 0, new int[] {12, 4, 1}, randn(rng, 8), 0, new int[] {4, 0, 1}, false);
+    c.elementwise().copyStrided(new int[] {}, randn(rng, 3), 2, new int[] {}, randn(rng, 2), 1, new int[] {}, true);
+    c.elementwise().copyStrided(new int[] {3, 3}, randn(rng, 9), 0, new int[] {3, 1}, randn(rng, 5), 0, new int[] {1, 1}, true);
 
     List<Arguments> out = new ArrayList<>();
     for (KernelCall call : c.recorded) out.add(Arguments.of(Lowerings.name(call.method()) + "#" + out.size(), call));

@@ -84,20 +84,21 @@ class TornadoStepCompilerTest {
   @Test
   void aCallWithoutADeviceKernelRefusesTheStepByName() {
     TornadoRuntime.assumePresent();
-    Tensor q = Tensor.randn(new Rng(1), 1, 2, 4, 8);
-    Tensor y = Tensor.zeros(1, 2, 4, 8);
-    Tensor probs = Tensor.zeros(1, 2, org.jlora.engine.AttentionKernels.packedSize(4));
+    // convolution has no device kernel
+    org.jlora.engine.ConvGeometry g = new org.jlora.engine.ConvGeometry(1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1);
+    Tensor x = Tensor.randn(new Rng(1), 1, 3, 3);
+    Tensor col = Tensor.zeros(4, 4);
     CapturedProgram program;
     Backend before = Backends.set(Backends.vector());
     try (StepCapture capture = StepCapture.begin(List.of())) {
-      Backends.current().attention().causalForward(q, q, q, y, probs);
-      program = capture.end(List.of(), List.of(y), List.of());
+      Backends.current().conv().im2col(g, x, col);
+      program = capture.end(List.of(), List.of(col), List.of());
     } finally {
       Backends.set(before);
     }
     UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
         () -> new TornadoStepCompiler().compile(program, null));
-    assertTrue(e.getMessage().contains("AttentionKernels.causalForward"), e.getMessage());
+    assertTrue(e.getMessage().contains("ConvKernels.im2col"), e.getMessage());
   }
 
   @Test

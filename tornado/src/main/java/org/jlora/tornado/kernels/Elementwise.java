@@ -95,17 +95,22 @@ public final class Elementwise {
   public static void adamw(FloatArray mem, int pOff, int gOff, int mOff,
                            int vOff, int hOff, int n) {
     for (@Parallel int i = 0; i < n; i++) {
-      float lr = mem.get(hOff + AdamHyper.LR);
-      float beta1 = mem.get(hOff + AdamHyper.BETA1);
-      float beta2 = mem.get(hOff + AdamHyper.BETA2);
-      float gi = mem.get(gOff + i) * mem.get(hOff + AdamHyper.GRAD_SCALE);
-      float pi = mem.get(pOff + i) - lr * mem.get(hOff + AdamHyper.WEIGHT_DECAY) * mem.get(pOff + i);
-      float mi = beta1 * mem.get(mOff + i) + (1f - beta1) * gi;
-      float vi = beta2 * mem.get(vOff + i) + (1f - beta2) * gi * gi;
-      pi -= lr * (mi / mem.get(hOff + AdamHyper.BC1)) / (TornadoMath.sqrt(vi / mem.get(hOff + AdamHyper.BC2)) + mem.get(hOff + AdamHyper.EPS));
-      mem.set(pOff + i, pi);
-      mem.set(mOff + i, mi);
-      mem.set(vOff + i, vi);
+      float gs = mem.get(hOff + AdamHyper.GRAD_SCALE);
+      // a non-finite gradient scale (clipping's NaN for non-finite gradients) skips the update:
+      // p, m and v stay as they were
+      if (gs == gs && TornadoMath.abs(gs) <= Float.MAX_VALUE) {   // NaN tested explicitly: TornadoVM drops the unordered case of <=
+        float lr = mem.get(hOff + AdamHyper.LR);
+        float beta1 = mem.get(hOff + AdamHyper.BETA1);
+        float beta2 = mem.get(hOff + AdamHyper.BETA2);
+        float gi = mem.get(gOff + i) * gs;
+        float pi = mem.get(pOff + i) - lr * mem.get(hOff + AdamHyper.WEIGHT_DECAY) * mem.get(pOff + i);
+        float mi = beta1 * mem.get(mOff + i) + (1f - beta1) * gi;
+        float vi = beta2 * mem.get(vOff + i) + (1f - beta2) * gi * gi;
+        pi -= lr * (mi / mem.get(hOff + AdamHyper.BC1)) / (TornadoMath.sqrt(vi / mem.get(hOff + AdamHyper.BC2)) + mem.get(hOff + AdamHyper.EPS));
+        mem.set(pOff + i, pi);
+        mem.set(mOff + i, mi);
+        mem.set(vOff + i, vi);
+      }
     }
   }
 }

@@ -122,8 +122,9 @@ public final class Steps {
   }
 
   /**
-   * Clipping's factor: {@code norm = sqrt(ss)}, {@code coef = maxNorm / (norm + 1e-6)} below 1,
-   * else 1 (NaN included: the comparison is false); maxNorm read from {@code (p, pOff)}.
+   * Clipping's factor: {@code norm = sqrt(ss)}, {@code coef = min(1, maxNorm / (norm + 1e-6))},
+   * or NaN when the norm is NaN or infinite (as the engine's: AdamW then skips its update);
+   * maxNorm read from {@code (p, pOff)}. {@code norm - norm} is NaN exactly for those norms.
    */
   public static void clipCoefficient(FloatArray mem, int ssOff, int pOff, int nOff,
                                      int cOff) {
@@ -131,7 +132,8 @@ public final class Steps {
       float n = TornadoMath.sqrt(mem.get(ssOff));
       float c = mem.get(pOff) / (n + 1e-6f);
       mem.set(nOff, n);
-      mem.set(cOff, c < 1f ? c : 1f);
+      boolean finite = n == n && TornadoMath.abs(n) <= Float.MAX_VALUE;   // NaN tested explicitly, as in adamw
+      mem.set(cOff, finite ? (c < 1f ? c : 1f) : n - n);
     }
   }
 }
