@@ -9,7 +9,8 @@
 # (bin/, share/java/tornado/tornado-api-<version>.jar, lib/libtornado-opencl.so, tornado-argfile),
 # a JDK >= 25 (JAVA_HOME, or the newest under /usr/lib/jvm), Maven, and an OpenCL device (a GPU,
 # or the CPU through PoCL). Only the tornado tests run (the modules it depends on are built, their
-# tests are not). Exits non-zero when the build fails, a test fails, or any test is skipped
+# tests are not; the 12-block GPT-2, TornadoDeepModelTest, is left out: minutes of OpenCL compiles
+# on PoCL; run it with -Dtest=TornadoDeepModelTest). Exits non-zero when the build fails, a test fails, or any test is skipped
 # (a skip means the JVM did not get TornadoVM's runtime, so nothing was tested).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -83,7 +84,7 @@ start=$(date +%s)
 set +e
 (cd "$root" && mvn -B -ntp -Ptornado -pl tornado -am verify \
   -Dtornado.version="$version" -Djlora.fuzz.skip=true \
-  -Dtest='org.jlora.tornado.**' -Dsurefire.failIfNoSpecifiedTests=false "$@")
+  -Dtest='org.jlora.tornado.**,!org.jlora.tornado.TornadoDeepModelTest' -Dsurefire.failIfNoSpecifiedTests=false "$@")
 rc=$?
 set -e
 secs=$(( $(date +%s) - start ))

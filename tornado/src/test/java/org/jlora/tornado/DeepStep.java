@@ -18,7 +18,7 @@ import org.jlora.engine.UnaryOp;
  * backward, global gradient clipping into AdamW's GRAD_SCALE slot, and AdamW. {@code lora}:
  * only the adapters train (the base is frozen); otherwise every weight trains.
  *
- * <p>Attention is not in it: the device has no attention kernels yet, and a step with them is
+ * <p>Attention is not in it (TornadoModelsTest trains models with attention through the step); a step with a call without a device kernel is
  * refused (see TornadoStepCompilerTest).
  */
 final class DeepStep {
