@@ -84,6 +84,20 @@ class CapturedTrainingTest {
     assertTrue(step.describe().startsWith("replaying"), step.describe());
   }
 
+  /**
+   * The fills a replay skips, written as NaN instead: had any kernel read one of those buffers
+   * before writing it whole, the weights would differ (or be NaN).
+   */
+  @Test
+  void theFillsAReplaySkipsAreNeverRead() {
+    System.setProperty("jlora.replay.poisonSkippedFills", "true");
+    try {
+      replayedStepsTrainExactlyAsTheGraphDoes();
+    } finally {
+      System.clearProperty("jlora.replay.poisonSkippedFills");
+    }
+  }
+
   @Test
   void aNonFiniteGradientSkipsTheReplayedUpdate() {
     OneDoorTest.Model m = new OneDoorTest.Model(new Rng(1));
