@@ -117,9 +117,10 @@ final class AttentionTiles {
 
   /**
    * Softmax of the first {@code visible} entries of a row of {@code width}, in place; the rest
-   * of the row is set to 0. The passes run on whole vectors (lanes past the visible keys are
-   * computed, then zeroed): masked lanewise operations fall back to Java code in C2, and boxed.
-   * Only a vector that would cross the end of the row is masked. {@code lanes}: scratch of one
+   * of the row is set to 0. As {@link RowsVector}'s softmax: whole vectors through the vector
+   * exp, the last partial vector's keys through {@code Math.exp} (so a row agrees with the
+   * KV-cache path's softmax to the last bits the scores allow). No masked lanewise operations and
+   * no lane-sum call: in C2 both fell back to Java code, and boxed. {@code lanes}: scratch of one
    * vector's length.
    */
   static void causalSoftmaxRow(float[] p, int row, int visible, int width, float[] lanes) {
@@ -128,23 +129,24 @@ final class AttentionTiles {
     for (int c = 0; c < whole; c += L) vmax = vmax.max(FloatVector.fromArray(SPECIES, p, row + c));
     float max = vmax.reduceLanes(VectorOperators.MAX);
     for (int c = whole; c < visible; c++) max = Math.max(max, p[row + c]);
-    int end = (visible + L - 1) / L * L;                   // the vectors holding visible keys
-    int fits = Math.min(end, width / L * L);               // those of them inside the row
-    // the exp alone in its loop (see VectorMath: a bigger body keeps C2 from inlining it, and boxes)
+    // whole vectors of visible keys through the vector exp, the rest of the row in Math.exp (the
+    // reference's exp; as RowsVector's softmax does), the exp alone in its loop (see VectorMath: a
+    // bigger body keeps C2 from inlining it, and boxes)
+    int fits = whole;
     for (int c = 0; c < fits; c += L) {
       VectorMath.exp(FloatVector.fromArray(SPECIES, p, row + c).sub(max)).intoArray(p, row + c);
     }
-    if (fits < end) {
-      VectorMask<Float> m = SPECIES.indexInRange(fits, width);
-      VectorMath.exp(FloatVector.fromArray(SPECIES, p, row + fits, m).sub(max)).intoArray(p, row + fits, m);
-    }
-    Arrays.fill(p, row + visible, row + width, 0f);
     FloatVector acc = FloatVector.zero(SPECIES);
     for (int c = 0; c < fits; c += L) acc = acc.add(FloatVector.fromArray(SPECIES, p, row + c));
     acc.intoArray(lanes, 0);      // a fixed order, and no call a vector must be boxed for
     double sum = 0;
     for (int i = 0; i < L; i++) sum += lanes[i];
-    for (int c = fits; c < visible; c++) sum += p[row + c];
+    for (int c = fits; c < visible; c++) {
+      float e = (float) Math.exp(p[row + c] - max);
+      p[row + c] = e;
+      sum += e;
+    }
+    Arrays.fill(p, row + visible, row + width, 0f);
     float inv = (float) (1.0 / sum);
     for (int c = 0; c < fits; c += L) FloatVector.fromArray(SPECIES, p, row + c).mul(inv).intoArray(p, row + c);
     for (int c = fits; c < visible; c++) p[row + c] *= inv;
