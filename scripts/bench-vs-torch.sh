@@ -12,6 +12,7 @@
 #   scripts/bench-vs-torch.sh                 # every case, ROUNDS=2
 #   ROUNDS=1 SKIP_SPIN=1 CASES="smollm2-135m:lora:q_proj,v_proj tiny:generate" scripts/bench-vs-torch.sh
 # Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate. ROUNDS=0 OUT=DIR only prints DIR's table.
+# JLORA_TRAIN_ARGS adds options to jlora's training runs, e.g. "--step-replay on" (auto replays only on a device).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 py="${PYTHON:-python3}"
@@ -33,9 +34,9 @@ args_for() {  # case -> "jlora args|torch args"
     # jlora warms up by time (at least 3 runs and 2 s: the JIT compiles the per-token kernels late)
     echo "bench generate --model $model --tokens 100 --iters 3 --json|--model $model --generate --tokens 100 --iters 3 --warmup 1"
   elif [ "$method" = lora ]; then
-    echo "bench train --model $model --method lora --targets $targets $steps --json|--model $model --method lora --targets $targets $steps"
+    echo "bench train --model $model --method lora --targets $targets $steps ${JLORA_TRAIN_ARGS:-} --json|--model $model --method lora --targets $targets $steps"
   else
-    echo "bench train --model $model --method full $steps --json|--model $model --method full $steps"
+    echo "bench train --model $model --method full $steps ${JLORA_TRAIN_ARGS:-} --json|--model $model --method full $steps"
   fi
 }
 

@@ -84,6 +84,20 @@ class CapturedTrainingTest {
     assertTrue(step.describe().startsWith("replaying"), step.describe());
   }
 
+  /**
+   * The fills a replay skips, written as NaN instead: had any kernel read one of those buffers
+   * before writing it whole, the weights would differ (or be NaN).
+   */
+  @Test
+  void theFillsAReplaySkipsAreNeverRead() {
+    System.setProperty("jlora.replay.poisonSkippedFills", "true");
+    try {
+      replayedStepsTrainExactlyAsTheGraphDoes();
+    } finally {
+      System.clearProperty("jlora.replay.poisonSkippedFills");
+    }
+  }
+
   /** A model, its optimizer and one batch, after one ordinary step (so the optimizer has state). */
   private record Trained(OneDoorTest.Model m, AdamW opt, int[] ids, int[] targets) {
     static Trained oneStep() {

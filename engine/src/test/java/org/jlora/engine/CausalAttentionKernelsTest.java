@@ -41,7 +41,7 @@ class CausalAttentionKernelsTest {
   @Test
   void vectorMatchesScalarAcrossBlockEdgesAndGroups() {
     for (int t : new int[] {1, 31, 33, 70}) {
-      for (int d : new int[] {5, VLEN + 1}) {
+      for (int d : new int[] {5, VLEN + 1, 2 * VLEN}) {
         for (int hkv : new int[] {1, 2, 4}) {
           String at = "T=" + t + " D=" + d + " Hkv=" + hkv;
           Rng rng = new Rng(t * 100 + d * 10 + hkv);

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import org.jlora.engine.ElementwiseKernels;
 import org.jlora.engine.Storage;
 import org.jlora.engine.Tensor;
 
@@ -45,6 +46,27 @@ public record CapturedProgram(List<KernelCall> calls, List<Tensor> floatInputs, 
     java.util.ArrayList<Storage> out = new java.util.ArrayList<>();
     for (KernelCall c : calls) {
       for (Tensor t : c.tensors()) if (seen.add(t.storage())) out.add(t.storage());
+    }
+    return out;
+  }
+
+  /**
+   * For each call, whether it is a fill that a replay may skip: its buffer's next kernel writes
+   * the whole buffer without reading it ({@link WholeWrites}), so the filled values are never
+   * seen. Allocation records a fill for every tensor made inside the step; most of them start an
+   * output or a gradient that its kernel overwrites anyway.
+   */
+  public boolean[] redundantFills() {
+    boolean[] out = new boolean[calls.size()];
+    java.util.Map<Storage, KernelCall> next = new IdentityHashMap<>();   // the next call touching each storage
+    for (int i = calls.size() - 1; i >= 0; i--) {
+      KernelCall c = calls.get(i);
+      if (c.family() == ElementwiseKernels.class && c.method().getName().equals("fill")) {
+        Storage s = ((Tensor) c.args()[0]).storage();
+        KernelCall user = next.get(s);
+        out[i] = user != null && WholeWrites.overwrites(user, s);
+      }
+      for (Tensor t : c.tensors()) next.put(t.storage(), c);
     }
     return out;
   }

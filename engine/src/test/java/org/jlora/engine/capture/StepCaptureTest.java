@@ -91,6 +91,57 @@ class StepCaptureTest {
       assertArrayEquals(eager.v.toArray(), captured.v.toArray(), "v at step " + (s + 2));
     }
     assertTrue(step.describe().contains("replaying 9 kernel calls"), step.describe());
+    assertTrue(step.describe().contains("2 fills skipped"), step.describe());
+  }
+
+  /**
+   * y and loss start as fills their kernels overwrite (a matmul without accumulate, a sum of
+   * squares): a replay skips those; dy (axpy adds into it) and dw (a matmul that accumulates)
+   * keep theirs.
+   */
+  @Test
+  void aReplaySkipsOnlyTheFillsTheNextKernelOverwrites() {
+    LeastSquares ls = new LeastSquares();
+    ls.prepare(new Rng(1));
+    CapturedProgram program;
+    try (StepCapture capture = StepCapture.begin(List.of(ls.x, ls.hyper))) {
+      ls.kernels();
+      program = capture.end(List.of(), List.of(ls.loss), List.of(ls.w, ls.m, ls.v));
+    }
+    boolean[] redundant = program.redundantFills();
+    assertArrayEquals(new boolean[] {true, false, true, false, false, false, false, false, false}, redundant,
+        program.calls().toString());
+    assertEquals(List.of(), WholeWrites.unresolved(), "every listed kernel still has that signature");
+  }
+
+  /** A fill before an in-place kernel, or before one that writes only part of the buffer, stays. */
+  @Test
+  void aFillBeforeAnInPlaceOrPartialWriteIsKept() {
+    Tensor x = Tensor.ones(8);
+    CapturedProgram program;
+    try (StepCapture capture = StepCapture.begin(List.of())) {
+      Tensor inPlace = Tensor.zeros(8);
+      Backends.current().elementwise().unary(org.jlora.engine.UnaryOp.EXP, inPlace, inPlace);
+      Tensor halves = Tensor.zeros(2, 4);
+      Backends.current().elementwise().unary(org.jlora.engine.UnaryOp.EXP, x.reshape(2, 4).rows(0, 1),
+          halves.rows(0, 1));
+      Tensor whole = Tensor.zeros(8);
+      Backends.current().elementwise().unary(org.jlora.engine.UnaryOp.EXP, x, whole);
+      program = capture.end(List.of(), List.of(), List.of());
+    }
+    assertArrayEquals(new boolean[] {false, false, false, false, true, false}, program.redundantFills(),
+        program.calls().toString());
+  }
+
+  /** Poisoned instead of skipped, the fills the replay leaves out change nothing. */
+  @Test
+  void poisoningTheSkippedFillsChangesNothing() {
+    System.setProperty("jlora.replay.poisonSkippedFills", "true");
+    try {
+      replayComputesWhatRunningTheStepAgainWould();
+    } finally {
+      System.clearProperty("jlora.replay.poisonSkippedFills");
+    }
   }
 
   @Test
