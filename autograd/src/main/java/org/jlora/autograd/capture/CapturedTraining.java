@@ -84,11 +84,16 @@ public final class CapturedTraining implements AutoCloseable {
     CapturedProgram program;
     Variable loss;
     try (StepCapture capture = StepCapture.begin(optimizer.perStepTensors())) {
-      loss = lossFn.get();
-      loss.backward();
-      GradClip.clipCoefficient(trainable, maxNorm, gradNorm, gradScale);
+      try {
+        loss = lossFn.get();
+        loss.backward();
+        GradClip.clipCoefficient(trainable, maxNorm, gradNorm, gradScale);
+      } catch (IllegalStateException e) {
+        throw new StepNotRecorded(e);   // nothing has changed yet: no weight, no optimizer state
+      }
       // the host's half of the update (step counts, this step's scalars) writes only the declared
-      // per-step tensors; it comes last so that a step refused above has changed nothing
+      // per-step tensors; it comes last so that a step refused above has changed nothing (a
+      // failure from here on is not a refusal: it propagates as it is)
       optimizer.prepareStep();
       optimizer.applyStep();
       program = capture.end(intInputs, List.of(loss.value(), gradNorm), results);
@@ -104,6 +109,16 @@ public final class CapturedTraining implements AutoCloseable {
       throw new StepNotCompiled(backend.name(), e, loss.value().item(), gradNorm.item());
     }
     return new CapturedTraining(optimizer, compiled, loss.value(), gradNorm, program.calls().size());
+  }
+
+  /**
+   * The step could not be recorded (an op a replay could not repeat, such as dropout); nothing was
+   * changed, so the caller may take the step the ordinary way.
+   */
+  public static final class StepNotRecorded extends IllegalStateException {
+    StepNotRecorded(IllegalStateException cause) {
+      super(cause.getMessage(), cause);
+    }
   }
 
   /**

@@ -70,9 +70,16 @@ public class Adam extends Optimizer {
     AdamHyper.write(hypers.computeIfAbsent(p, k -> AdamHyper.allocate()), group.lr(), beta1, beta2, eps, wd, bc1, bc2, 1f);
   }
 
+  /**
+   * One hyper tensor per parameter with state, created here when missing (a run resumed from saved
+   * moments has state but no hyper tensor yet): a step that is recorded must know them all before
+   * it starts, or they would be born inside it.
+   */
   @Override
   public List<Tensor> perStepTensors() {
-    return List.copyOf(hypers.values());
+    List<Tensor> out = new java.util.ArrayList<>();
+    for (Parameter p : statefulParameters()) out.add(hypers.computeIfAbsent(p, k -> AdamHyper.allocate()));
+    return out;
   }
 
   @Override

@@ -114,6 +114,15 @@ public abstract class Optimizer {
     return out;
   }
 
+  /** The parameters that have state, in the groups' order. */
+  protected List<Parameter> statefulParameters() {
+    List<Parameter> out = new java.util.ArrayList<>();
+    for (ParamGroup group : groups) {
+      for (Parameter p : group.params()) if (state.containsKey(p)) out.add(p);
+    }
+    return out;
+  }
+
   /** The one tensor over a state array (created on first use). */
   protected Tensor stateTensor(float[] array) {
     return stateViews.computeIfAbsent(array, a -> Tensor.of(a, a.length));

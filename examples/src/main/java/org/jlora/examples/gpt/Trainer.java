@@ -383,7 +383,7 @@ public final class Trainer {
         messages.accept("training kernel by kernel (each kernel's operands copied to the device and back), not as a "
             + "recorded step: " + e.getMessage());
         return checkedLoss(e.loss(), e.gradNorm(), lr);
-      } catch (IllegalStateException e) {
+      } catch (CapturedTraining.StepNotRecorded e) {
         why = e.getMessage();   // refused while recording, with nothing changed
       }
     }

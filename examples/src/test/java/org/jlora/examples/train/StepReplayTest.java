@@ -149,6 +149,35 @@ class StepReplayTest {
     assertReplayTrainsTheSame("llama lora", () -> lora(new Llama(LLAMA, 1L)));
   }
 
+  /**
+   * A run stopped after 3 steps and resumed from its weights and optimizer state (the first step
+   * after the resume is the one recorded) ends exactly where the uninterrupted replayed run does.
+   */
+  @Test
+  void aResumedReplayedRunEndsWhereTheUninterruptedOneDoes() {
+    LanguageModel straight = lora(new Llama(LLAMA, 1L));
+    new Trainer(straight, config(6), StepReplayTest::batch, null).stepReplay(StepReplay.ON).onMessage(l -> {}).run();
+
+    LanguageModel first = lora(new Llama(LLAMA, 1L));
+    Trainer before = new Trainer(first, config(6), StepReplayTest::batch, null).stepReplay(StepReplay.ON)
+        .onMessage(l -> {});
+    before.run(3);
+    Map<String, Tensor> moments = before.optimizer().stateDict(before.trainableParameters());
+    LanguageModel resumed = lora(new Llama(LLAMA, 1L));
+    for (Map.Entry<String, Parameter> e : first.namedParameters().entrySet()) {
+      resumed.namedParameters().get(e.getKey()).value().copyFrom(e.getValue().value());
+    }
+    Trainer after = new Trainer(resumed, config(6), StepReplayTest::batch, null).stepReplay(StepReplay.ON)
+        .onMessage(l -> {});
+    after.restore(3, moments, before.curves().get("train"), before.curves().get("val"), 0, "test");
+    after.run();
+    assertTrue(after.replaysSteps());
+    for (Map.Entry<String, Parameter> e : straight.namedParameters().entrySet()) {
+      assertArrayEquals(e.getValue().value().toArray(), resumed.namedParameters().get(e.getKey()).value().toArray(),
+          e.getKey());
+    }
+  }
+
   @Test
   void aDeviceBackendsCompilerIsUsedOnItsOwnAndSyncedBeforeValidation() {
     compiled = 0;
