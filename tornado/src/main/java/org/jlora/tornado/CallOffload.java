@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jlora.engine.HostFloats;
 import org.jlora.engine.Storage;
+import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
@@ -91,8 +92,10 @@ final class CallOffload {
       }
       for (Tensor t : tensors) {
         int[] span = spans.get(t.storage());
+        // the shape, not only the size: a lowering may take its geometry from it (heads, rows),
+        // and two calls with equal sizes but other shapes must not share a graph
         sb.append('s').append(order.indexOf(t.storage())).append('+').append(t.offset() - span[0])
-            .append('#').append(t.size()).append(',');
+            .append(Shapes.str(t.shape())).append(',');
       }
       for (Object a : args) {
         if (a instanceof int[] ids) sb.append("ids#").append(ids.length);
