@@ -79,4 +79,20 @@ public interface AttentionKernels {
   /** RoPE's backward: the gradient turned back by the same angle (sin negated); dx may be dy. */
   // dy: [B, T, H, D], cos, sin: [T, D/2] -> dx: [B, T, H, D]
   void ropeBackward(Tensor dy, Tensor cos, Tensor sin, RopeLayout layout, Tensor dx);
+
+  /**
+   * Checks the operands of {@link #causalForward}/{@link #causalBackward}: q [B, H, T, D], k and v
+   * [B, Hkv, T, D] with H a multiple of Hkv, probs [B, H, packedSize(T)]; every backend's door calls it.
+   */
+  static void checkCausalShapes(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
+    int[] qs = q.shape(), ks = k.shape();
+    boolean ok = qs.length == 4 && ks.length == 4 && k.sameShape(v) && qs[0] == ks[0] && qs[2] == ks[2]
+        && qs[3] == ks[3] && ks[1] >= 1 && qs[1] % ks[1] == 0 && probs.rank() == 3 && probs.dim(0) == qs[0]
+        && probs.dim(1) == qs[1] && probs.dim(2) == AttentionKernels.packedSize(qs[2]);
+    if (!ok) {
+      throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(v.shape())
+          + ", probs " + Shapes.str(probs.shape()) + " must be [B, H, T, D], [B, Hkv, T, D] twice (H a multiple of Hkv)"
+          + " and [B, H, packedSize(T)]");
+    }
+  }
 }

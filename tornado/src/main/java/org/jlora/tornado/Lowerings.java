@@ -377,7 +377,7 @@ final class Lowerings {
     put(AttentionKernels.class, "fromHeads", p(T, I, F, T), (a, b) -> heads(b, (Tensor) a[3], (int) a[1], (float) a[2], (Tensor) a[0], false));
     put(AttentionKernels.class, "causalForward", p(T, T, T, T, T), (a, b) -> {
       Tensor q = (Tensor) a[0], k = (Tensor) a[1], v = (Tensor) a[2], y = (Tensor) a[3], probs = (Tensor) a[4];
-      checkAttention("causalForward", q, k, v, probs);
+      AttentionKernels.checkCausalShapes("causalForward", q, k, v, probs);
       same("causalForward (y)", q, y);
       int bh = q.dim(0) * q.dim(1), group = q.dim(1) / k.dim(1), t = q.dim(2), d = q.dim(3);
       int per = AttentionKernels.packedSize(t);
@@ -390,7 +390,7 @@ final class Lowerings {
       Tensor q = (Tensor) a[0], k = (Tensor) a[1], v = (Tensor) a[2], probs = (Tensor) a[3], dy = (Tensor) a[4];
       Tensor dq = (Tensor) a[5], dk = (Tensor) a[6], dv = (Tensor) a[7];
       String op = "causalBackward";
-      checkAttention(op, q, k, v, probs);
+      AttentionKernels.checkCausalShapes(op, q, k, v, probs);
       same(op + " (dy, dq, dk, dv)", q, dy, dq, dk, dv);
       int bh = q.dim(0) * q.dim(1), group = q.dim(1) / k.dim(1), t = q.dim(2), d = q.dim(3);
       int per = AttentionKernels.packedSize(t);
@@ -432,19 +432,6 @@ final class Lowerings {
       Binder.Buf bh = b.read(heads), bx = parts > 1 ? b.update(x) : b.write(x);
       b.task((g, n) -> g.task(n, Attention::fromHeads, b.mem(), c.offset(), bh.offset(), bx.offset(), nb, t, parts,
           part, hx, h, d));
-    }
-  }
-
-  /** q [B, H, T, D], k and v [B, Hkv, T, D] with H a multiple of Hkv, probs [B, H, packedSize(T)]. */
-  private static void checkAttention(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
-    int[] qs = q.shape(), ks = k.shape();
-    boolean ok = qs.length == 4 && ks.length == 4 && k.sameShape(v) && qs[0] == ks[0] && qs[2] == ks[2]
-        && qs[3] == ks[3] && ks[1] >= 1 && qs[1] % ks[1] == 0 && probs.rank() == 3 && probs.dim(0) == qs[0]
-        && probs.dim(1) == qs[1] && probs.dim(2) == AttentionKernels.packedSize(qs[2]);
-    if (!ok) {
-      throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(v.shape())
-          + ", probs " + Shapes.str(probs.shape()) + " must be [B, H, T, D], [B, Hkv, T, D] twice (H a multiple of Hkv)"
-          + " and [B, H, packedSize(T)]");
     }
   }
 

@@ -32,7 +32,7 @@ public abstract class AttentionOnHost implements AttentionKernels {
   @Override
   public final void causalForward(Tensor q, Tensor k, Tensor v, Tensor y, Tensor probs) {
     String op = "causalForward";
-    checkAttention(op, q, k, v, probs);
+    AttentionKernels.checkCausalShapes(op, q, k, v, probs);
     Shapes.requireSame(op + " (y)", q, y);
     causalForward(q.dim(0) * q.dim(1), q.dim(1) / k.dim(1), q.dim(2), q.dim(3),
         f32(op, "q", q), q.offset(), f32(op, "k", k), k.offset(), f32(op, "v", v), v.offset(),
@@ -43,7 +43,7 @@ public abstract class AttentionOnHost implements AttentionKernels {
   public final void causalBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dy,
                                    Tensor dq, Tensor dk, Tensor dv) {
     String op = "causalBackward";
-    checkAttention(op, q, k, v, probs);
+    AttentionKernels.checkCausalShapes(op, q, k, v, probs);
     Shapes.requireSame(op + " (dy)", q, dy);
     Shapes.requireSame(op + " (dq)", q, dq);
     Shapes.requireSame(op + " (dk, one per query head)", q, dk);
@@ -75,19 +75,6 @@ public abstract class AttentionOnHost implements AttentionKernels {
     }
     rope(s[0] * s[1], s[1], s[2], s[3], f32(op, "x", x), x.offset(), f32(op, "cos", cos), cos.offset(),
         f32(op, "sin", sin), sin.offset(), layout, sign, f32(op, "out", y), y.offset());
-  }
-
-  /** q [B, H, T, D], k and v [B, Hkv, T, D] with H a multiple of Hkv, probs [B, H, packedSize(T)]. */
-  private static void checkAttention(String op, Tensor q, Tensor k, Tensor v, Tensor probs) {
-    int[] qs = q.shape(), ks = k.shape();
-    boolean ok = qs.length == 4 && ks.length == 4 && k.sameShape(v) && qs[0] == ks[0] && qs[2] == ks[2]
-        && qs[3] == ks[3] && ks[1] >= 1 && qs[1] % ks[1] == 0 && probs.rank() == 3 && probs.dim(0) == qs[0]
-        && probs.dim(1) == qs[1] && probs.dim(2) == AttentionKernels.packedSize(qs[2]);
-    if (!ok) {
-      throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(v.shape())
-          + ", probs " + Shapes.str(probs.shape()) + " must be [B, H, T, D], [B, Hkv, T, D] twice (H a multiple of Hkv)"
-          + " and [B, H, packedSize(T)]");
-    }
   }
 
   // x: [B, T, (P,) Hx, D] -> heads: [B, H, T, D]
