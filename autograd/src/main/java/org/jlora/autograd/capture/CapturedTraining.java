@@ -88,6 +88,9 @@ public final class CapturedTraining implements AutoCloseable {
         loss = lossFn.get();
         loss.backward();
         GradClip.clipCoefficient(trainable, maxNorm, gradNorm, gradScale);
+        // a loss that is not finite must not train either, and nobody reads it before the update:
+        // 0·loss is NaN then and poisons the coefficient, so AdamW skips (coef + 0·finite = coef)
+        Backends.current().elementwise().axpy(0f, loss.value(), gradScale);
       } catch (IllegalStateException e) {
         throw new StepNotRecorded(e);   // nothing has changed yet: no weight, no optimizer state
       }
@@ -96,7 +99,10 @@ public final class CapturedTraining implements AutoCloseable {
       // failure from here on is not a refusal: it propagates as it is)
       optimizer.prepareStep();
       optimizer.applyStep();
-      program = capture.end(intInputs, List.of(loss.value(), gradNorm), results);
+      // the gradients stay readable after a run (the trainer names a non-finite one)
+      List<Tensor> gradients = new ArrayList<>();
+      for (Parameter p : trainable) if (p.grad() != null) gradients.add(p.grad());
+      program = capture.end(intInputs, List.of(loss.value(), gradNorm), results, gradients);
     }
     if (optimizer.stateTensors().size() != stateBefore) {
       throw new IllegalStateException("CapturedTraining: the optimizer created state inside the recorded step "

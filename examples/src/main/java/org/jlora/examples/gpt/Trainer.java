@@ -327,6 +327,8 @@ public final class Trainer {
   private double trainStep(boolean probeHeap, float lr) {
     if (replay != null) {
       Double loss = replayedStep(lr);
+      // a replayed step holds its buffers from one step to the next: its fullest point is any point
+      if (probeHeap && loss != null) peakHeapBytes = Math.max(peakHeapBytes, LiveHeap.bytes());
       if (loss != null) return loss;
     } else if (!replayDecided && optimizer.stateBytes() > 0) {
       replayDecided = true;
@@ -365,7 +367,7 @@ public final class Trainer {
    */
   private Double recordStep(float lr) {
     boolean device = StepCompiler.registeredFor(Backends.current()) != null;
-    if (stepReplay == StepReplay.OFF || (stepReplay == StepReplay.AUTO && !device)) return null;
+    if (stepReplay == StepReplay.OFF) return null;
     String why = cfg.gradAccum() != 1 ? "gradient accumulation over " + cfg.gradAccum() + " micro-batches" : null;
     if (why == null) {
       schedule.apply(optimizer, step);
@@ -388,7 +390,8 @@ public final class Trainer {
       }
     }
     if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: the step cannot be replayed: " + why);
-    if (device) messages.accept("training kernel by kernel, not as a recorded step: " + why);
+    messages.accept((device ? "training kernel by kernel" : "building the autograd graph every step")
+        + ", not replaying a recorded step: " + why);
     return null;
   }
 
@@ -407,15 +410,19 @@ public final class Trainer {
   }
 
   /**
-   * The loss of a step that updated in the same pass: a non-finite gradient norm means the
-   * update was skipped (AdamW's guard), and stops the run; so does a non-finite loss.
+   * The loss of a step that updated in the same pass. A non-finite loss or gradient norm means the
+   * update was skipped (AdamW's guard: the recorded step poisons the coefficient with 0·loss), and
+   * stops the run, the loss named first as the graph path names it.
    */
   private double checkedLoss(float loss, float norm, float lr) {
+    if (!Float.isFinite(loss)) {
+      syncToHost();
+      throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, false);
+    }
     if (!Float.isFinite(norm)) {
       syncToHost();
       throw nonFiniteGradient(lr);
     }
-    if (!Float.isFinite(loss)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, false);
     return loss;
   }
 
