@@ -89,7 +89,7 @@ public final class Trainer {
   private boolean timingsReset;   // warm-up already excluded by the caller
   private StepReplay stepReplay = StepReplay.AUTO;
   private CapturedTraining replay;      // the step recorded once and run again, when chosen
-  private boolean replayDecided;        // decided at the first step with optimizer state
+  private boolean replayDecided;        // decided at the first step of a run
   private boolean replayAhead;          // the step's runner holds weights newer than the model's
   private Batch replayBatch;            // the recorded step's batch: its arrays are refilled every step
   private String label = "train";
@@ -237,7 +237,7 @@ public final class Trainer {
     return this;
   }
 
-  /** Whether the steps run as a recorded step (see {@link #stepReplay}); known after the second step. */
+  /** Whether the steps run as a recorded step (see {@link #stepReplay}); known after the first step. */
   public boolean replaysSteps() { return replay != null; }
 
   /** Optimizer steps done so far. */
@@ -330,7 +330,7 @@ public final class Trainer {
       // a replayed step holds its buffers from one step to the next: its fullest point is any point
       if (probeHeap && loss != null) peakHeapBytes = Math.max(peakHeapBytes, LiveHeap.bytes());
       if (loss != null) return loss;
-    } else if (!replayDecided && optimizer.stateBytes() > 0) {
+    } else if (!replayDecided) {
       replayDecided = true;
       Double loss = recordStep(lr);
       if (loss != null) return loss;
@@ -361,13 +361,16 @@ public final class Trainer {
   }
 
   /**
-   * The first step with optimizer state: recorded while it runs, when replay is chosen
-   * ({@link #stepReplay}); returns its loss, or null when the step is to be taken the ordinary way
-   * (replay not chosen, or the recording refused having changed nothing).
+   * The first step of a run: recorded while it runs, when replay is chosen ({@link #stepReplay});
+   * returns its loss, or null when the step is to be taken the ordinary way (replay not chosen, or
+   * the recording refused having changed nothing). Recording the very first step means the graph
+   * is built once per run, not twice: the optimizer's (zero) state is created first, as the first
+   * update would create it.
    */
   private Double recordStep(float lr) {
     boolean device = StepCompiler.registeredFor(Backends.current()) != null;
     if (stepReplay == StepReplay.OFF) return null;
+    optimizer.createState();
     String why = cfg.gradAccum() != 1 ? "gradient accumulation over " + cfg.gradAccum() + " micro-batches" : null;
     if (why == null) {
       schedule.apply(optimizer, step);
