@@ -66,22 +66,8 @@ public final class ReplayStep implements CompiledStep {
 
   /** The call with each planned temporary replaced by the same window of its region in the arena. */
   private static KernelCall inArena(KernelCall call, BufferPlan plan, Storage arena) {
-    Object[] args = call.args().clone();
-    for (int i = 0; i < args.length; i++) {
-      if (args[i] instanceof Tensor t) {
-        args[i] = inArena(t, plan, arena);
-      } else if (args[i] instanceof List<?> list) {
-        java.util.ArrayList<Object> moved = new java.util.ArrayList<>(list.size());
-        for (Object o : list) moved.add(o instanceof Tensor t ? inArena(t, plan, arena) : o);
-        args[i] = List.copyOf(moved);
-      }
-    }
-    return new KernelCall(call.family(), call.method(), args);
-  }
-
-  private static Tensor inArena(Tensor t, BufferPlan plan, Storage arena) {
-    if (!plan.places(t.storage())) return t;
-    return Tensor.on(arena, (int) plan.offset(t.storage()) + t.offset(), t.shape());
+    return call.withTensors(t -> plan.places(t.storage())
+        ? Tensor.on(arena, (int) plan.offset(t.storage()) + t.offset(), t.shape()) : t);
   }
 
   private static MethodHandle bind(KernelCall call, Backend backend) {

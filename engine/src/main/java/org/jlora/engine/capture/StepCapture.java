@@ -122,30 +122,7 @@ public final class StepCapture implements AutoCloseable {
 
   /** {@code call} with every tensor on a key of {@code to} moved to the same window of its value. */
   static KernelCall substitute(KernelCall call, Map<Storage, ? extends Storage> to) {
-    Object[] args = call.args().clone();
-    boolean changed = false;
-    for (int i = 0; i < args.length; i++) {
-      if (args[i] instanceof Tensor t && to.containsKey(t.storage())) {
-        args[i] = Tensor.on(to.get(t.storage()), t.offset(), t.shape());
-        changed = true;
-      } else if (args[i] instanceof List<?> list) {
-        List<Object> moved = new ArrayList<>(list.size());
-        boolean any = false;
-        for (Object o : list) {
-          if (o instanceof Tensor t && to.containsKey(t.storage())) {
-            moved.add(Tensor.on(to.get(t.storage()), t.offset(), t.shape()));
-            any = true;
-          } else {
-            moved.add(o);
-          }
-        }
-        if (any) {
-          args[i] = List.copyOf(moved);
-          changed = true;
-        }
-      }
-    }
-    return changed ? new KernelCall(call.family(), call.method(), args) : call;
+    return call.withTensors(t -> to.containsKey(t.storage()) ? Tensor.on(to.get(t.storage()), t.offset(), t.shape()) : t);
   }
 
   /**
