@@ -107,9 +107,12 @@ public final class ReplayStep implements CompiledStep {
 
   @Override
   public String describe() {
-    return "replaying " + callCount + " kernel calls on the " + backend.name() + " backend ("
-        + planned + " temporary buffers in " + arenaFloats * 4 / (1 << 20) + " MiB instead of "
-        + unplannedFloats * 4 / (1 << 20) + ", reused every step; " + skipped
-        + " fills skipped: the next kernel overwrites their buffers)";
+    return "replaying the recorded step: " + callCount + " kernel calls, no graph built; its " + planned
+        + " temporary buffers share " + mib(arenaFloats) + " MiB (" + mib(unplannedFloats)
+        + " MiB one by one), reused every step; " + skipped + " fills skipped (the next kernel overwrites them)";
+  }
+
+  private static long mib(long floats) {
+    return (floats * Float.BYTES + (1 << 19)) >> 20;
   }
 }

@@ -121,7 +121,7 @@ class BufferPlanTest {
       step.run();
       assertArrayEquals(eager.out.toArray(), captured.out.toArray(), "output at run " + s);
     }
-    assertTrue(step.describe().contains("24 temporary buffers in"), step.describe());
+    assertTrue(step.describe().contains("its 24 temporary buffers share"), step.describe());
   }
 
   /**

@@ -209,7 +209,7 @@ class StepReplayTest {
     plain.run();
     assertTrue(plain.replaysSteps());
     assertEquals(1, messages.size(), messages.toString());
-    assertTrue(messages.get(0).startsWith("vector backend: replaying "), messages.get(0));
+    assertTrue(messages.get(0).startsWith("vector backend: replaying the recorded step: "), messages.get(0));
 
     messages.clear();
     Trainer dropout = new Trainer(new Gpt(new GptConfig(40, 16, 3, 2, 16, 0.1f), 1L), config(6), StepReplayTest::batch,

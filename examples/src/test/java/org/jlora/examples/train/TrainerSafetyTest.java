@@ -37,7 +37,7 @@ class TrainerSafetyTest {
   /** The trainer's messages but the one line that says the step is replayed (its own test: StepReplayTest). */
   static java.util.function.Consumer<String> warningsInto(List<String> out) {
     return line -> {
-      if (!line.startsWith("vector backend: replaying ")) out.add(line);
+      if (!line.startsWith("vector backend: replaying the recorded step: ")) out.add(line);
     };
   }
 
