@@ -11,7 +11,9 @@
 # than wall time. Peak RSS is VmHWM.
 #   scripts/bench-vs-torch.sh                 # every case, ROUNDS=2
 #   ROUNDS=1 SKIP_SPIN=1 CASES="smollm2-135m:lora:q_proj,v_proj tiny:generate" scripts/bench-vs-torch.sh
-# Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate. ROUNDS=0 OUT=DIR only prints DIR's table.
+# Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate | MODEL:generate:bf16 (a bf16 base on both
+# sides: jlora --base-dtype bf16, transformers torch_dtype=torch.bfloat16; jlora builds it for Llama shapes).
+# ROUNDS=0 OUT=DIR only prints DIR's table.
 # JLORA_TRAIN_ARGS adds options to jlora's training runs, e.g. "--step-replay on" (auto replays only on a device).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,8 +33,14 @@ args_for() {  # case -> "jlora args|torch args"
   IFS=: read -r model method targets <<<"$1"
   case "$model" in tiny) steps="--warmup 3 --steps 10" ;; *) steps="--warmup 3 --steps 3" ;; esac
   if [ "$method" = generate ]; then
-    # jlora warms up by time (at least 3 runs and 2 s: the JIT compiles the per-token kernels late)
-    echo "bench generate --model $model --tokens 100 --iters 3 --json|--model $model --generate --tokens 100 --iters 3 --warmup 1"
+    local jd="" td=""
+    case "$targets" in
+      "") ;;
+      bf16) jd="--base-dtype bf16"; td="--dtype bf16" ;;
+      *) echo "bench-vs-torch: unknown generation option '$targets' in case '$1' (only bf16)" >&2; exit 1 ;;
+    esac
+    # jlora warms up by CPU time (at least 3 runs and 3 s: the JIT compiles the per-token kernels late)
+    echo "bench generate --model $model --tokens 100 --iters 3 $jd --json|--model $model --generate --tokens 100 --iters 3 --warmup 1 $td"
   elif [ "$method" = lora ]; then
     echo "bench train --model $model --method lora --targets $targets $steps ${JLORA_TRAIN_ARGS:-} --json|--model $model --method lora --targets $targets $steps"
   else
@@ -40,13 +48,14 @@ args_for() {  # case -> "jlora args|torch args"
   fi
 }
 
+for c in $cases; do args_for "$c" >/dev/null; done   # a misspelt case stops here, before any timing
 for r in $(seq 1 "$rounds"); do  # ROUNDS=0: none
   for c in $cases; do
     IFS='|' read -r jargs targs <<<"$(args_for "$c")"
     key="${c//[:,]/_}"
     # shellcheck disable=SC2086
     "$root/jlora" $jargs --threads "$jt" 2>/dev/null | tail -1 >>"$out/$key.jlora"
-    if [[ "$c" == *:generate ]]; then  # generation: both sides on 1 and 2 threads (per-token work is small)
+    if [[ "$c" == *:generate || "$c" == *:generate:* ]]; then  # generation: both sides on 1 and 2 threads (per-token work is small)
       # shellcheck disable=SC2086
       "$root/jlora" $jargs --threads 1 2>/dev/null | tail -1 >>"$out/$key.jlora1"
     fi

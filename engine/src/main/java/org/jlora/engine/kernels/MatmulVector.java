@@ -20,8 +20,8 @@ import org.jlora.engine.Parallel;
  * Every path computes each element of C the same way whatever the thread count.
  *
  * <p>A bf16 operand (a frozen weight) takes the same path as its f32 twin would, and each path
- * widens what it reads of it: panels while packing, thin operands into a small f32 copy, a few
- * rows at a time when streaming. So the result is bit for bit that of the widened matrix.
+ * widens what it reads of it: panels while packing, thin operands into a small f32 copy, in
+ * registers when streaming (one row, one column). So the result is bit for bit that of the widened matrix.
  */
 public final class MatmulVector extends MatmulOnHost {
   /** Below this many multiply-adds per matrix, a batch is parallelised over its matrices. */
