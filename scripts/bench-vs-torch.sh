@@ -80,7 +80,8 @@ def load(key, side):
     rows = [json.loads(l) for l in open(p) if l.strip().startswith("{")] if os.path.exists(p) else []
     if not rows: return None
     med = lambda f: statistics.median(r[f] for r in rows) if all(f in r for r in rows) else None
-    return dict(tps=med("tokens_per_s"), cpu=med("cpu_ms_per_step"), rss=max(r.get("peak_rss_mb", -1) for r in rows))
+    cpu = med("cpu_ms_per_step") if all("cpu_ms_per_step" in r for r in rows) else med("cpu_ms_per_token")
+    return dict(tps=med("tokens_per_s"), cpu=cpu, rss=max(r.get("peak_rss_mb", -1) for r in rows))
 fmt = lambda x, w=9, p=1: f"{x:{w}.{p}f}" if x is not None else f"{'-':>{w}s}"
 print(f"{'case':34s} {'torch 1t':>9s} {'torch 2t':>9s} {'2t PASS':>9s} {'jlora 1t':>9s} {'jlora 2t':>9s} {'ratio':>6s}"
       f" {'CPUms j':>8s} {'CPUms t':>8s} {'CPU x':>6s} {'RSS j':>6s} {'RSS t':>6s}")
@@ -92,11 +93,13 @@ for c in cases:
     best = max((x["tps"] for x in ts), default=None)
     ratio = f"{j['tps'] / best:5.2f}x" if j and best else f"{'-':>6s}"
     tcpu = min((x["cpu"] for x in ts if x["cpu"] is not None), default=None)
-    cr = f"{tcpu / j['cpu']:5.2f}x" if j and j["cpu"] and tcpu else f"{'-':>6s}"
+    jcpu = min((x["cpu"] for x in (j1, j2) if x and x["cpu"] is not None), default=None)
+    cr = f"{tcpu / jcpu:5.2f}x" if jcpu and tcpu else f"{'-':>6s}"
     trss = min((x["rss"] for x in ts), default=None)
     print(f"{c:34s} " + " ".join(fmt(x["tps"] if x else None) for x in cols) + f" {fmt(j1['tps'] if j1 else None)} {fmt(j2['tps'] if j2 else None)} {ratio}"
-          f" {fmt(j['cpu'] if j else None, 8, 0)} {fmt(tcpu, 8, 0)} {cr} {fmt(j['rss'] if j else None, 6, 0)} {fmt(trss, 6, 0)}")
-print("tokens/s: medians over rounds; ratio = best jlora / best PyTorch column (jlora 1t: generation only); CPUms = median CPU ms per training step of the")
-print("whole process (all threads), CPU x = best PyTorch CPU ms / jlora CPU ms; RSS = peak resident MiB (VmHWM), PyTorch: lowest.")
+          f" {fmt(jcpu, 8, 1 if jcpu is not None and jcpu < 100 else 0)} {fmt(tcpu, 8, 1 if tcpu is not None and tcpu < 100 else 0)} {cr} {fmt(j['rss'] if j else None, 6, 0)} {fmt(trss, 6, 0)}")
+print("tokens/s: medians over rounds; ratio = best jlora / best PyTorch column (jlora 1t: generation only); CPUms = median CPU ms per training step")
+print("(generation: per token) of the whole process (all threads), the lower of each side's runs; CPU x = PyTorch CPU ms / jlora CPU ms;")
+print("RSS = peak resident MiB (VmHWM), PyTorch: lowest.")
 PY
 echo "raw JSON lines: $out" >&2

@@ -114,18 +114,20 @@ def bench_generate(args):
         return dict(bt.bench_generate(args), peak_rss_mb=peak_rss_mb())
     model.eval()
     g = torch.Generator().manual_seed(3)
-    rates = []
+    rates, cpu = [], []
     for i in range(args.warmup + args.iters):
         idx = torch.randint(0, model.config.vocab_size, (1, 16), generator=g)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = model.generate(idx, attention_mask=torch.ones_like(idx), max_new_tokens=args.tokens,
                              min_new_tokens=args.tokens, do_sample=False, use_cache=True, pad_token_id=0)
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         if i >= args.warmup:
             rates.append((out.shape[1] - 16) / dt)
+            cpu.append(dc * 1e3 / (out.shape[1] - 16))
     return {"bench": "generate", "impl": "torch", "model": args.config or args.model,
             "threads": torch.get_num_threads(), "kv_cache": True, "dtype": args.dtype, "tokens": args.tokens,
-            "tokens_per_s": statistics.median(rates), "peak_rss_mb": peak_rss_mb()}
+            "tokens_per_s": statistics.median(rates), "cpu_ms_per_token": statistics.median(cpu),
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def main():
