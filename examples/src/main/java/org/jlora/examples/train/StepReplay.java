@@ -8,7 +8,11 @@ import java.util.Locale;
  * every step. The results are the same either way, bit for bit.
  */
 public enum StepReplay {
-  /** Replay where the backend compiles recorded steps for a device (TornadoVM); on the CPU, the graph every step. */
+  /**
+   * Replay whenever the step can be recorded (on the CPU: no graph built and no buffer allocated per
+   * step, the buffers laid out by lifetime; on a device: the compiled step); a step that cannot be
+   * (dropout, gradient accumulation) builds the graph every step, saying why once.
+   */
   AUTO,
   /** Always replay; a run that cannot be recorded (dropout, gradient accumulation) is refused, saying why. */
   ON,
