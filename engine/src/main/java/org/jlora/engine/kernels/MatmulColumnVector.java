@@ -49,7 +49,11 @@ final class MatmulColumnVector {
       for (int r = 0; r < rows; r += ROWS) {
         int n = Math.min(ROWS, rows - r);
         int ai = aBase + (i + r) * k;
-        if (n == ROWS) eight(k, a, ai, b, bBase, lanes); else for (int q = 0; q < n; q++) one(k, a, ai + q * k, b, bBase, lanes, q);
+        if (n == ROWS) {
+          eight(k, a, ai, b, bBase, lanes);
+        } else {
+          for (int q = 0; q < n; q++) one(k, a, ai + q * k, b, bBase, lanes, q);
+        }
         Lanes.sums(lanes, n);
         for (int q = 0; q < n; q++) {
           float s = lanes[q * VLEN];
@@ -70,7 +74,11 @@ final class MatmulColumnVector {
       for (int r = 0; r < rows; r += BF16_ROWS) {
         int n = Math.min(BF16_ROWS, rows - r);
         int ai = aBase + (i + r) * k;
-        if (n == BF16_ROWS) four(k, a, ai, b, bBase, lanes); else for (int q = 0; q < n; q++) one(k, a, ai + q * k, b, bBase, lanes, q);
+        if (n == BF16_ROWS) {
+          four(k, a, ai, b, bBase, lanes);
+        } else {
+          for (int q = 0; q < n; q++) one(k, a, ai + q * k, b, bBase, lanes, q);
+        }
         Lanes.sums(lanes, n);
         for (int q = 0; q < n; q++) {
           float s = lanes[q * VLEN];
@@ -87,7 +95,7 @@ final class MatmulColumnVector {
     void run(int i, int rows, float[] lanes);
   }
 
-  /** Runs {@code body} on chunks of rows (whole groups of {@code group} rows but the last), chunks shared among threads. */
+  /** Runs {@code body} on chunks of whole groups of {@code group} rows (the last may be short), among threads. */
   private static void forGroups(int m, int k, int group, boolean parallel, Rows body) {
     int groups = (m + group - 1) / group;
     int threads = parallel ? Parallel.threads() : 1;
