@@ -1,9 +1,14 @@
 package org.jlora.examples.model;
 
+import org.jlora.engine.Tensor;
+
 /**
  * Keys and values of every layer for the tokens seen so far, so each new token costs one row of
- * attention instead of a whole forward pass. Per layer K and V of shape [B, Hkv, Tmax, D]
- * (Hkv = the key/value heads: fewer than the query heads under grouped-query attention).
+ * attention instead of a whole forward pass. Per layer K and V are tensors [B, Hkv, Tmax, D]
+ * (Hkv = the key/value heads: fewer than the query heads under grouped-query attention), written
+ * and read only by the attention family's cache kernels, so a device backend can keep them
+ * resident; the next position is the one-int array {@link #position()} those kernels read when
+ * they run, so a recorded decode step serves every position.
  */
 public final class KvCache {
   public final int layers;
@@ -11,9 +16,10 @@ public final class KvCache {
   public final int kvHeads;
   public final int maxLength;
   public final int headSize;
-  public final float[][] keys;     // per layer: [B, Hkv, Tmax, D]
-  public final float[][] values;   // per layer: [B, Hkv, Tmax, D]
-  private int length;              // positions filled so far
+  private final Tensor[] keys;     // per layer: [B, Hkv, Tmax, D]
+  private final Tensor[] values;   // per layer: [B, Hkv, Tmax, D]
+  /** {positions filled so far}: the next token's position, as the kernels read it. */
+  private final int[] position = {0};
 
   public KvCache(int layers, int batch, int kvHeads, int maxLength, int headSize) {
     long perLayer = (long) batch * kvHeads * maxLength * headSize;
@@ -26,25 +32,49 @@ public final class KvCache {
     this.kvHeads = kvHeads;
     this.maxLength = maxLength;
     this.headSize = headSize;
-    this.keys = new float[layers][(int) perLayer];
-    this.values = new float[layers][(int) perLayer];
+    this.keys = new Tensor[layers];
+    this.values = new Tensor[layers];
+    for (int l = 0; l < layers; l++) {
+      keys[l] = Tensor.zeros(batch, kvHeads, maxLength, headSize);
+      values[l] = Tensor.zeros(batch, kvHeads, maxLength, headSize);
+    }
+  }
+
+  /** Layer {@code layer}'s keys [B, Hkv, Tmax, D]. */
+  public Tensor keys(int layer) {
+    return keys[layer];
+  }
+
+  /** Layer {@code layer}'s values [B, Hkv, Tmax, D]. */
+  public Tensor values(int layer) {
+    return values[layer];
+  }
+
+  /** Every layer's keys then values: the state a decode step updates. */
+  public java.util.List<Tensor> tensors() {
+    java.util.List<Tensor> out = new java.util.ArrayList<>(java.util.Arrays.asList(keys));
+    out.addAll(java.util.Arrays.asList(values));
+    return out;
   }
 
   /** Positions filled so far: the next token's position. */
   public int length() {
-    return length;
+    return position[0];
   }
 
-  /** Called by the model once every layer has stored {@code t} new positions. */
+  /**
+   * The array {@code {length()}} itself, which the cache kernels read when they run (not a
+   * copy): a recorded step that hands it to them sees the position of every later run.
+   */
+  public int[] position() {
+    return position;
+  }
+
+  /** Called by the model (or a replayed decode step) once every layer has stored {@code t} new positions. */
   public void advance(int t) {
-    if (length + t > maxLength) {
-      throw new IllegalStateException("KvCache: " + (length + t) + " positions exceed its length " + maxLength);
+    if (position[0] + t > maxLength) {
+      throw new IllegalStateException("KvCache: " + (position[0] + t) + " positions exceed its length " + maxLength);
     }
-    length += t;
-  }
-
-  /** Offset of row (b, h, t) in a layer's K or V. */
-  public int at(int b, int h, int t) {
-    return ((b * kvHeads + h) * maxLength + t) * headSize;
+    position[0] += t;
   }
 }
