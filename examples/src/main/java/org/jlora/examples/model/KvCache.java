@@ -77,4 +77,12 @@ public final class KvCache {
     }
     position[0] += t;
   }
+
+  /** Forgets the positions from {@code length} on (a forward run again there writes them again). */
+  public void truncate(int length) {
+    if (length < 0 || length > position[0]) {
+      throw new IllegalArgumentException("KvCache: cannot go back to " + length + " positions from " + position[0]);
+    }
+    position[0] = length;
+  }
 }
