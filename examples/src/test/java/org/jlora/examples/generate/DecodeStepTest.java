@@ -39,7 +39,7 @@ class DecodeStepTest {
   static final int V = 40;
 
   static LanguageModel gpt() {
-    return sharpened(new Gpt(new GptConfig(V, 24, 16, 2, 2, 0f), 1L));
+    return sharpened(new Gpt(new GptConfig(V, 24, 2, 2, 16, 0f), 1L));
   }
 
   static LanguageModel gpt2() {
@@ -179,7 +179,7 @@ class DecodeStepTest {
 
   @Test
   void aForwardThatCannotBeRecordedLeavesTheCacheWhereItWas() {
-    LanguageModel m = new Gpt(new GptConfig(V, 24, 16, 2, 2, 0.5f), 1L);
+    LanguageModel m = new Gpt(new GptConfig(V, 24, 2, 2, 16, 0.5f), 1L);
     m.train();   // dropout draws on the host: a replay could not repeat it
     try (NoGrad g = NoGrad.enter()) {
       KvCache cache = m.newCache(1, 8);
