@@ -1,5 +1,8 @@
 package org.jlora.examples.model;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.jlora.engine.Tensor;
 
 /**
@@ -51,9 +54,9 @@ public final class KvCache {
   }
 
   /** Every layer's keys then values: the state a decode step updates. */
-  public java.util.List<Tensor> tensors() {
-    java.util.List<Tensor> out = new java.util.ArrayList<>(java.util.Arrays.asList(keys));
-    out.addAll(java.util.Arrays.asList(values));
+  public List<Tensor> tensors() {
+    List<Tensor> out = new ArrayList<>(Arrays.asList(keys));
+    out.addAll(Arrays.asList(values));
     return out;
   }
 
