@@ -119,6 +119,17 @@ class DecodeStepTest {
     }
   }
 
+  /** Fills a replay skips write NaN instead: a kernel reading a skipped buffer would spoil the logits. */
+  @Test
+  void poisoningTheSkippedFillsChangesNothing() {
+    System.setProperty("jlora.replay.poisonSkippedFills", "true");
+    try {
+      replayedStepsGiveThePlainCachedLogitsBitForBit();
+    } finally {
+      System.clearProperty("jlora.replay.poisonSkippedFills");
+    }
+  }
+
   @Test
   void generationWithTheReplayedStepMatchesTokenForToken() {
     int[][] prompts = {{3, 7, 1}, {19, 0, 5}};
