@@ -113,7 +113,8 @@ public final class Generator {
             logits = lastLogits(model.forward(window(seq, b, 0, len), b, len));
           } else if (replay != null) {
             logits = replay.run(next);
-          } else if (record) {
+          } else if (record && s + 2 < steps) {
+            // recorded only when it will be replayed at least once (a recording for one token is a wasted compile)
             record = false;
             replay = record(cache, next);
             logits = replay != null ? replay.capturedLogits() : lastLogits(model.forward(next, b, 1, cache));

@@ -160,6 +160,20 @@ class DecodeStepTest {
   }
 
   @Test
+  void aGenerationWithNothingToReplayRecordsNothing() {
+    LanguageModel m = llama();
+    int[][] prompts = {{3, 7, 1}};
+    Generator on = new Generator(m).decodeReplay(StepReplay.ON);
+    // two new tokens: the prompt's forward gives the first, one cached forward the second
+    Generation two = on.generate(prompts, 2, Sampling.GREEDY, new Rng(1), -1, true);
+    assertFalse(on.replayedDecode(), "a recording that would never be replayed");
+    Generation plain = new Generator(m).decodeReplay(StepReplay.OFF).generate(prompts, 2, Sampling.GREEDY, new Rng(1), -1, true);
+    assertArrayEquals(plain.tokens(0), two.tokens(0));
+    on.generate(prompts, 3, Sampling.GREEDY, new Rng(1), -1, true);
+    assertTrue(on.replayedDecode(), "three new tokens: the third from the replayed step");
+  }
+
+  @Test
   void autoReplaysOnlyWhereADeviceCompilesTheStep() {
     Generator auto = new Generator(gpt());
     auto.generate(new int[][] {{1, 2}}, 4, Sampling.GREEDY, new Rng(1), -1, true);
