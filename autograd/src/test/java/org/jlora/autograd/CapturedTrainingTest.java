@@ -140,6 +140,28 @@ class CapturedTrainingTest {
     t.assertWeights(before, "no update");
   }
 
+  /**
+   * A loss that goes non-finite while every gradient stays finite (here a term the parameters do
+   * not reach, 0·s with s a constant that turns infinite) must not train either: nothing reads the
+   * loss before a replayed update, so the recorded step folds it into the clipping coefficient.
+   */
+  @Test
+  void aNonFiniteLossSkipsTheReplayedUpdateEvenWithFiniteGradients() {
+    Trained t = Trained.oneStep();
+    OneDoorTest.Model m = t.m();
+    int[] ids = t.ids();
+    int[] targets = t.targets();
+    Tensor offset = Tensor.zeros(1);   // a constant of the step: no gradient flows into it
+    CapturedTraining step = CapturedTraining.capture(t.opt(), m.params, MAX_NORM, List.of(ids, targets),
+        () -> F.add(m.loss(ids, targets, new Rng(3), 0f), Variable.constant(offset)));
+    offset.set(0, Float.POSITIVE_INFINITY);
+    List<float[]> before = t.weights();
+    float loss = step.run();
+    assertFalse(Float.isFinite(loss));
+    assertTrue(Float.isFinite(step.gradNorm()), "the gradients are finite");
+    t.assertWeights(before, "no update");
+  }
+
   @Test
   void dropoutCannotBeReplayedAndIsRefused() {
     Trained t = Trained.oneStep();

@@ -24,10 +24,9 @@ public record RopeTable(Tensor cos, Tensor sin) {
     if (d <= 0 || d % 2 != 0) throw new IllegalArgumentException("RopeTable: head size " + d + " must be even");
     if (start < 0 || t < 0) throw new IllegalArgumentException("RopeTable: positions " + start + " + " + t);
     int half = d / 2;
-    Tensor cos = Tensor.zeros(t, half);
-    Tensor sin = Tensor.zeros(t, half);
-    float[] c = cos.data();
-    float[] s = sin.data();
+    // filled on the host, then wrapped: built inside a recorded step, the tables are its constants
+    float[] c = new float[t * half];
+    float[] s = new float[t * half];
     for (int i = 0; i < half; i++) {
       // HF: inv_freq = 1 / theta^(arange(0, D, 2) / D), in float32
       float invFreq = (float) (1.0 / Math.pow(theta, (float) (2 * i) / d));
@@ -37,7 +36,7 @@ public record RopeTable(Tensor cos, Tensor sin) {
         s[p * half + i] = (float) Math.sin(angle);
       }
     }
-    return new RopeTable(cos, sin);
+    return new RopeTable(Tensor.of(c, t, half), Tensor.of(s, t, half));
   }
 
   /** Positions covered (T). */

@@ -2,7 +2,8 @@ package org.jlora.engine;
 
 /**
  * Where a tensor's elements live: a host {@code float[]} ({@link HostFloats}), host bf16 bits
- * ({@link HostBf16}), or a buffer owned by a device backend ({@link DeviceStorage}).
+ * ({@link HostBf16}), a buffer owned by a device backend ({@link DeviceStorage}), or a recorded
+ * step's placeholder for a temporary ({@link RecordedBuffer}).
  *
  * <p>A storage is shared by every view of it ({@link Tensor#reshape}, {@link Tensor#rows},
  * {@link Tensor#window}): views hold the same Storage object, so a backend may key its device
@@ -10,7 +11,7 @@ package org.jlora.engine;
  * moved ({@link Tensor#toHost()}) or widened ({@link Tensor#toF32()}) first, or run on a backend
  * whose kernels own it.
  */
-public abstract sealed class Storage permits HostFloats, HostBf16, DeviceStorage {
+public abstract sealed class Storage permits HostFloats, HostBf16, DeviceStorage, RecordedBuffer {
   private final int length;
 
   Storage(int length) {

@@ -240,22 +240,33 @@ final class CallOffload {
         float[] c = constants.get(i);
         for (int j = 0; j < c.length; j++) staging.set(constantAt.get(i) + j, c[j]);
       }
+      // a call over many tensors (the gradient norm of a deep model: one task per gradient) is cut
+      // into chained graphs, as a compiled step is: one TornadoVM graph holds at most 1024 nodes
       String name = "call" + COUNTER.incrementAndGet();
-      TaskGraph g = new TaskGraph(name);
-      g.transferToDevice(DataTransferMode.EVERY_EXECUTION, staging);
-      if (!ints.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, ints.toArray());
-      g.task("touch", Elementwise::touch, staging, 0);   // staging is READ_WRITE from the first task on
+      int per = StepProgram.DEFAULT_TASKS_PER_GRAPH;
+      int parts = Math.max(1, (emits.size() + per - 1) / per);
+      List<TaskGraph> graphs = new ArrayList<>();
       GridScheduler scheduler = null;
-      for (int i = 0; i < emits.size(); i++) {
-        String task = "t" + i;
-        emits.get(i).into(g, task);
-        if (grids.get(i) != null) {
-          if (scheduler == null) scheduler = new GridScheduler();
-          scheduler.addWorkerGrid(name + "." + task, grids.get(i));
+      for (int p = 0; p < parts; p++) {
+        String gname = parts == 1 ? name : name + "_g" + p;
+        TaskGraph g = new TaskGraph(gname);
+        if (p == 0) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, staging);
+        else g.consumeFromDevice(name + "_g" + (p - 1), staging);
+        if (!ints.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, ints.toArray());
+        g.task("touch", Elementwise::touch, staging, 0);   // staging is READ_WRITE from the first task on
+        for (int i = p * per; i < Math.min(emits.size(), (p + 1) * per); i++) {
+          String task = "t" + i;
+          emits.get(i).into(g, task);
+          if (grids.get(i) != null) {
+            if (scheduler == null) scheduler = new GridScheduler();
+            scheduler.addWorkerGrid(gname + "." + task, grids.get(i));
+          }
         }
+        if (p == parts - 1) g.transferToHost(DataTransferMode.EVERY_EXECUTION, staging);
+        else g.persistOnDevice(staging);
+        graphs.add(g);
       }
-      g.transferToHost(DataTransferMode.EVERY_EXECUTION, staging);
-      return new Compiled(new DeviceGraph(name + " " + key, g, scheduler), staging, ints);
+      return new Compiled(new DeviceGraph(name + " " + key, graphs, scheduler), staging, ints);
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.jlora.engine.DeviceStorage;
 import org.jlora.engine.HostFloats;
+import org.jlora.engine.RecordedBuffer;
 import org.jlora.engine.Storage;
 import org.jlora.engine.Tensor;
 import org.jlora.engine.capture.KernelCall;
@@ -185,7 +186,7 @@ final class StepProgram {
       Storage s = t.storage();
       int at = region(s);
       if (write && layout) {
-        if (!(s instanceof HostFloats) && !(s instanceof TornadoStorage)) {
+        if (!(s instanceof HostFloats) && !(s instanceof TornadoStorage) && !(s instanceof RecordedBuffer)) {
           throw new IllegalArgumentException("tornado step compiler: " + call + " writes a tensor of "
               + s.describe() + "; only f32 storage can be written");
         }

@@ -10,6 +10,7 @@ import org.jlora.engine.AttentionKernels;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 import org.jlora.engine.ElementwiseKernels;
+import org.jlora.engine.ConvKernels;
 import org.jlora.engine.EmbeddingKernels;
 import org.jlora.engine.MatmulKernels;
 import org.jlora.engine.OptimizerKernels;
@@ -25,11 +26,10 @@ import org.jlora.engine.Tensor;
  *
  * <p>Each replaced family runs every method that has a device kernel ({@link Lowerings}: matmul,
  * elementwise, the tensor-valued reductions, softmax/LayerNorm/RMSNorm/cross-entropy rows, SwiGLU,
- * dropout, embedding rows, AdamW and clipping)
+ * dropout, im2col/col2im, embedding rows, AdamW and clipping, head moves, causal attention, RoPE)
  * through {@link CallOffload}, one compiled graph per shape, and hands its other methods (the
  * host-valued {@code sum} and {@code max}) to the vector kernels, downloading tornado tensors
- * for them. Convolution stays on the vector kernels, attention (no device kernels yet) runs on them
- * too. Tensors may be host f32 or {@link TornadoStorage}, both staged per call; another
+ * for them. Tensors may be host f32 or {@link TornadoStorage}, both staged per call; another
  * backend's device tensors are refused.
  *
  * <p>A whole training step belongs on {@link TornadoStepCompiler} instead, which keeps every
@@ -48,6 +48,7 @@ public final class TornadoBackend {
         .with(family(ElementwiseKernels.class, cpu.elementwise(), offload))
         .with(family(ReductionKernels.class, cpu.reductions(), offload))
         .with(family(RowKernels.class, cpu.rows(), offload))
+        .with(family(ConvKernels.class, cpu.conv(), offload))
         .with(family(EmbeddingKernels.class, cpu.embedding(), offload))
         .with(family(OptimizerKernels.class, cpu.optimizer(), offload))
         .with(family(AttentionKernels.class, cpu.attention(), offload))

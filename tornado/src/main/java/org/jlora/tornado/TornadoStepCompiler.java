@@ -40,9 +40,16 @@ public final class TornadoStepCompiler implements StepCompiler {
   @Override public TornadoCompiledStep compile(CapturedProgram program, Backend backend) {
     DeviceGraph.configureRuntime();
     StepProgram step = new StepProgram("step", storages(program.floatInputs()), storages(program.outputs()),
-        storages(program.results()), tasksPerGraph);
+        storages(concat(program.results(), program.inspected())), tasksPerGraph);
     step.lower(program.calls());
     return new TornadoCompiledStep(step.build());
+  }
+
+  /** Results and inspected tensors alike come back on {@code syncToHost}. */
+  private static List<Tensor> concat(List<Tensor> a, List<Tensor> b) {
+    List<Tensor> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 
   private static List<Storage> storages(List<Tensor> tensors) {

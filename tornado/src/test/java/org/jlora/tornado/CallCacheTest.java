@@ -30,4 +30,25 @@ class CallCacheTest {
       assertArrayEquals(expected.toArray(), onDevice.toArray(), java.util.Arrays.toString(heads));
     }
   }
+
+  /**
+   * A call over many tensors (the gradient norm of a 12-block model: one task per gradient, about
+   * 150) is cut into chained graphs; one TornadoVM graph of that many tasks fails ("graph resize").
+   */
+  @Test
+  void aCallOverManyTensorsRunsAsChainedGraphs() {
+    TornadoRuntime.assumePresent();
+    Backend device = TornadoBackend.create();
+    Rng rng = new Rng(5);
+    java.util.List<Tensor> grads = new java.util.ArrayList<>();
+    double expected = 0;
+    for (int i = 0; i < 150; i++) {
+      Tensor g = Tensor.randn(rng, 3 + i % 7);
+      grads.add(g);
+      for (float v : g.toArray()) expected += (double) v * v;
+    }
+    Tensor out = Tensor.zeros(1);
+    device.reductions().sumOfSquares(grads, out);
+    org.junit.jupiter.api.Assertions.assertEquals(expected, out.item(), 1e-4 * expected);
+  }
 }

@@ -38,6 +38,7 @@ final class Calls {
   ElementwiseKernels elementwise() { return family(ElementwiseKernels.class); }
   ReductionKernels reductions() { return family(ReductionKernels.class); }
   RowKernels rows() { return family(RowKernels.class); }
+  org.jlora.engine.ConvKernels conv() { return family(org.jlora.engine.ConvKernels.class); }
   EmbeddingKernels embedding() { return family(EmbeddingKernels.class); }
   OptimizerKernels optimizer() { return family(OptimizerKernels.class); }
   org.jlora.engine.AttentionKernels attention() { return family(org.jlora.engine.AttentionKernels.class); }

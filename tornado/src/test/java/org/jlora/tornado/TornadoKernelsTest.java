@@ -97,6 +97,15 @@ class TornadoKernelsTest {
         randn(rng, 19), randn(rng, 19), true);
     c.rows().layerNormBackward(7, 19, x, null, mean, rstd, randn(rng, 7, 19), randn(rng, 7, 19),
         randn(rng, 19), null, false);
+    // conv: padding, stride, dilation, a 1x1 kernel; col2im written and accumulated
+    for (org.jlora.engine.ConvGeometry g : List.of(new org.jlora.engine.ConvGeometry(3, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1),
+        new org.jlora.engine.ConvGeometry(2, 9, 8, 3, 2, 2, 3, 1, 0, 2, 1),
+        new org.jlora.engine.ConvGeometry(4, 5, 5, 1, 1, 1, 1, 0, 0, 1, 1))) {
+      int xs = g.channels() * g.height() * g.width(), cs = g.colRows() * g.colCols();
+      c.conv().im2col(g, at(rng, 2, xs), at(rng, 3, cs));
+      c.conv().col2im(g, randn(rng, cs), at(rng, 1, xs), true);
+      c.conv().col2im(g, randn(rng, cs), randn(rng, xs), false);
+    }
     // embedding (repeated ids add up)
     int[] ids = {3, 0, 3, 9, 3, 1};
     c.embedding().gatherRows(randn(rng, 10, 12), ids, randn(rng, 6, 12));

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Real models through the compiled step: the toy GPT and a Llama with
  * grouped-query attention, LoRA (all linear layers, B randomised) and full fine-tuning, trained
- * by the Trainer with {@code --step-replay on} on the tornado backend (step 1 kernel by kernel,
- * step 2 recorded, steps 3-4 replayed on the device as one compiled program) against the same
+ * by the Trainer with {@code --step-replay on} on the tornado backend (step 1 recorded while it
+ * runs kernel by kernel, steps 2-4 replayed on the device as one compiled program) against the same
  * run on the vector backend: losses and trained weights within 1e-4. The 12-block GPT-2 is
  * {@link TornadoDeepModelTest}, outside the default suite.
  */

@@ -32,8 +32,8 @@ import org.jlora.engine.capture.StepCompiler;
  * }</pre>
  *
  * <p>The step that is recorded runs for real (it is a training step like any other). The
- * optimizer must already hold state for every trainable parameter (take one ordinary step
- * first): state created inside the recording would start again every run. Steps that draw random
+ * optimizer must already hold state for every trainable parameter ({@link Optimizer#createState},
+ * or one ordinary step first): state created inside the recording would start again every run. Steps that draw random
  * numbers on the host (dropout) are refused while recording; a refused recording has changed no
  * weight and no optimizer state, so the caller can take the step the ordinary way instead.
  */
@@ -68,8 +68,8 @@ public final class CapturedTraining implements AutoCloseable {
     for (Parameter p : trainable) results.add(p.value());
     int stateBefore = optimizer.stateTensors().size();
     if (stateBefore == 0) {
-      throw new IllegalStateException("CapturedTraining: the optimizer has no state yet; take one ordinary step "
-          + "before capturing, so its moments exist outside the recorded step");
+      throw new IllegalStateException("CapturedTraining: the optimizer has no state yet; call createState() or take "
+          + "one ordinary step before capturing, so its moments exist outside the recorded step");
     }
     results.addAll(optimizer.stateTensors());
     Tensor gradNorm = Tensor.zeros(1);
@@ -82,12 +82,16 @@ public final class CapturedTraining implements AutoCloseable {
     optimizer.zeroGrad();
     Backend backend = Backends.current();
     CapturedProgram program;
-    Variable loss;
+    Tensor lossValue;
     try (StepCapture capture = StepCapture.begin(optimizer.perStepTensors())) {
+      Variable loss;
       try {
         loss = lossFn.get();
         loss.backward();
         GradClip.clipCoefficient(trainable, maxNorm, gradNorm, gradScale);
+        // a loss that is not finite must not train either, and nobody reads it before the update:
+        // 0·loss is NaN then and poisons the coefficient, so AdamW skips (coef + 0·finite = coef)
+        Backends.current().elementwise().axpy(0f, loss.value(), gradScale);
       } catch (IllegalStateException e) {
         throw new StepNotRecorded(e);   // nothing has changed yet: no weight, no optimizer state
       }
@@ -96,8 +100,16 @@ public final class CapturedTraining implements AutoCloseable {
       // failure from here on is not a refusal: it propagates as it is)
       optimizer.prepareStep();
       optimizer.applyStep();
-      program = capture.end(intInputs, List.of(loss.value(), gradNorm), results);
+      // the gradients stay readable after a run (the trainer names a non-finite one)
+      List<Tensor> gradients = new ArrayList<>();
+      for (Parameter p : trainable) if (p.grad() != null) gradients.add(p.grad());
+      lossValue = loss.value();
+      program = capture.end(intInputs, List.of(lossValue, gradNorm), results, gradients);
     }
+    // The step's graph (every activation it made) is garbage from here on: one collection now lets
+    // the buffers of the replay take its place in the heap instead of growing the heap around it
+    // (the JVM would otherwise expand the heap before collecting garbage it has promoted).
+    System.gc();
     if (optimizer.stateTensors().size() != stateBefore) {
       throw new IllegalStateException("CapturedTraining: the optimizer created state inside the recorded step "
           + "(a parameter got its first gradient there); take an ordinary step with every trainable parameter first");
@@ -106,9 +118,9 @@ public final class CapturedTraining implements AutoCloseable {
     try {
       compiled = StepCompiler.forBackend(backend).compile(program, backend);
     } catch (RuntimeException e) {
-      throw new StepNotCompiled(backend.name(), e, loss.value().item(), gradNorm.item());
+      throw new StepNotCompiled(backend.name(), e, lossValue.item(), gradNorm.item());
     }
-    return new CapturedTraining(optimizer, compiled, loss.value(), gradNorm, program.calls().size());
+    return new CapturedTraining(optimizer, compiled, lossValue, gradNorm, program.calls().size());
   }
 
   /**

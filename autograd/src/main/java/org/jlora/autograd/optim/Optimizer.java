@@ -78,6 +78,19 @@ public abstract class Optimizer {
     }
   }
 
+  /**
+   * Creates the state of every parameter that requires a gradient and has none yet, as its first
+   * update would (Adam: zero moments, step count 0), so that a first step can be recorded: the
+   * state a recorded step keeps must exist outside the recording.
+   */
+  public void createState() {
+    for (ParamGroup group : groups) {
+      for (Parameter p : group.params()) {
+        if (p.requiresGrad()) state.computeIfAbsent(p, k -> newState(k.value().size()));
+      }
+    }
+  }
+
   /** The kernel half of {@link #step}: the updates themselves; reads nothing back on the host. */
   public void applyStep() {
     for (ParamGroup group : groups) {

@@ -19,15 +19,19 @@ import org.jlora.engine.Tensor;
  *   <li>{@code outputs}: tensors read after every run (the loss, the gradient norm);</li>
  *   <li>{@code results}: tensors the step updates and keeps (trained parameters, optimizer
  *       moments), brought back to the host only on demand;</li>
+ *   <li>{@code inspected}: tensors the host may read after a run, on demand (the gradients, to
+ *       name the one that went non-finite): kept where they are, brought back like results;</li>
  *   <li>{@code temporaries}: storages first allocated inside the step (activations, gradients):
- *       each run fills them again, so a device need not send their values.</li>
+ *       each run fills them again, so a device need not send their values, and the host may
+ *       place those whose lifetimes do not overlap in the same memory ({@link BufferPlan}).</li>
  * </ul>
  *
  * Every other storage the calls touch is a constant of the step (frozen weights, RoPE tables):
  * its values at capture time are the ones every run sees.
  */
 public record CapturedProgram(List<KernelCall> calls, List<Tensor> floatInputs, List<int[]> intInputs,
-                              List<Tensor> outputs, List<Tensor> results, Set<Storage> temporaries) {
+                              List<Tensor> outputs, List<Tensor> results, List<Tensor> inspected,
+                              Set<Storage> temporaries) {
 
   public CapturedProgram {
     calls = List.copyOf(calls);
@@ -35,6 +39,7 @@ public record CapturedProgram(List<KernelCall> calls, List<Tensor> floatInputs, 
     intInputs = List.copyOf(intInputs);
     outputs = List.copyOf(outputs);
     results = List.copyOf(results);
+    inspected = List.copyOf(inspected);
     Set<Storage> temps = Collections.newSetFromMap(new IdentityHashMap<>());
     temps.addAll(temporaries);
     temporaries = Collections.unmodifiableSet(temps);

@@ -50,6 +50,35 @@ public record KernelCall(Class<?> family, Method method, Object[] args) {
     return out;
   }
 
+  /**
+   * This call with every tensor argument (lists of tensors too) replaced by {@code f} of it, or
+   * this very call when {@code f} changes none: how a recording swaps buffers for placeholders and
+   * a replay moves them into its arena.
+   */
+  public KernelCall withTensors(java.util.function.UnaryOperator<Tensor> f) {
+    Object[] moved = args.clone();
+    boolean changed = false;
+    for (int i = 0; i < moved.length; i++) {
+      if (moved[i] instanceof Tensor t) {
+        moved[i] = f.apply(t);
+        changed |= moved[i] != t;
+      } else if (moved[i] instanceof List<?> list) {
+        java.util.ArrayList<Object> items = new java.util.ArrayList<>(list.size());
+        boolean any = false;
+        for (Object o : list) {
+          Object m = o instanceof Tensor t ? f.apply(t) : o;
+          any |= m != o;
+          items.add(m);
+        }
+        if (any) {
+          moved[i] = List.copyOf(items);
+          changed = true;
+        }
+      }
+    }
+    return changed ? new KernelCall(family, method, moved) : this;
+  }
+
   @Override
   public String toString() {
     return name();

@@ -5,12 +5,16 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.List;
 import org.jlora.engine.Backend;
+import org.jlora.engine.HostFloats;
+import org.jlora.engine.Storage;
 import org.jlora.engine.Tensor;
 
 /**
- * A captured step run on the host by calling its recorded kernels again, in order, on the same
- * tensors. Nothing is allocated and no graph is built: every activation and gradient buffer of
- * the first step is reused by every later one.
+ * A captured step run on the host by calling its recorded kernels again, in order. Nothing is
+ * allocated and no graph is built: the temporaries (activations, gradients) live in one arena
+ * laid out by a {@link BufferPlan}, so buffers whose lifetimes do not overlap share memory and a
+ * run holds about what the autograd step held at its fullest, not every buffer it ever made.
+ * Weights, moments, inputs and outputs are the very tensors the capture recorded.
  *
  * <p>Each call is bound once, to its kernel and its arguments, as a method handle of no arguments
  * (no reflective lookup, argument array or boxing per call). Fills that the next kernel makes
@@ -21,17 +25,30 @@ import org.jlora.engine.Tensor;
 public final class ReplayStep implements CompiledStep {
   private static final MethodType RUN = MethodType.methodType(void.class);
 
-  private final CapturedProgram program;
   private final Backend backend;
+  private final int callCount;
   private final MethodHandle[] steps;
   private final int skipped;
+  // what the plan did (the plan itself is not kept: it names the recorded buffers, which must be freed)
+  private final int planned;
+  private final long arenaFloats;
+  private final long unplannedFloats;
 
   public ReplayStep(CapturedProgram program, Backend backend) {
-    this.program = program;
+    this.callCount = program.calls().size();
     this.backend = backend;
     boolean poison = Boolean.getBoolean("jlora.replay.poisonSkippedFills");
     List<KernelCall> calls = program.calls();
-    boolean[] redundant = program.redundantFills();
+    boolean[] redundant = program.redundantFills();   // decided on the recorded storages
+    BufferPlan plan = BufferPlan.of(program);
+    this.planned = plan.planned();
+    this.arenaFloats = plan.arenaFloats();
+    this.unplannedFloats = plan.unplannedFloats();
+    if (plan.arenaFloats() > Integer.MAX_VALUE - 8) {
+      throw new IllegalStateException("the step's buffers need " + plan.arenaFloats() * 4 / (1 << 20)
+          + " MiB in one array, more than a Java array holds; use a smaller batch or sequence");
+    }
+    Storage arena = new HostFloats(new float[(int) plan.arenaFloats()]);
     java.util.ArrayList<MethodHandle> bound = new java.util.ArrayList<>(calls.size());
     int skip = 0;
     for (int i = 0; i < calls.size(); i++) {
@@ -41,10 +58,16 @@ public final class ReplayStep implements CompiledStep {
         if (!poison) continue;
         call = new KernelCall(call.family(), call.method(), new Object[] {(Tensor) call.args()[0], Float.NaN});
       }
-      bound.add(bind(call, backend));
+      bound.add(bind(inArena(call, plan, arena), backend));
     }
     this.steps = bound.toArray(new MethodHandle[0]);
     this.skipped = skip;
+  }
+
+  /** The call with each planned temporary replaced by the same window of its region in the arena. */
+  private static KernelCall inArena(KernelCall call, BufferPlan plan, Storage arena) {
+    return call.withTensors(t -> plan.places(t.storage())
+        ? Tensor.on(arena, (int) plan.offset(t.storage()) + t.offset(), t.shape()) : t);
   }
 
   private static MethodHandle bind(KernelCall call, Backend backend) {
@@ -72,6 +95,11 @@ public final class ReplayStep implements CompiledStep {
     // the results are host tensors already
   }
 
+  /** Floats of the arena the temporaries share. */
+  public long arenaFloats() {
+    return arenaFloats;
+  }
+
   /** Fills left out of every run (their buffers' next kernels write them whole). */
   public int skippedFills() {
     return skipped;
@@ -79,8 +107,12 @@ public final class ReplayStep implements CompiledStep {
 
   @Override
   public String describe() {
-    return "replaying " + program.calls().size() + " kernel calls on the " + backend.name() + " backend ("
-        + program.bytes() / (1 << 20) + " MiB of buffers, reused every step; " + skipped
-        + " fills skipped: the next kernel overwrites their buffers)";
+    return "replaying the recorded step: " + callCount + " kernel calls, no graph built; its " + planned
+        + " temporary buffers share " + mib(arenaFloats) + " MiB (" + mib(unplannedFloats)
+        + " MiB one by one), reused every step; " + skipped + " fills skipped (the next kernel overwrites them)";
+  }
+
+  private static long mib(long floats) {
+    return (floats * Float.BYTES + (1 << 19)) >> 20;
   }
 }

@@ -8,9 +8,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
+import org.jlora.engine.RecordedBuffer;
 import org.jlora.engine.Storage;
 import org.jlora.engine.Tensor;
 
@@ -45,10 +48,15 @@ public final class StepCapture implements AutoCloseable {
 
   private final Backend previous;
   private final List<KernelCall> calls = new ArrayList<>();
-  private final Set<Storage> allocated = identitySet();
+  /**
+   * Each storage allocated inside the step and the buffer the recording notes in its place. The
+   * map is weak (storages compare by identity): the recording keeps no temporary alive, so the
+   * step frees its activations as an unrecorded one would and recording costs no extra memory.
+   */
+  private final Map<Storage, RecordedBuffer> allocated = new WeakHashMap<>();
   private final Set<Storage> hostWritable = identitySet();
-  /** Storages some recorded call has used: their values belong to the kernels from then on. */
-  private final Set<Storage> seen = identitySet();
+  /** Storages some recorded call has used: their values belong to the kernels from then on (weak, too). */
+  private final Set<Storage> seen = Collections.newSetFromMap(new WeakHashMap<>());
   private final List<Tensor> floatInputs;
   private int kernelDepth;
   private boolean closed;
@@ -80,16 +88,41 @@ public final class StepCapture implements AutoCloseable {
    * {@code results}: tensors the step updates and keeps.
    */
   public CapturedProgram end(List<int[]> intInputs, List<Tensor> outputs, List<Tensor> results) {
+    return end(intInputs, outputs, results, List.of());
+  }
+
+  /**
+   * {@link #end(List, List, List)} with {@code inspected}: tensors (allocated inside the step or
+   * not) that the host may read after a run when it needs to, such as the gradients.
+   */
+  public CapturedProgram end(List<int[]> intInputs, List<Tensor> outputs, List<Tensor> results,
+                             List<Tensor> inspected) {
     close();
     for (Tensor r : results) {
-      if (allocated.contains(r.storage())) {
+      if (allocated.containsKey(r.storage())) {
         throw new IllegalStateException("step capture: a result tensor " + java.util.Arrays.toString(r.shape())
             + " was allocated inside the step, so every run would start it again; create the state it holds "
             + "(e.g. optimizer moments) before capturing");
       }
     }
     checkNoCopiesOf(intInputs);
-    return new CapturedProgram(calls, floatInputs, intInputs, outputs, results, allocated);
+    // what the host reads after a run must be the real tensor: its recorded buffer is replaced back
+    Map<Storage, Storage> real = new IdentityHashMap<>();
+    for (Tensor t : outputs) if (allocated.containsKey(t.storage())) real.put(allocated.get(t.storage()), t.storage());
+    for (Tensor t : inspected) if (allocated.containsKey(t.storage())) real.put(allocated.get(t.storage()), t.storage());
+    List<KernelCall> program = new ArrayList<>(calls.size());
+    for (KernelCall c : calls) program.add(real.isEmpty() ? c : substitute(c, real));
+    Set<Storage> temporaries = identitySet();
+    for (KernelCall c : program) {
+      for (Tensor t : c.tensors()) if (t.storage() instanceof RecordedBuffer) temporaries.add(t.storage());
+    }
+    temporaries.addAll(real.values());
+    return new CapturedProgram(program, floatInputs, intInputs, outputs, results, inspected, temporaries);
+  }
+
+  /** {@code call} with every tensor on a key of {@code to} moved to the same window of its value. */
+  static KernelCall substitute(KernelCall call, Map<Storage, ? extends Storage> to) {
+    return call.withTensors(t -> to.containsKey(t.storage()) ? Tensor.on(to.get(t.storage()), t.offset(), t.shape()) : t);
   }
 
   /**
@@ -145,8 +178,10 @@ public final class StepCapture implements AutoCloseable {
     if (open == 0) return;
     StepCapture c = ACTIVE.get();
     if (c == null || c.kernelDepth > 0) return;
-    c.allocated.add(t.storage());
     c.seen.add(t.storage());
+    RecordedBuffer noted = new RecordedBuffer(t.storage().length());   // allocation makes host f32
+    c.allocated.put(t.storage(), noted);
+    t = Tensor.on(noted, t.offset(), t.shape());
     c.calls.add(new KernelCall(org.jlora.engine.ElementwiseKernels.class, FILL, new Object[] {t, value}));
   }
 
@@ -187,8 +222,8 @@ public final class StepCapture implements AutoCloseable {
               + "writes into a tensor instead");
         }
         KernelCall call = new KernelCall(family, method, args == null ? new Object[0] : args.clone());
-        calls.add(call);
         for (Tensor t : call.tensors()) seen.add(t.storage());
+        calls.add(allocated.isEmpty() ? call : substitute(call, allocated));
       }
       kernelDepth++;
       try {

@@ -90,7 +90,7 @@ class StepCaptureTest {
       assertArrayEquals(eager.w.toArray(), captured.w.toArray(), "w at step " + (s + 2));
       assertArrayEquals(eager.v.toArray(), captured.v.toArray(), "v at step " + (s + 2));
     }
-    assertTrue(step.describe().contains("replaying 9 kernel calls"), step.describe());
+    assertTrue(step.describe().contains("replaying the recorded step: 9 kernel calls"), step.describe());
     assertTrue(step.describe().contains("2 fills skipped"), step.describe());
   }
 

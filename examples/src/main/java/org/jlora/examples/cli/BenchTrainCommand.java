@@ -70,7 +70,7 @@ public final class BenchTrainCommand implements Runnable {
   String baseDType;
 
   @Option(names = "--step-replay", defaultValue = "auto", description = "record the step once and replay its kernels: "
-      + "auto (on a device backend), on, off (default ${DEFAULT-VALUE})")
+      + "auto (whenever the step can be recorded), on, off (default ${DEFAULT-VALUE})")
   String stepReplay;
 
   @Option(names = "--json", description = "one JSON line instead of text")

@@ -23,7 +23,15 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    int code;
+    try {
+      code = commandLine().execute(args);
+    } catch (OutOfMemoryError e) {
+      // picocli hands errors on; running out of heap is the user's to fix, so it gets the message
+      System.err.println("jlora: " + message(e));
+      code = 1;
+    }
+    System.exit(code);
   }
 
   /** The configured command line (tests call {@code execute} on it). */

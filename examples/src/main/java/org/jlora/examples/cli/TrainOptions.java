@@ -46,8 +46,8 @@ public final class TrainOptions {
   boolean checkpointActivations;
 
   @Option(names = "--step-replay", defaultValue = "auto", description = "record the training step once and replay "
-      + "its kernels from the second step on: auto (where the backend runs recorded steps on a device), on, off; the "
-      + "results are the same (default ${DEFAULT-VALUE})")
+      + "its kernels from the second step on: auto (whenever the step can be recorded: not with dropout or gradient "
+      + "accumulation), on (refuse a step that cannot be), off; the results are the same (default ${DEFAULT-VALUE})")
   String stepReplay;
 
   @Mixin KernelOptions kernels;

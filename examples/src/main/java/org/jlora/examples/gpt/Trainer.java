@@ -89,7 +89,7 @@ public final class Trainer {
   private boolean timingsReset;   // warm-up already excluded by the caller
   private StepReplay stepReplay = StepReplay.AUTO;
   private CapturedTraining replay;      // the step recorded once and run again, when chosen
-  private boolean replayDecided;        // decided at the first step with optimizer state
+  private boolean replayDecided;        // decided at the first step of a run
   private boolean replayAhead;          // the step's runner holds weights newer than the model's
   private Batch replayBatch;            // the recorded step's batch: its arrays are refilled every step
   private String label = "train";
@@ -237,7 +237,7 @@ public final class Trainer {
     return this;
   }
 
-  /** Whether the steps run as a recorded step (see {@link #stepReplay}); known after the second step. */
+  /** Whether the steps run as a recorded step (see {@link #stepReplay}); known after the first step. */
   public boolean replaysSteps() { return replay != null; }
 
   /** Optimizer steps done so far. */
@@ -327,8 +327,10 @@ public final class Trainer {
   private double trainStep(boolean probeHeap, float lr) {
     if (replay != null) {
       Double loss = replayedStep(lr);
+      // a replayed step holds its buffers from one step to the next: its fullest point is any point
+      if (probeHeap && loss != null) peakHeapBytes = Math.max(peakHeapBytes, LiveHeap.bytes());
       if (loss != null) return loss;
-    } else if (!replayDecided && optimizer.stateBytes() > 0) {
+    } else if (!replayDecided) {
       replayDecided = true;
       Double loss = recordStep(lr);
       if (loss != null) return loss;
@@ -359,13 +361,16 @@ public final class Trainer {
   }
 
   /**
-   * The first step with optimizer state: recorded while it runs, when replay is chosen
-   * ({@link #stepReplay}); returns its loss, or null when the step is to be taken the ordinary way
-   * (replay not chosen, or the recording refused having changed nothing).
+   * The first step of a run: recorded while it runs, when replay is chosen ({@link #stepReplay});
+   * returns its loss, or null when the step is to be taken the ordinary way (replay not chosen, or
+   * the recording refused having changed nothing). Recording the very first step means the graph
+   * is built once per run, not twice: the optimizer's (zero) state is created first, as the first
+   * update would create it.
    */
   private Double recordStep(float lr) {
     boolean device = StepCompiler.registeredFor(Backends.current()) != null;
-    if (stepReplay == StepReplay.OFF || (stepReplay == StepReplay.AUTO && !device)) return null;
+    if (stepReplay == StepReplay.OFF) return null;
+    optimizer.createState();
     String why = cfg.gradAccum() != 1 ? "gradient accumulation over " + cfg.gradAccum() + " micro-batches" : null;
     if (why == null) {
       schedule.apply(optimizer, step);
@@ -388,7 +393,8 @@ public final class Trainer {
       }
     }
     if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: the step cannot be replayed: " + why);
-    if (device) messages.accept("training kernel by kernel, not as a recorded step: " + why);
+    messages.accept((device ? "training kernel by kernel" : "building the autograd graph every step")
+        + ", not replaying a recorded step: " + why);
     return null;
   }
 
@@ -407,15 +413,19 @@ public final class Trainer {
   }
 
   /**
-   * The loss of a step that updated in the same pass: a non-finite gradient norm means the
-   * update was skipped (AdamW's guard), and stops the run; so does a non-finite loss.
+   * The loss of a step that updated in the same pass. A non-finite loss or gradient norm means the
+   * update was skipped (AdamW's guard: the recorded step poisons the coefficient with 0·loss), and
+   * stops the run, the loss named first as the graph path names it.
    */
   private double checkedLoss(float loss, float norm, float lr) {
+    if (!Float.isFinite(loss)) {
+      syncToHost();
+      throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, false);
+    }
     if (!Float.isFinite(norm)) {
       syncToHost();
       throw nonFiniteGradient(lr);
     }
-    if (!Float.isFinite(loss)) throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, false);
     return loss;
   }
 

@@ -198,11 +198,31 @@ class StepReplayTest {
     }
   }
 
+  /**
+   * On the CPU, auto replays whatever can be recorded, saying so once; a step that cannot be
+   * (dropout draws a new mask every step) builds the graph every step, saying why once.
+   */
   @Test
-  void onTheCpuAutoBuildsTheGraphEveryStep() {
+  void onTheCpuAutoReplaysWhatCanBeRecordedAndSaysWhyNotOtherwise() {
+    List<String> messages = new ArrayList<>();
+    Trainer plain = new Trainer(new Gpt(GPT, 1L), config(6), StepReplayTest::batch, null).onMessage(messages::add);
+    plain.run();
+    assertTrue(plain.replaysSteps());
+    assertEquals(1, messages.size(), messages.toString());
+    assertTrue(messages.get(0).startsWith("vector backend: replaying the recorded step: "), messages.get(0));
+
+    messages.clear();
+    Trainer dropout = new Trainer(new Gpt(new GptConfig(40, 16, 3, 2, 16, 0.1f), 1L), config(6), StepReplayTest::batch,
+        null).onMessage(messages::add);
+    dropout.run();
+    assertFalse(dropout.replaysSteps());
+    assertEquals(1, messages.size(), messages.toString());
+    assertTrue(messages.get(0).startsWith("building the autograd graph every step, not replaying a recorded step: "
+        + "dropout (p = 0.1) draws a new mask every step"), messages.get(0));
+
     boolean[] replayed = new boolean[1];
-    train(new Gpt(GPT, 1L), StepReplay.AUTO, replayed);
-    assertFalse(replayed[0]);
+    train(new Gpt(GPT, 1L), StepReplay.OFF, replayed);
+    assertFalse(replayed[0], "off never replays");
   }
 
   @Test
