@@ -52,8 +52,9 @@ final class StepProgram {
 
   private final String name;
   private final int tasksPerGraph;
-  private final Set<Storage> inputs;
-  private final Set<Storage> outputs;
+  /** Per-step inputs and outputs, each once, in order: their regions are laid out back to back. */
+  private final List<Storage> inputs;
+  private final List<Storage> outputs;
   private final Set<Storage> results;
 
   /** Arena layout: storage -> first element of its region. */
@@ -85,10 +86,26 @@ final class StepProgram {
               int tasksPerGraph) {
     this.name = name;
     this.tasksPerGraph = tasksPerGraph;
-    this.inputs = identitySet(inputs);
-    this.outputs = identitySet(outputs);
+    this.inputs = distinct(inputs);
+    this.outputs = distinct(outputs);
     this.results = identitySet(results);
     parts.add(new Part());
+  }
+
+  private static List<Storage> distinct(Collection<Storage> storages) {
+    List<Storage> out = new ArrayList<>();
+    for (Storage s : identitySet(storages)) if (!out.contains(s)) out.add(s);
+    out.sort(java.util.Comparator.comparingInt(s -> indexIn(storages, s)));
+    return out;
+  }
+
+  private static int indexIn(Collection<Storage> storages, Storage s) {
+    int i = 0;
+    for (Storage t : storages) {
+      if (t == s) return i;
+      i++;
+    }
+    return i;
   }
 
   private static Set<Storage> identitySet(Collection<Storage> storages) {
@@ -113,14 +130,17 @@ final class StepProgram {
     }
     // pass 1 lays the arena out (regions, constants, scratch); pass 2, with the arena allocated,
     // lowers again into tasks: the lowerings ask for the same things in the same order
+    // the per-step inputs (AdamW's hyper tensors: one per parameter) and the outputs first, back to
+    // back, so that one copy task moves each way: a task per tensor would overflow a graph of a
+    // deep model (TornadoVM's graph holds at most 1024 nodes)
+    for (Storage s : inputs) region(s);
+    for (Storage s : outputs) region(s);
     ArenaBinder layout = new ArenaBinder(true);
     for (KernelCall call : calls) {
       layout.call = Lowerings.name(call.method());
       callsPerMethod.merge(layout.call, 1, Integer::sum);
       Lowerings.of(call.method()).lower(call.args(), layout);
     }
-    for (Storage s : inputs) region(s);     // an input no kernel reads still has a place
-    for (Storage s : outputs) region(s);
     for (Storage s : results) region(s);
     arena = new FloatArray((int) Math.max(1, arenaLength));
     ArenaBinder tasks = new ArenaBinder(false);
@@ -144,6 +164,21 @@ final class StepProgram {
     regions.put(s, start);
     order.add(s);
     return start;
+  }
+
+  /**
+   * Where {@code storages} start in the arena, checking that their regions lie back to back as
+   * they do in the packed array ({@code packedAt}); {@link #lower} laid them out so.
+   */
+  private int backToBack(List<Storage> storages, Map<Storage, Integer> packedAt) {
+    int base = regions.get(storages.getFirst());
+    for (Storage s : storages) {
+      if (regions.get(s) != base + packedAt.get(s)) {
+        throw new IllegalStateException("tornado step compiler: the per-step inputs and outputs must be distinct "
+            + "tensors (one is both)");
+      }
+    }
+    return base;
   }
 
   /** Regions for constants and scratch, in the order pass 1 reserved them (pass 2 reuses them). */
@@ -296,11 +331,8 @@ final class StepProgram {
       if (!part.ints.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, part.ints.toArray());
       int t = 0;
       g.task("touch", Elementwise::touch, arena, 0);   // the arena is READ_WRITE from the first task on
-      if (p == 0) {
-        for (Storage s : inputs) {
-          int from = inputAt.get(s), to = regions.get(s), n = s.length();
-          g.task("in" + t++, Elementwise::copyBetween, inputArray, from, arena, to, n);
-        }
+      if (p == 0 && inLen > 0) {
+        g.task("in" + t++, Elementwise::copyBetween, inputArray, 0, arena, backToBack(inputs, inputAt), inLen);
       }
       for (int i = 0; i < part.emits.size(); i++) {
         String task = "t" + t++;
@@ -311,9 +343,8 @@ final class StepProgram {
         }
       }
       if (p == parts.size() - 1) {
-        for (Storage s : outputs) {
-          int from = regions.get(s), to = outputAt.get(s), n = s.length();
-          g.task("out" + t++, Elementwise::copyBetween, arena, from, outputArray, to, n);
+        if (outLen > 0) {
+          g.task("out" + t++, Elementwise::copyBetween, arena, backToBack(outputs, outputAt), outputArray, 0, outLen);
         }
         if (!outputs.isEmpty()) g.transferToHost(DataTransferMode.EVERY_EXECUTION, outputArray);
       }
