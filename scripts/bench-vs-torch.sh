@@ -11,7 +11,9 @@
 # than wall time. Peak RSS is VmHWM.
 #   scripts/bench-vs-torch.sh                 # every case, ROUNDS=2
 #   ROUNDS=1 SKIP_SPIN=1 CASES="smollm2-135m:lora:q_proj,v_proj tiny:generate" scripts/bench-vs-torch.sh
-# Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate. ROUNDS=0 OUT=DIR only prints DIR's table.
+# Case syntax: MODEL:lora:TARGETS | MODEL:full | MODEL:generate | MODEL:generate:bf16 (a bf16 base on both
+# sides: jlora --base-dtype bf16, transformers torch_dtype=torch.bfloat16; jlora builds it for Llama shapes).
+# ROUNDS=0 OUT=DIR only prints DIR's table.
 # JLORA_TRAIN_ARGS adds options to jlora's training runs, e.g. "--step-replay on" (auto replays only on a device).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,8 +33,14 @@ args_for() {  # case -> "jlora args|torch args"
   IFS=: read -r model method targets <<<"$1"
   case "$model" in tiny) steps="--warmup 3 --steps 10" ;; *) steps="--warmup 3 --steps 3" ;; esac
   if [ "$method" = generate ]; then
-    # jlora warms up by time (at least 3 runs and 2 s: the JIT compiles the per-token kernels late)
-    echo "bench generate --model $model --tokens 100 --iters 3 --json|--model $model --generate --tokens 100 --iters 3 --warmup 1"
+    local jd="" td=""
+    case "$targets" in
+      "") ;;
+      bf16) jd="--base-dtype bf16"; td="--dtype bf16" ;;
+      *) echo "bench-vs-torch: unknown generation option '$targets' in case '$1' (only bf16)" >&2; exit 1 ;;
+    esac
+    # jlora warms up by CPU time (at least 3 runs and 3 s: the JIT compiles the per-token kernels late)
+    echo "bench generate --model $model --tokens 100 --iters 3 $jd --json|--model $model --generate --tokens 100 --iters 3 --warmup 1 $td"
   elif [ "$method" = lora ]; then
     echo "bench train --model $model --method lora --targets $targets $steps ${JLORA_TRAIN_ARGS:-} --json|--model $model --method lora --targets $targets $steps"
   else
@@ -40,13 +48,14 @@ args_for() {  # case -> "jlora args|torch args"
   fi
 }
 
+for c in $cases; do args_for "$c" >/dev/null; done   # a misspelt case stops here, before any timing
 for r in $(seq 1 "$rounds"); do  # ROUNDS=0: none
   for c in $cases; do
     IFS='|' read -r jargs targs <<<"$(args_for "$c")"
     key="${c//[:,]/_}"
     # shellcheck disable=SC2086
     "$root/jlora" $jargs --threads "$jt" 2>/dev/null | tail -1 >>"$out/$key.jlora"
-    if [[ "$c" == *:generate ]]; then  # generation: both sides on 1 and 2 threads (per-token work is small)
+    if [[ "$c" == *:generate || "$c" == *:generate:* ]]; then  # generation: both sides on 1 and 2 threads (per-token work is small)
       # shellcheck disable=SC2086
       "$root/jlora" $jargs --threads 1 2>/dev/null | tail -1 >>"$out/$key.jlora1"
     fi
@@ -71,7 +80,8 @@ def load(key, side):
     rows = [json.loads(l) for l in open(p) if l.strip().startswith("{")] if os.path.exists(p) else []
     if not rows: return None
     med = lambda f: statistics.median(r[f] for r in rows) if all(f in r for r in rows) else None
-    return dict(tps=med("tokens_per_s"), cpu=med("cpu_ms_per_step"), rss=max(r.get("peak_rss_mb", -1) for r in rows))
+    cpu = med("cpu_ms_per_step") if all("cpu_ms_per_step" in r for r in rows) else med("cpu_ms_per_token")
+    return dict(tps=med("tokens_per_s"), cpu=cpu, rss=max(r.get("peak_rss_mb", -1) for r in rows))
 fmt = lambda x, w=9, p=1: f"{x:{w}.{p}f}" if x is not None else f"{'-':>{w}s}"
 print(f"{'case':34s} {'torch 1t':>9s} {'torch 2t':>9s} {'2t PASS':>9s} {'jlora 1t':>9s} {'jlora 2t':>9s} {'ratio':>6s}"
       f" {'CPUms j':>8s} {'CPUms t':>8s} {'CPU x':>6s} {'RSS j':>6s} {'RSS t':>6s}")
@@ -83,11 +93,13 @@ for c in cases:
     best = max((x["tps"] for x in ts), default=None)
     ratio = f"{j['tps'] / best:5.2f}x" if j and best else f"{'-':>6s}"
     tcpu = min((x["cpu"] for x in ts if x["cpu"] is not None), default=None)
-    cr = f"{tcpu / j['cpu']:5.2f}x" if j and j["cpu"] and tcpu else f"{'-':>6s}"
+    jcpu = min((x["cpu"] for x in (j1, j2) if x and x["cpu"] is not None), default=None)
+    cr = f"{tcpu / jcpu:5.2f}x" if jcpu and tcpu else f"{'-':>6s}"
     trss = min((x["rss"] for x in ts), default=None)
     print(f"{c:34s} " + " ".join(fmt(x["tps"] if x else None) for x in cols) + f" {fmt(j1['tps'] if j1 else None)} {fmt(j2['tps'] if j2 else None)} {ratio}"
-          f" {fmt(j['cpu'] if j else None, 8, 0)} {fmt(tcpu, 8, 0)} {cr} {fmt(j['rss'] if j else None, 6, 0)} {fmt(trss, 6, 0)}")
-print("tokens/s: medians over rounds; ratio = best jlora / best PyTorch column (jlora 1t: generation only); CPUms = median CPU ms per training step of the")
-print("whole process (all threads), CPU x = best PyTorch CPU ms / jlora CPU ms; RSS = peak resident MiB (VmHWM), PyTorch: lowest.")
+          f" {fmt(jcpu, 8, 1 if jcpu is not None and jcpu < 100 else 0)} {fmt(tcpu, 8, 1 if tcpu is not None and tcpu < 100 else 0)} {cr} {fmt(j['rss'] if j else None, 6, 0)} {fmt(trss, 6, 0)}")
+print("tokens/s: medians over rounds; ratio = best jlora / best PyTorch column (jlora 1t: generation only); CPUms = median CPU ms per training step")
+print("(generation: per token) of the whole process (all threads), the lower of each side's runs; CPU x = PyTorch CPU ms / jlora CPU ms;")
+print("RSS = peak resident MiB (VmHWM), PyTorch: lowest.")
 PY
 echo "raw JSON lines: $out" >&2

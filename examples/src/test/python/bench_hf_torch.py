@@ -3,11 +3,12 @@ shapes: the model class from transformers built from the same Hugging Face confi
 weights (no download), PEFT's LoraConfig on the same targets (r 8, alpha 16, no dropout), AdamW,
 gradient clipping at 1.0, fp32, random token ids; median ms per step after warm-up, tokens/s, and
 the process's peak RSS (VmHWM). Generation: transformers' `generate` (greedy, its KV cache) at batch
-1, a 16-token prompt and --tokens new tokens.
+1, a 16-token prompt and --tokens new tokens; `--dtype bf16` builds the model in bfloat16 (the twin of
+`jlora bench generate --base-dtype bf16`: there only the weight matrices are bf16, norms stay f32).
 
   bench_hf_torch.py --model smollm2-135m|gpt2-124m|tiny [--config config.json] --method lora|full
                     [--targets q_proj,v_proj|all-linear|c_attn] --batch 1 --seq 256 --threads 2
-  bench_hf_torch.py --model smollm2-135m --generate --threads 1
+  bench_hf_torch.py --model smollm2-135m --generate --threads 1 [--dtype bf16]
 Prints one JSON line like `jlora bench ... --json`. scripts/bench-vs-torch.sh drives it.
 """
 import argparse
@@ -54,7 +55,8 @@ def build(args):
         d.update(resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
     cfg = AutoConfig.for_model(mt, **{k: v for k, v in d.items() if k not in ("architectures", "transformers_version")})
     torch.manual_seed(1)
-    model = AutoModelForCausalLM.from_config(cfg, torch_dtype=torch.float32)
+    dtype = torch.bfloat16 if getattr(args, "dtype", "f32") == "bf16" else torch.float32
+    model = AutoModelForCausalLM.from_config(cfg, torch_dtype=dtype)
     block = getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions")
     return model, ("c_attn" if mt == "gpt2" else "q_proj,v_proj"), block
 
@@ -112,18 +114,20 @@ def bench_generate(args):
         return dict(bt.bench_generate(args), peak_rss_mb=peak_rss_mb())
     model.eval()
     g = torch.Generator().manual_seed(3)
-    rates = []
+    rates, cpu = [], []
     for i in range(args.warmup + args.iters):
         idx = torch.randint(0, model.config.vocab_size, (1, 16), generator=g)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = model.generate(idx, attention_mask=torch.ones_like(idx), max_new_tokens=args.tokens,
                              min_new_tokens=args.tokens, do_sample=False, use_cache=True, pad_token_id=0)
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         if i >= args.warmup:
             rates.append((out.shape[1] - 16) / dt)
+            cpu.append(dc * 1e3 / (out.shape[1] - 16))
     return {"bench": "generate", "impl": "torch", "model": args.config or args.model,
-            "threads": torch.get_num_threads(), "kv_cache": True, "tokens": args.tokens,
-            "tokens_per_s": statistics.median(rates), "peak_rss_mb": peak_rss_mb()}
+            "threads": torch.get_num_threads(), "kv_cache": True, "dtype": args.dtype, "tokens": args.tokens,
+            "tokens_per_s": statistics.median(rates), "cpu_ms_per_token": statistics.median(cpu),
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def main():
@@ -140,7 +144,11 @@ def main():
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--tokens", type=int, default=100)
     ap.add_argument("--generate", action="store_true")
+    ap.add_argument("--dtype", default="f32", choices=["f32", "bf16"],
+                    help="generation: the model's dtype (bf16: torch_dtype=torch.bfloat16)")
     args = ap.parse_args()
+    if args.dtype != "f32" and not args.generate:
+        ap.error("--dtype bf16 is for --generate (training runs in fp32)")
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     print(json.dumps(bench_generate(args) if args.generate else bench_train(args)))

@@ -160,7 +160,8 @@ class MatMulKernelTest {
     // m = 1, B stored [k, n]: the row-vector path (generation through a Conv1D) must give exactly the
     // blocked kernel's bits, which computes row 0 of a two-row product the same way
     Rng rng = new Rng(7);
-    for (int[] s : new int[][] {{3000, 300}, {2309, 77}, {70, 40}, {65, 130}}) {
+    // {n, k}: n past MatmulRowVector.WIDTH (4096) is two column blocks; k mod 4 rows go one at a time
+    for (int[] s : new int[][] {{3000, 300}, {2309, 77}, {70, 40}, {65, 130}, {4200, 35}}) {
       int n = s[0];
       int k = s[1];
       for (boolean accumulate : new boolean[] {false, true}) {
@@ -181,11 +182,46 @@ class MatMulKernelTest {
   }
 
   @Test
+  void aMatrixTimesOneColumnEqualsTheThinNPathBitwise() {
+    // n = 1, A stored [m, k]: the column-vector path (generation through a weight kept [out, in])
+    // must give exactly the thin-n path's bits, which computes column 0 of a two-column product
+    // with the same dot product
+    Rng rng = new Rng(8);
+    for (int[] s : new int[][] {{1000, 300}, {1003, 77}, {37, 70}, {5, 17}, {9, 576}}) {
+      int m = s[0];
+      int k = s[1];
+      for (int t = 0; t < 4; t++) {
+        boolean accumulate = (t & 1) != 0;
+        boolean transB = (t & 2) != 0; // a column stored [k, 1] or [1, k]: the same k floats
+        float[] a = Tensor.randn(rng, m, k).toArray();
+        float[] x = Tensor.randn(rng, k).toArray();
+        float[] xy = new float[2 * k]; // B [k, 2] (or [2, k]) with x as its column 0
+        for (int p = 0; p < k; p++) {
+          xy[transB ? p : 2 * p] = x[p];
+          xy[transB ? k + p : 2 * p + 1] = rng.nextGaussian();
+        }
+        float[] start = Tensor.randn(rng, m, 2).toArray();
+        float[] one = new float[m];
+        for (int i = 0; i < m; i++) one[i] = start[2 * i];
+        float[] two = start.clone();
+        Parallel.setThreads(2);
+        VECTOR.matmul(1, m, 1, k, a, 0, false, x, 0, transB, false, one, 0, accumulate);
+        VECTOR.matmul(1, m, 2, k, a, 0, false, xy, 0, transB, false, two, 0, accumulate);
+        for (int i = 0; i < m; i++) {
+          assertEquals(Float.floatToRawIntBits(two[2 * i]), Float.floatToRawIntBits(one[i]),
+              "column-vector path, m " + m + ", k " + k + ", row " + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void resultsAreBitwiseIdenticalOnOneAndTwoThreads() {
     Rng rng = new Rng(4);
     int[][] shapes = { // {batch, m, n, k}: blocked, row- and panel-split, thin k, thin n, batched
         {1, 203, 170, 300}, {1, 8, 700, 300}, {1, 1000, 300, 8}, {1, 1000, 8, 300}, {8, 64, 64, 40}, {2, 300, 200, 150},
-        {1, 1000, 32, 300}, {16, 128, 32, 128}, {1, 1, 3000, 300}, {1, 1, 2309, 77}};
+        {1, 1000, 32, 300}, {16, 128, 32, 128}, {1, 1, 3000, 300}, {1, 1, 2309, 77}, {1, 1, 5000, 37},
+        {1, 1000, 1, 300}, {1, 1003, 1, 77}};
     for (int[] s : shapes) {
       for (int t = 0; t < 4; t++) {
         Case cs = Case.random(rng, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, false, t == 1);

@@ -36,6 +36,9 @@ class MatmulBf16Test {
       {50, 77, 300},    // blocked: MR and NR edges, three K-blocks of 128
       {1, 77, 300},     // one row: streamed for B stored [k, n], blocked for B stored [n, k]
       {260, 130, 200},  // blocked, big enough to run in parallel
+      {37, 1, 70},      // one column, A stored [m, k]: streamed rows, groups of 4 and 8 and a tail
+      {1003, 1, 150},   // one column, in parallel (transA takes the thin-n path)
+      {1, 4200, 35},    // one row, B stored [k, n]: two column blocks, k mod 4 rows one at a time
   };
 
   record Problem(int batch, int m, int n, int k, boolean transA, boolean transB, boolean shareB, boolean accumulate) {
@@ -123,12 +126,15 @@ class MatmulBf16Test {
     Tensor w = bf16(rng, 0, 300, 260);
     Tensor x = Tensor.randn(rng, 200, 260);
     Tensor row = Tensor.randn(rng, 1, 300);
+    Tensor column = Tensor.randn(rng, 1, 260);
     MatmulKernels mm = Backends.vector().matmul();
     Tensor many = mm.matmul(x, false, w, true);
     Tensor streamed = mm.matmul(row, false, w, false);
+    Tensor dots = mm.matmul(w, false, column, true);
     Parallel.setThreads(1);
     assertSameBits("blocked", mm.matmul(x, false, w, true), many);
     assertSameBits("one row", mm.matmul(row, false, w, false), streamed);
+    assertSameBits("one column", mm.matmul(w, false, column, true), dots);
   }
 
   @Test

@@ -145,8 +145,8 @@ final class StepProgram {
     arena = new FloatArray((int) Math.max(1, arenaLength));
     ArenaBinder tasks = new ArenaBinder(false);
     for (KernelCall call : calls) {
-      if (parts.getLast().emits.size() >= tasksPerGraph) parts.add(new Part());
       tasks.call = Lowerings.name(call.method());
+      tasks.callInts.clear();
       Lowerings.of(call.method()).lower(call.args(), tasks);
     }
     if (parts.getFirst().emits.isEmpty()) throw new IllegalArgumentException("tornado step compiler: the step has no kernel calls");
@@ -265,12 +265,23 @@ final class StepProgram {
         i.bounds.add(new int[] {bound, allowed});
       } else {
         parts.getLast().ints.add(i.device);
+        callInts.add(i.device);
       }
       return i.device;
     }
 
+    /** The id arrays the current call has asked for: a graph cut inside the call sends them again. */
+    final List<IntArray> callInts = new ArrayList<>();
+
     @Override void task(WorkerGrid grid, Emit emit) {
       if (layout) return;
+      // a full graph starts the next one, inside a call too (the gradient norm of a deep model is
+      // one call of a task per gradient, more than one graph holds)
+      if (parts.getLast().emits.size() >= tasksPerGraph) {
+        Part next = new Part();
+        next.ints.addAll(callInts);
+        parts.add(next);
+      }
       parts.getLast().emits.add(emit);
       parts.getLast().grids.add(grid);
     }

@@ -28,12 +28,18 @@ final class Bf16Widen {
   /** {@code dst[di + i] = widen(src[si + i])} for {@code i < n}. */
   static void widen(short[] src, int si, float[] dst, int di, int n) {
     int i = 0;
-    for (int bound = SHORTS.loopBound(n); i < bound; i += LANES) {
-      ShortVector bits = ShortVector.fromArray(SHORTS, src, si + i);
-      // sign-extending to int and shifting left by 16 leaves exactly the bf16 bits on top
-      ((IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0))
-          .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, di + i);
-    }
+    for (int bound = SHORTS.loopBound(n); i < bound; i += LANES) load(src, si + i).intoArray(dst, di + i);
     for (; i < n; i++) dst[di + i] = Bf16.toFloat(src[si + i]);
+  }
+
+  /**
+   * One float vector ({@link FloatVector#SPECIES_PREFERRED}) widened from the bf16 bits
+   * {@code src[i : i + V]}: how the streaming kernels read a bf16 weight straight into registers.
+   */
+  static FloatVector load(short[] src, int i) {
+    ShortVector bits = ShortVector.fromArray(SHORTS, src, i);
+    // sign-extending to int and shifting left by 16 leaves exactly the bf16 bits on top
+    return ((IntVector) bits.convertShape(VectorOperators.S2I, INTS, 0))
+        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
   }
 }

@@ -22,6 +22,25 @@ final class Lanes {
     return v.lane(0);
   }
 
+  /**
+   * {@link #sum(FloatVector)} of each of {@code rows} vectors stored one after another from
+   * {@code lanes[0]}, in scalar code and in the same order, so bit for bit the same floats: at
+   * each step w = V/2 .. 1 lane i (for i < w, the only lanes lane 0 still depends on) becomes
+   * {@code x[i] + x[i + w]}, as i ^ w is i + w there. Row r's sum is left at {@code lanes[r·V]};
+   * the other lanes are overwritten. The rows go side by side, step by step, so their additions
+   * overlap. For kernels that finish several accumulators at once: inlined copies of the vector
+   * form made one such kernel too big for C2, which then ran the lane sums through the Vector
+   * API's slow Java fallback.
+   */
+  static void sums(float[] lanes, int rows) {
+    int v = SPECIES.length();
+    for (int w = v / 2; w >= 1; w /= 2) {
+      for (int r = 0; r < rows * v; r += v) {
+        for (int i = r; i < r + w; i++) lanes[i] += lanes[i + w];
+      }
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private static VectorShuffle<Float>[] butterflies() {
     int vlen = SPECIES.length();

@@ -2,72 +2,58 @@ package org.jlora.engine.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.jlora.engine.Bf16;
 import org.jlora.engine.Parallel;
 
 /**
  * One row times a matrix stored [k, n]: {@code c[1, n] (+)= a[1, k] · B[k, n]}, the product of a
  * generated token with a weight kept [in, out] (GPT-2's Conv1D). The blocked path would pack the
- * whole of B for this single row, every token; here B is streamed once, row p of B scaled by
- * a[p] into a strip of c held in registers.
+ * whole of B for this single row, every token; here B is streamed once, in memory order: c (at
+ * most {@link #WIDTH} columns of it, in L1) takes four rows of B at a time,
+ * {@code c[j] = fma(a[p+3], B[p+3, j], fma(a[p+2], .., fma(a[p], B[p, j], c[j])))}, so B is read
+ * as four long contiguous runs and c is loaded and stored once per four rows. (Holding a strip of
+ * c in registers over all of k instead walked B down its columns, one short piece of each row at
+ * a time: a strided read that left memory bandwidth unused.)
  *
  * <p>Each c[j] is the chain {@code c = fma(a[p], B[p, j], c)} for p = 0 .. k-1 in order, starting
  * from 0 or from c: exactly the blocked kernel's arithmetic, so the result is bit-identical to
- * it, and to itself for any thread count (threads split the columns).
+ * it, and to itself for any thread count (threads split the columns). A bf16 B is widened in
+ * registers as it is read ({@link Bf16Widen#load}), so the result is that of the widened B.
  */
 final class MatmulRowVector {
   private MatmulRowVector() {}
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int VLEN = SPECIES.length();
-  /** Columns per strip: four vectors of accumulators. */
-  private static final int STRIP = 4 * VLEN;
-  /** Rows of a bf16 B widened at a time for one strip. */
-  static final int KB = 64;
-
-  private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
+  /** Columns of c per block at most: 16 KiB of f32, in L1 while four rows of B stream past. */
+  static final int WIDTH = 4096;
 
   /** a [1, k] from aBase (a column stored [k, 1] reads the same), B [k, n] from bBase -> c [1, n] from cBase. */
+  // a: [1, k], b: [k, n] f32 -> c: [1, n]
   static void matmul(int n, int k, float[] a, int aBase, float[] b, int bBase, float[] c, int cBase,
                      boolean accumulate, boolean parallel) {
-    int strips = (n + STRIP - 1) / STRIP;
-    Parallel.forRange(strips, parallel ? (long) n * k : 0, (from, to) -> {
-      for (int s = from; s < to; s++) {
-        int j0 = s * STRIP;
-        int j1 = Math.min(n, j0 + STRIP);
-        if (j1 - j0 == STRIP) {
-          strip(k, n, a, aBase, b, bBase + j0, c, cBase + j0, accumulate);
-        } else {
-          tail(k, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate);
-        }
+    int width = width(n, parallel);
+    Parallel.forRange((n + width - 1) / width, parallel ? (long) n * k : 0, (from, to) -> {
+      for (int j0 = from * width; j0 < Math.min(n, to * width); j0 += width) {
+        int j1 = Math.min(n, j0 + width);
+        int p = 0;
+        for (; p + 4 <= k; p += 4) four(p, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate || p > 0);
+        for (; p < k; p++) one(p, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate || p > 0);
       }
     });
   }
 
-  /**
-   * {@link #matmul} with B kept as bf16 bits. Each strip of columns is done {@link #KB} rows of B
-   * at a time: those rows of the strip are widened into a scratch panel [KB][STRIP] (16 KiB of
-   * f32 at AVX-512 width) and the f32 strip runs on it, adding onto what the earlier rows left
-   * in c. The chain over p per element of c is unchanged, so the result is that of the widened B.
-   */
+  /** {@link #matmul} with B kept as bf16 bits, widened in registers as it is read. */
+  // a: [1, k], b: [k, n] bf16 -> c: [1, n]
   static void matmul(int n, int k, float[] a, int aBase, short[] b, int bBase, float[] c, int cBase,
                      boolean accumulate, boolean parallel) {
-    int strips = (n + STRIP - 1) / STRIP;
-    Parallel.forRange(strips, parallel ? (long) n * k : 0, (from, to) -> {
-      float[] panel = scratch(KB * STRIP);
-      for (int s = from; s < to; s++) {
-        int j0 = s * STRIP;
-        int width = Math.min(STRIP, n - j0);
-        for (int p0 = 0; p0 < k; p0 += KB) {
-          int kb = Math.min(KB, k - p0);
-          for (int p = 0; p < kb; p++) Bf16Widen.widen(b, bBase + (p0 + p) * n + j0, panel, p * STRIP, width);
-          boolean onto = accumulate || p0 > 0;
-          // the panel's rows are STRIP apart: it is a B of n = STRIP columns, from column 0
-          if (width == STRIP) {
-            strip(kb, STRIP, a, aBase + p0, panel, 0, c, cBase + j0, onto);
-          } else {
-            tail(kb, STRIP, 0, width, a, aBase + p0, panel, 0, c, cBase + j0, onto);
-          }
-        }
+    int width = width(n, parallel);
+    Parallel.forRange((n + width - 1) / width, parallel ? (long) n * k : 0, (from, to) -> {
+      for (int j0 = from * width; j0 < Math.min(n, to * width); j0 += width) {
+        int j1 = Math.min(n, j0 + width);
+        int p = 0;
+        for (; p + 4 <= k; p += 4) four(p, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate || p > 0);
+        for (; p < k; p++) one(p, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate || p > 0);
       }
     });
   }
@@ -80,51 +66,87 @@ final class MatmulRowVector {
     matmul(n, k, row, 0, b, bBase, c, cBase, accumulate, parallel);
   }
 
-  /** c[0 : STRIP] (+)= Σ_p a[p] · B[p, 0 : STRIP], B's rows n apart from bi. */
-  private static void strip(int k, int n, float[] a, int aBase, float[] b, int bi, float[] c, int ci,
-                            boolean accumulate) {
-    FloatVector c0 = accumulate ? FloatVector.fromArray(SPECIES, c, ci) : FloatVector.zero(SPECIES);
-    FloatVector c1 = accumulate ? FloatVector.fromArray(SPECIES, c, ci + VLEN) : FloatVector.zero(SPECIES);
-    FloatVector c2 = accumulate ? FloatVector.fromArray(SPECIES, c, ci + 2 * VLEN) : FloatVector.zero(SPECIES);
-    FloatVector c3 = accumulate ? FloatVector.fromArray(SPECIES, c, ci + 3 * VLEN) : FloatVector.zero(SPECIES);
-    for (int p = 0, r = bi; p < k; p++, r += n) {
-      FloatVector ap = FloatVector.broadcast(SPECIES, a[aBase + p]);
-      c0 = ap.fma(FloatVector.fromArray(SPECIES, b, r), c0);
-      c1 = ap.fma(FloatVector.fromArray(SPECIES, b, r + VLEN), c1);
-      c2 = ap.fma(FloatVector.fromArray(SPECIES, b, r + 2 * VLEN), c2);
-      c3 = ap.fma(FloatVector.fromArray(SPECIES, b, r + 3 * VLEN), c3);
-    }
-    c0.intoArray(c, ci);
-    c1.intoArray(c, ci + VLEN);
-    c2.intoArray(c, ci + 2 * VLEN);
-    c3.intoArray(c, ci + 3 * VLEN);
+  /** Columns per block: n split evenly among the threads (whole vectors), at most {@link #WIDTH}. */
+  private static int width(int n, boolean parallel) {
+    int parts = parallel ? Parallel.threads() : 1;
+    int w = ((n + parts - 1) / parts + VLEN - 1) / VLEN * VLEN;
+    return Math.max(VLEN, Math.min(WIDTH, w));
   }
 
-  /** Columns [j0, j1) past the last whole strip: one vector at a time, then a scalar tail. */
-  private static void tail(int k, int n, int j0, int j1, float[] a, int aBase, float[] b, int bBase, float[] c,
-                           int cBase, boolean accumulate) {
+  /** c[j0 : j1] = (c or 0) + a[p .. p+3] · B[p .. p+3, j0 : j1], four FMAs per element in order of p. */
+  // a: [1, k], b: rows p .. p+3 of [k, n] -> c: [j0, j1)
+  private static void four(int p, int n, int j0, int j1, float[] a, int aBase, float[] b, int bBase,
+                           float[] c, int cBase, boolean onto) {
+    float a0 = a[aBase + p], a1 = a[aBase + p + 1], a2 = a[aBase + p + 2], a3 = a[aBase + p + 3];
+    FloatVector x0 = FloatVector.broadcast(SPECIES, a0), x1 = FloatVector.broadcast(SPECIES, a1);
+    FloatVector x2 = FloatVector.broadcast(SPECIES, a2), x3 = FloatVector.broadcast(SPECIES, a3);
+    int r0 = bBase + p * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
     int j = j0;
     for (; j + VLEN <= j1; j += VLEN) {
-      FloatVector acc = accumulate ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
-      for (int p = 0, r = bBase + j; p < k; p++, r += n) {
-        acc = FloatVector.broadcast(SPECIES, a[aBase + p]).fma(FloatVector.fromArray(SPECIES, b, r), acc);
-      }
-      acc.intoArray(c, cBase + j);
+      FloatVector s = onto ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
+      s = x0.fma(FloatVector.fromArray(SPECIES, b, r0 + j), s);
+      s = x1.fma(FloatVector.fromArray(SPECIES, b, r1 + j), s);
+      s = x2.fma(FloatVector.fromArray(SPECIES, b, r2 + j), s);
+      s = x3.fma(FloatVector.fromArray(SPECIES, b, r3 + j), s);
+      s.intoArray(c, cBase + j);
     }
     for (; j < j1; j++) {
-      float acc = accumulate ? c[cBase + j] : 0f;
-      for (int p = 0, r = bBase + j; p < k; p++, r += n) acc = Math.fma(a[aBase + p], b[r], acc);
-      c[cBase + j] = acc;
+      float s = onto ? c[cBase + j] : 0f;
+      s = Math.fma(a0, b[r0 + j], s);
+      s = Math.fma(a1, b[r1 + j], s);
+      s = Math.fma(a2, b[r2 + j], s);
+      c[cBase + j] = Math.fma(a3, b[r3 + j], s);
     }
   }
 
-  /** This thread's scratch, grown (never shrunk) to at least {@code size} floats. */
-  private static float[] scratch(int size) {
-    float[] buf = PANEL.get();
-    if (buf.length < size) {
-      buf = new float[size];
-      PANEL.set(buf);
+  /** {@link #four} with B as bf16 bits. */
+  // a: [1, k], b: rows p .. p+3 of [k, n] bf16 -> c: [j0, j1)
+  private static void four(int p, int n, int j0, int j1, float[] a, int aBase, short[] b, int bBase,
+                           float[] c, int cBase, boolean onto) {
+    float a0 = a[aBase + p], a1 = a[aBase + p + 1], a2 = a[aBase + p + 2], a3 = a[aBase + p + 3];
+    FloatVector x0 = FloatVector.broadcast(SPECIES, a0), x1 = FloatVector.broadcast(SPECIES, a1);
+    FloatVector x2 = FloatVector.broadcast(SPECIES, a2), x3 = FloatVector.broadcast(SPECIES, a3);
+    int r0 = bBase + p * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    int j = j0;
+    for (; j + VLEN <= j1; j += VLEN) {
+      FloatVector s = onto ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
+      s = x0.fma(Bf16Widen.load(b, r0 + j), s);
+      s = x1.fma(Bf16Widen.load(b, r1 + j), s);
+      s = x2.fma(Bf16Widen.load(b, r2 + j), s);
+      s = x3.fma(Bf16Widen.load(b, r3 + j), s);
+      s.intoArray(c, cBase + j);
     }
-    return buf;
+    for (; j < j1; j++) {
+      float s = onto ? c[cBase + j] : 0f;
+      s = Math.fma(a0, Bf16.toFloat(b[r0 + j]), s);
+      s = Math.fma(a1, Bf16.toFloat(b[r1 + j]), s);
+      s = Math.fma(a2, Bf16.toFloat(b[r2 + j]), s);
+      c[cBase + j] = Math.fma(a3, Bf16.toFloat(b[r3 + j]), s);
+    }
+  }
+
+  /** c[j0 : j1] = (c or 0) + a[p] · B[p, j0 : j1]: the rows past the last four. */
+  private static void one(int p, int n, int j0, int j1, float[] a, int aBase, float[] b, int bBase,
+                          float[] c, int cBase, boolean onto) {
+    FloatVector x = FloatVector.broadcast(SPECIES, a[aBase + p]);
+    int r = bBase + p * n;
+    int j = j0;
+    for (; j + VLEN <= j1; j += VLEN) {
+      FloatVector s = onto ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
+      x.fma(FloatVector.fromArray(SPECIES, b, r + j), s).intoArray(c, cBase + j);
+    }
+    for (; j < j1; j++) c[cBase + j] = Math.fma(a[aBase + p], b[r + j], onto ? c[cBase + j] : 0f);
+  }
+
+  private static void one(int p, int n, int j0, int j1, float[] a, int aBase, short[] b, int bBase,
+                          float[] c, int cBase, boolean onto) {
+    FloatVector x = FloatVector.broadcast(SPECIES, a[aBase + p]);
+    int r = bBase + p * n;
+    int j = j0;
+    for (; j + VLEN <= j1; j += VLEN) {
+      FloatVector s = onto ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
+      x.fma(Bf16Widen.load(b, r + j), s).intoArray(c, cBase + j);
+    }
+    for (; j < j1; j++) c[cBase + j] = Math.fma(a[aBase + p], Bf16.toFloat(b[r + j]), onto ? c[cBase + j] : 0f);
   }
 }

@@ -11,6 +11,8 @@ import org.jlora.engine.Parallel;
  *       operand once;</li>
  *   <li>one row times a matrix stored [k, n] (generation through GPT-2's Conv1D):
  *       {@link MatmulRowVector}, B streamed once;</li>
+ *   <li>a matrix stored [m, k] times one column (generation through a weight kept [out, in]:
+ *       {@code yᵀ = W·xᵀ}): {@link MatmulColumnVector}, A streamed once, eight rows at a time;</li>
  *   <li>everything else: {@link MatmulBlocked}, packed panels and a 6 x 3-vector register tile.</li>
  * </ul>
  * Small products (under {@link Parallel#MIN_PARALLEL_WORK} multiply-adds) stay on the caller;
@@ -18,8 +20,8 @@ import org.jlora.engine.Parallel;
  * Every path computes each element of C the same way whatever the thread count.
  *
  * <p>A bf16 operand (a frozen weight) takes the same path as its f32 twin would, and each path
- * widens what it reads of it: panels while packing, thin operands into a small f32 copy, a few
- * rows at a time when streaming. So the result is bit for bit that of the widened matrix.
+ * widens what it reads of it: panels while packing, thin operands into a small f32 copy, in
+ * registers when streaming (one row, one column). So the result is bit for bit that of the widened matrix.
  */
 public final class MatmulVector extends MatmulOnHost {
   /** Below this many multiply-adds per matrix, a batch is parallelised over its matrices. */
@@ -93,11 +95,14 @@ public final class MatmulVector extends MatmulOnHost {
   }
 
   /** The paths of the class comment. */
-  private enum Path { THIN_K, THIN_N, ROW_VECTOR, BLOCKED }
+  private enum Path { THIN_K, COLUMN_VECTOR, THIN_N, ROW_VECTOR, BLOCKED }
 
   /** The path for a matrix of this shape: one rule, so an f32 and a bf16 operand take the same one. */
-  private static Path pathFor(int m, int n, int k, boolean transB) {
+  private static Path pathFor(int m, int n, int k, boolean transA, boolean transB) {
     if (k <= MatmulThinK.THIN) return Path.THIN_K;
+    // A stored [m, k] times one column (stored [k, 1] or [1, k]: the same k floats): the thin-n
+    // path's dot products, eight rows at a time (bit-identical to it)
+    if (n == 1 && !transA) return Path.COLUMN_VECTOR;
     if (n <= MatmulThinN.THIN) return Path.THIN_N;
     // one row (a generated token) times a weight stored [k, n]: stream B, never pack it
     if (m == 1 && !transB) return Path.ROW_VECTOR;
@@ -109,8 +114,9 @@ public final class MatmulVector extends MatmulOnHost {
                           float[] b, int bBase, boolean transB, float[] c, int cBase,
                           boolean accumulate, boolean parallel) {
     boolean par = parallel && (long) m * n * k >= Parallel.MIN_PARALLEL_WORK;
-    switch (pathFor(m, n, k, transB)) {
+    switch (pathFor(m, n, k, transA, transB)) {
       case THIN_K -> MatmulThinK.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+      case COLUMN_VECTOR -> MatmulColumnVector.matmul(m, k, a, aBase, b, bBase, c, cBase, accumulate, par);
       case THIN_N -> MatmulThinN.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
       case ROW_VECTOR -> MatmulRowVector.matmul(n, k, a, aBase, b, bBase, c, cBase, accumulate, par);
       case BLOCKED -> MatmulBlocked.matmul(m, n, k,
@@ -125,8 +131,13 @@ public final class MatmulVector extends MatmulOnHost {
                                short[] b, int bBase, boolean transB, float[] c, int cBase,
                                boolean accumulate, boolean parallel) {
     boolean par = parallel && (long) m * n * k >= Parallel.MIN_PARALLEL_WORK;
-    switch (pathFor(m, n, k, transB)) {
+    switch (pathFor(m, n, k, transA, transB)) {
       case THIN_K -> MatmulThinK.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
+      case COLUMN_VECTOR -> { // the column is the bf16 operand here: k values, widened whole
+        float[] column = new float[k];
+        Bf16Widen.widen(b, bBase, column, 0, k);
+        MatmulColumnVector.matmul(m, k, a, aBase, column, 0, c, cBase, accumulate, par);
+      }
       case THIN_N -> MatmulThinN.matmul(m, n, k, a, aBase, transA, b, bBase, transB, c, cBase, accumulate, par);
       case ROW_VECTOR -> MatmulRowVector.matmul(n, k, a, aBase, b, bBase, c, cBase, accumulate, par);
       case BLOCKED -> MatmulBlocked.matmul(m, n, k,
@@ -141,8 +152,9 @@ public final class MatmulVector extends MatmulOnHost {
                                float[] b, int bBase, boolean transB, float[] c, int cBase,
                                boolean accumulate, boolean parallel) {
     boolean par = parallel && (long) m * n * k >= Parallel.MIN_PARALLEL_WORK;
-    switch (pathFor(m, n, k, transB)) {
+    switch (pathFor(m, n, k, false, transB)) {
       case THIN_K -> MatmulThinK.matmul(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate, par);
+      case COLUMN_VECTOR -> MatmulColumnVector.matmul(m, k, a, aBase, b, bBase, c, cBase, accumulate, par);
       case THIN_N -> MatmulThinN.matmul(m, n, k, a, aBase, b, bBase, transB, c, cBase, accumulate, par);
       case ROW_VECTOR -> MatmulRowVector.matmul(n, k, a, aBase, b, bBase, c, cBase, accumulate, par);
       case BLOCKED -> MatmulBlocked.matmul(m, n, k,

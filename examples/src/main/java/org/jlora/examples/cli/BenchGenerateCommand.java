@@ -109,11 +109,14 @@ public final class BenchGenerateCommand implements Runnable {
       gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache);
     }
     double[] tps = new double[iters];
+    double[] cpuMs = new double[iters];   // CPU of the whole process per token: steadier than wall time on a shared machine
     for (int i = 0; i < iters; i++) {
       long t0 = System.nanoTime();
+      long c0 = BenchTrainCommand.processCpuNanos();
       int n = gen.generate(prompt, tokens, Sampling.GREEDY, rng, -1, !noCache).tokens(0).length;
       double s = (System.nanoTime() - t0) / 1e9;
       tps[i] = n / s;
+      cpuMs[i] = (BenchTrainCommand.processCpuNanos() - c0) / 1e6 / n;
     }
     double median = Median.of(tps);
     Map<String, Object> out = new LinkedHashMap<>();
@@ -128,14 +131,16 @@ public final class BenchGenerateCommand implements Runnable {
     out.put("base_dtype", baseDType);
     out.put("tokens", tokens);
     out.put("tokens_per_s", median);
+    out.put("cpu_ms_per_token", Median.of(cpuMs));
     long rss = BenchModels.putPeakRss(out);
     if (json) {
       System.out.println(OutputOptions.line(out));
     } else {
-      System.out.printf("generate %s%s, %s backend, %d threads, %s: %.0f tokens/s (median of %d, %d new tokens after a "
-              + "%d-token prompt), peak RSS %s%n", BenchModels.name(model, config),
+      System.out.printf("generate %s%s, %s backend, %d threads, %s: %.0f tokens/s, %.1f CPU ms per token (medians of %d, "
+              + "%d new tokens after a %d-token prompt), peak RSS %s%n", BenchModels.name(model, config),
           (lora == null ? "" : ", LoRA " + adapter) + (bf16 ? ", bf16 weights" : ""), Backends.current().name(), Parallel.threads(),
-          noCache ? "no cache" : gen.replayedDecode() ? "KV cache, decode step replayed" : "KV cache", median, iters, tokens, promptLength, BenchModels.rssText(rss));
+          noCache ? "no cache" : gen.replayedDecode() ? "KV cache, decode step replayed" : "KV cache", median,
+          Median.of(cpuMs), iters, tokens, promptLength, BenchModels.rssText(rss));
     }
   }
 }
