@@ -164,6 +164,11 @@ public final class F {
     return RopeOps.rope(x, startPos, theta, layout);
   }
 
+  /** Generation's RoPE at the position {@code position[0]} read when it runs (no gradient; see {@link RopeOps#ropeAt}). */
+  public static Variable ropeAt(Variable x, int[] position, int tMax, float theta, RopeLayout layout) {
+    return RopeOps.ropeAt(x, position, tMax, theta, layout);
+  }
+
   /**
    * Causal grouped-query attention (no dropout): q [B, T, H, D], k and v [B, T, Hkv, D] with H a
    * multiple of Hkv -> {@code softmax(mask(q·kᵀ / sqrt(D)))·v} with heads merged, [B, T, H·D].

@@ -49,6 +49,8 @@ final class DeviceGraph {
 
   /** Graph executions in this JVM (tests use it to check a step really ran on the device). */
   private static final AtomicLong RUNS = new AtomicLong();
+  /** Execution plans built in this JVM: each compiles its kernels on its first run (tests count them). */
+  private static final AtomicLong BUILT = new AtomicLong();
 
   private final String name;
   private final TornadoExecutionPlan plan;
@@ -67,6 +69,7 @@ final class DeviceGraph {
    * persists them for the next ({@code persistOnDevice}), so the graphs must run in list order.
    */
   DeviceGraph(String name, List<TaskGraph> graphs, GridScheduler grid) {
+    BUILT.incrementAndGet();
     this.name = name;
     this.graphs = graphs.size();
     this.plan = new TornadoExecutionPlan(graphs.stream().map(TaskGraph::snapshot).toArray(ImmutableTaskGraph[]::new));
@@ -109,6 +112,11 @@ final class DeviceGraph {
   /** The graphs run per {@link #run()}. */
   int graphCount() {
     return graphs;
+  }
+
+  /** How many execution plans (one per kernel-by-kernel shape, one per compiled step) this JVM has built. */
+  static long built() {
+    return BUILT.get();
   }
 
   /** How many graph executions this JVM has started. */

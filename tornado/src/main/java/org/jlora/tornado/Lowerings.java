@@ -428,6 +428,10 @@ final class Lowerings {
     });
     put(AttentionKernels.class, "ropeForward", p(T, T, T, RopeLayout.class, T), (a, b) -> rope(b, "ropeForward", a, 1));
     put(AttentionKernels.class, "ropeBackward", p(T, T, T, RopeLayout.class, T), (a, b) -> rope(b, "ropeBackward", a, -1));
+    // generation over a KV cache: the position is an int array read on the device, sent every step
+    put(AttentionKernels.class, "cacheWrite", p(T, I, int[].class, T), CacheLowerings::cacheWrite);
+    put(AttentionKernels.class, "cachedAttention", p(T, T, T, int[].class, T), CacheLowerings::cachedAttention);
+    put(AttentionKernels.class, "ropeAt", p(T, T, T, int[].class, RopeLayout.class, T), CacheLowerings::ropeAt);
     put(ElementwiseKernels.class, "copyStrided", p(int[].class, T, I, int[].class, T, I, int[].class, Z), new StridedCopyLowering());
   }
 

@@ -158,6 +158,19 @@ class TornadoKernelsTest {
       Tensor self = randn(rng, 2, 6, 3, 8);
       c.attention().ropeForward(self, cos, sin, layout, self);
     }
+    // generation over a KV cache: fused and plain rows into a cache, attention at a position
+    // (GQA, one and three new rows), RoPE at a position in both layouts
+    c.attention().cacheWrite(randn(rng, 2, 1, 2, 4), 0, new int[] {5}, randn(rng, 2, 2, 9, 4));
+    c.attention().cacheWrite(randn(rng, 2, 3, 3, 2, 4), 2, new int[] {6}, randn(rng, 2, 2, 9, 4));
+    for (int[] tp : new int[][] {{1, 0}, {1, 8}, {3, 4}}) {
+      Tensor kc = randn(rng, 2, 2, 9, 8), vc = randn(rng, 2, 2, 9, 8);
+      c.attention().cachedAttention(scaled(randn(rng, 2, 4, tp[0], 8), 0.35f), kc, vc, new int[] {tp[1]},
+          randn(rng, 2, 4, tp[0], 8));
+    }
+    Tensor cosAll = randn(rng, 9, 4), sinAll = randn(rng, 9, 4);
+    for (org.jlora.engine.RopeLayout layout : org.jlora.engine.RopeLayout.values()) {
+      c.attention().ropeAt(randn(rng, 2, 2, 3, 8), cosAll, sinAll, new int[] {7}, layout, randn(rng, 2, 2, 3, 8));
+    }
     // strided copies: a transpose, a broadcast, sums over zero destination strides, one element,
     // overlapping destination strides (one work-item), at offsets
     c.elementwise().copyStrided(new int[] {3, 4}, randn(rng, 12), 0, new int[] {1, 3}, randn(rng, 12), 0, new int[] {4, 1}, false);

@@ -2,9 +2,7 @@ package org.jlora.autograd.ops;
 
 import org.jlora.autograd.Variable;
 import org.jlora.engine.AttentionKernels;
-import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
-import org.jlora.engine.Parallel;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
@@ -28,7 +26,8 @@ import org.jlora.engine.Tensor;
  *
  * <p>The generation path ({@link #cached}) runs without gradients: it appends the new keys and
  * values to a cache [B, Hkv, Tmax, D] and attends each new query over every cached position up
- * to its own.
+ * to its own, with the attention family's cache kernels (every model's cached branch goes through
+ * it: GPT-2's fused rows and Llama's separate q, k, v alike).
  */
 public final class GqaAttentionOps {
   private GqaAttentionOps() {}
@@ -86,64 +85,34 @@ public final class GqaAttentionOps {
   }
 
   /**
-   * The generation path (no gradients): stores k and v [B, t, Hkv, D] at positions
-   * {@code pos .. pos+t-1} of a layer's cache {@code kCache, vCache} [B, Hkv, Tmax, D], then for
+   * The generation path (no gradients), as attention-family calls on tensors only, so a decode
+   * step is a fixed sequence of kernels whose one per-step value is {@code position} (the
+   * {@code int[] {pos}} the kernels read when they run): stores k and v at positions
+   * {@code pos .. pos+T-1} of a layer's cache {@code kCache, vCache} [B, Hkv, Tmax, D], then for
    * every new query position {@code pos + i}: {@code y = softmax(q·Kᵀ[0..pos+i] / sqrt(D)) · V[0..pos+i]}.
-   * q [B, t, H, D] -> y [B, t, H·D]. The caller advances the cache's length once every layer is done.
+   * q, k and v are rows [B, T, Hx, D], or one part of fused rows [B, T, P, Hx, D] (GPT-2's
+   * [q | k | v]). The caller advances the cache's position once every layer is done.
    */
-  public static Tensor cached(Tensor q, Tensor k, Tensor v, float[] kCache, float[] vCache, int maxLength, int pos) {
+  // q: [B, T, (P,) H, D], k, v: [B, T, (P,) Hkv, D], caches: [B, Hkv, Tmax, D] -> y: [B, T, H·D]
+  public static Tensor cached(Tensor q, int qPart, Tensor k, int kPart, Tensor v, int vPart, Tensor kCache,
+                              Tensor vCache, int[] position) {
     int[] qs = q.shape();
-    int[] ks = k.shape();
-    checkShapes("groupedQueryAttention (cached)", qs, ks, v.shape());
+    if (qs.length != 4 && qs.length != 5) {
+      throw new ShapeException("attention (cached): q " + Shapes.str(qs) + " must be [B, T, H, D] or [B, T, P, H, D]");
+    }
     int b = qs[0];
     int t = qs[1];
-    int h = qs[2];
-    int d = qs[3];
-    int hkv = ks[2];
-    int group = h / hkv;
-    if (pos < 0 || pos + t > maxLength || kCache.length != b * hkv * maxLength * d || vCache.length != kCache.length) {
-      throw new ShapeException("groupedQueryAttention (cached): positions " + pos + ".." + (pos + t - 1)
-          + " of a cache [" + b + ", " + hkv + ", " + maxLength + ", " + d + "] holding " + kCache.length + " floats");
-    }
-    // append: k, v [B, t, Hkv, D] -> cache rows (b, kvh, pos + i)
-    for (int bi = 0; bi < b; bi++) {
-      for (int i = 0; i < t; i++) {
-        for (int kh = 0; kh < hkv; kh++) {
-          int src = ((bi * t + i) * hkv + kh) * d;
-          int dst = ((bi * hkv + kh) * maxLength + pos + i) * d;
-          System.arraycopy(k.data(), k.offset() + src, kCache, dst, d);
-          System.arraycopy(v.data(), v.offset() + src, vCache, dst, d);
-        }
-      }
-    }
-    Backend be = Backends.current();
-    float scale = (float) (1.0 / Math.sqrt(d));
+    int h = qs[qs.length - 2];
+    int d = qs[qs.length - 1];
+    AttentionKernels at = Backends.current().attention();
+    at.cacheWrite(k, kPart, position, kCache);
+    at.cacheWrite(v, vPart, position, vCache);
+    Tensor qh = Tensor.zeros(b, h, t, d);
+    at.toHeads(q, qPart, (float) (1.0 / Math.sqrt(d)), qh);
+    Tensor yh = Tensor.zeros(b, h, t, d);
+    at.cachedAttention(qh, kCache, vCache, position, yh);
     Tensor y = Tensor.zeros(b, t, h * d);
-    Tensor keys = Tensor.of(kCache, kCache.length);
-    Tensor values = Tensor.of(vCache, vCache.length);
-    // one task per (batch row, query head): each writes only its own head's columns of y
-    Parallel.forRange(b * h, (long) b * h * t * (pos + t) * d * 2, (from, to) -> {
-      float[] qrow = new float[d];
-      Tensor qRow = Tensor.of(qrow, d);
-      Tensor allScores = Tensor.zeros(pos + t);
-      for (int m = from; m < to; m++) {
-        int bi = m / h;
-        int hi = m % h;
-        int kv = (bi * hkv + hi / group) * maxLength * d;   // this head's K, V: [Tmax, D], rows 0.. filled
-        for (int i = 0; i < t; i++) {
-          int n = pos + i + 1;                               // keys 0..pos+i are visible
-          int qAt = q.offset() + ((bi * t + i) * h + hi) * d;
-          for (int e = 0; e < d; e++) qrow[e] = scale * q.data()[qAt + e];
-          Tensor scores = allScores.window(0, n);
-          // scoresᵀ [n, 1] = K [n, D] · (q·s)ᵀ
-          be.matmul().matmul(1, n, 1, d, keys.window(kv, n, d), false, qRow, true, false, scores, false);
-          be.rows().softmax(1, n, scores, scores);
-          // yᵀ [D, 1] = Vᵀ [D, n] · pᵀ [n, 1], into this position's head columns
-          be.matmul().matmul(1, d, 1, n, values.window(kv, n, d), true, scores, false, false,
-              y.window(((bi * t + i) * h + hi) * d, d), false);
-        }
-      }
-    });
+    at.fromHeads(yh, 0, 1f, y.reshape(b, t, h, d));
     return y;
   }
 

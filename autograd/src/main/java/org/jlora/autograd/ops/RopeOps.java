@@ -59,6 +59,26 @@ public final class RopeOps {
     }, x);
   }
 
+  /**
+   * Generation's RoPE (no gradient): x [B, T, H, D] at positions {@code position[0] ..}, read when
+   * the kernel runs, turned with the tables of a whole context of {@code tMax} positions (built
+   * once and kept), so one recorded decode step serves every position.
+   */
+  public static Variable ropeAt(Variable x, int[] position, int tMax, float theta, RopeLayout layout) {
+    if (x.requiresGrad()) {
+      throw new IllegalStateException("rope at a cached position is for generation and records no gradient; "
+          + "run it under NoGrad");
+    }
+    int[] s = x.shape();
+    if (s.length != 4 || s[3] % 2 != 0) {
+      throw new ShapeException("rope: x " + Shapes.str(s) + " must be [B, T, H, D] with D even");
+    }
+    RopeTable table = table(0, tMax, s[3], theta);   // cos, sin: [Tmax, D/2]
+    Tensor y = Tensor.zeros(s);
+    Backends.current().attention().ropeAt(x.value(), table.cos(), table.sin(), position, layout, y);
+    return Variable.constant(y);
+  }
+
   /** The cached tables for positions {@code start .. start+t-1} of heads of size d. */
   static RopeTable table(int start, int t, int d, float theta) {
     synchronized (TABLES) {

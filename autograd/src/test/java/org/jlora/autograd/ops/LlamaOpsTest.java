@@ -147,15 +147,16 @@ class LlamaOpsTest {
 
     // the cached path, fed in two pieces (3 then 2 positions), gives the same rows
     int tmax = 8;
-    float[] kc = new float[b * hkv * tmax * d];
-    float[] vc = new float[kc.length];
+    Tensor kc = Tensor.zeros(b, hkv, tmax, d);
+    Tensor vc = Tensor.zeros(b, hkv, tmax, d);
     try (NoGrad ng = NoGrad.enter()) {
-      Tensor first = GqaAttentionOps.cached(slice(q, 0, 3), slice(k, 0, 3), slice(v, 0, 3), kc, vc, tmax, 0);
-      Tensor second = GqaAttentionOps.cached(slice(q, 3, 5), slice(k, 3, 5), slice(v, 3, 5), kc, vc, tmax, 3);
+      Tensor first = GqaAttentionOps.cached(slice(q, 0, 3), 0, slice(k, 0, 3), 0, slice(v, 0, 3), 0, kc, vc, new int[] {0});
+      Tensor second = GqaAttentionOps.cached(slice(q, 3, 5), 0, slice(k, 3, 5), 0, slice(v, 3, 5), 0, kc, vc, new int[] {3});
       assertClose(F.slice(Variable.constant(y), 1, 0, 3).value().copy(), first, 1e-5f, "cached prefill");
       assertClose(F.slice(Variable.constant(y), 1, 3, 5).value().copy(), second, 1e-5f, "cached step");
     }
-    assertThrows(ShapeException.class, () -> GqaAttentionOps.cached(q, k, v, kc, vc, tmax, 4));
+    // 5 positions from position 4 do not fit a cache of 8
+    assertThrows(IllegalArgumentException.class, () -> GqaAttentionOps.cached(q, 0, k, 0, v, 0, kc, vc, new int[] {4}));
   }
 
   /** Every op parallelises by output with no atomics: values and gradients are bitwise the same for 1 and 3 threads. */

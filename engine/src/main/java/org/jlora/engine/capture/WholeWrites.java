@@ -69,6 +69,9 @@ final class WholeWrites {
     put(a, "causalBackward", new int[] {5, 6, 7}, -1, T, T, T, T, T, T, T, T);
     put(a, "ropeForward", new int[] {4}, -1, T, T, T, RopeLayout.class, T);
     put(a, "ropeBackward", new int[] {4}, -1, T, T, T, RopeLayout.class, T);
+    // (cacheWrite is not: it writes only the new rows of its cache)
+    put(a, "cachedAttention", new int[] {4}, -1, T, T, T, int[].class, T);
+    put(a, "ropeAt", new int[] {5}, -1, T, T, T, int[].class, RopeLayout.class, T);
     put(EmbeddingKernels.class, "gatherRows", new int[] {2}, -1, T, int[].class, T);
     Class<?> red = ReductionKernels.class;
     put(red, "sum", new int[] {2}, -1, T, F, T);

@@ -64,6 +64,47 @@ public abstract class AttentionOnHost implements AttentionKernels {
     rope("ropeBackward", dy, cos, sin, layout, -1f, dx);
   }
 
+  @Override
+  public final void cacheWrite(Tensor x, int part, int[] position, Tensor cache) {
+    String op = "cacheWrite";
+    int[] cs = AttentionKernels.checkCacheWriteShapes(op, x, part, cache);
+    int pos = AttentionKernels.checkPosition(op, position, x.dim(1), cs[2]);
+    float[] xs = f32(op, "x", x), c = f32(op, "cache", cache);
+    // a copy: no arithmetic, so no rounding for a vector kernel and its scalar twin to differ in
+    int b = cs[0], hkv = cs[1], tMax = cs[2], d = cs[3], t = x.dim(1), parts = x.rank() == 5 ? x.dim(2) : 1;
+    for (int bi = 0; bi < b; bi++) {
+      for (int i = 0; i < t; i++) {
+        for (int h = 0; h < hkv; h++) {
+          System.arraycopy(xs, x.offset() + (((bi * t + i) * parts + part) * hkv + h) * d,
+              c, cache.offset() + ((bi * hkv + h) * tMax + pos + i) * d, d);
+        }
+      }
+    }
+  }
+
+  @Override
+  public final void cachedAttention(Tensor q, Tensor kCache, Tensor vCache, int[] position, Tensor y) {
+    String op = "cachedAttention";
+    AttentionKernels.checkCachedShapes(op, q, kCache, vCache, y);
+    int tMax = kCache.dim(2);
+    int pos = AttentionKernels.checkPosition(op, position, q.dim(2), tMax);
+    cachedAttention(q.dim(0) * q.dim(1), q.dim(1) / kCache.dim(1), q.dim(2), q.dim(3), tMax, pos,
+        f32(op, "q", q), q.offset(), f32(op, "kCache", kCache), kCache.offset(), f32(op, "vCache", vCache),
+        vCache.offset(), f32(op, "y", y), y.offset());
+  }
+
+  @Override
+  public final void ropeAt(Tensor x, Tensor cos, Tensor sin, int[] position, RopeLayout layout, Tensor y) {
+    String op = "ropeAt";
+    int tMax = AttentionKernels.checkRopeAtShapes(op, x, cos, sin, y);
+    int[] s = x.shape();
+    int pos = AttentionKernels.checkPosition(op, position, s[1], tMax);
+    // rows pos.. of the tables are the [T, D/2] tables of positions pos..pos+T-1: the rope kernels
+    int half = s[3] / 2;
+    rope(s[0] * s[1], s[1], s[2], s[3], f32(op, "x", x), x.offset(), f32(op, "cos", cos), cos.offset() + pos * half,
+        f32(op, "sin", sin), sin.offset() + pos * half, layout, 1f, f32(op, "out", y), y.offset());
+  }
+
   private void rope(String op, Tensor x, Tensor cos, Tensor sin, RopeLayout layout, float sign, Tensor y) {
     int[] s = x.shape();
     boolean ok = s.length == 4 && s[3] % 2 == 0 && x.sameShape(y)
@@ -92,6 +133,11 @@ public abstract class AttentionOnHost implements AttentionKernels {
   public abstract void causalBackward(int bh, int group, int t, int d, float[] q, int qOff, float[] k, int kOff,
                                       float[] v, int vOff, float[] probs, int pOff, float[] dy, int dyOff,
                                       float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff);
+
+  /** {@link AttentionKernels#cachedAttention} on arrays: {@code bh = B·H} query heads, {@code group = H/Hkv}. */
+  // q, y: [bh, T, D], k, v: [bh / group, Tmax, D] rows 0..pos+T-1 filled
+  public abstract void cachedAttention(int bh, int group, int t, int d, int tMax, int pos, float[] q, int qOff,
+                                       float[] k, int kOff, float[] v, int vOff, float[] y, int yOff);
 
   /** RoPE on arrays: {@code bt = B·T} rows of H heads, turned by {@code sign ·} the angle (+1 forward, -1 backward). */
   // x: [bt, H, D], cos, sin: [T, D/2] -> y: [bt, H, D]

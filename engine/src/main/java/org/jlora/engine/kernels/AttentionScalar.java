@@ -5,7 +5,7 @@ import org.jlora.engine.RopeLayout;
 /**
  * The attention family's scalar reference: plain loops, the definition {@link AttentionVector} is
  * tested against. Each concept has its own file: {@link HeadsScalar},
- * {@link CausalAttentionScalar}, {@link RopeScalar}.
+ * {@link CausalAttentionScalar}, {@link CachedAttentionScalar}, {@link RopeScalar}.
  */
 public final class AttentionScalar extends AttentionOnHost {
   @Override
@@ -30,6 +30,12 @@ public final class AttentionScalar extends AttentionOnHost {
                              float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff) {
     CausalAttentionScalar.backward(bh, group, t, d, q, qOff, k, kOff, v, vOff, probs, pOff, dy, dyOff,
         dq, dqOff, dk, dkOff, dv, dvOff);
+  }
+
+  @Override
+  public void cachedAttention(int bh, int group, int t, int d, int tMax, int pos, float[] q, int qOff,
+                              float[] k, int kOff, float[] v, int vOff, float[] y, int yOff) {
+    CachedAttentionScalar.forward(bh, group, t, d, tMax, pos, q, qOff, k, kOff, v, vOff, y, yOff);
   }
 
   @Override

@@ -5,7 +5,7 @@ import org.jlora.engine.RopeLayout;
 /**
  * The attention family's CPU kernels: head moves, RoPE and causal attention on the Vector API,
  * parallel; {@link AttentionScalar} is the reference. Each concept has its own file: {@link HeadsVector},
- * {@link CausalAttentionVector}, {@link RopeVector}.
+ * {@link CausalAttentionVector}, {@link CachedAttentionVector}, {@link RopeVector}.
  */
 public final class AttentionVector extends AttentionOnHost {
   @Override
@@ -30,6 +30,12 @@ public final class AttentionVector extends AttentionOnHost {
                              float[] dq, int dqOff, float[] dk, int dkOff, float[] dv, int dvOff) {
     CausalAttentionVector.backward(bh, group, t, d, q, qOff, k, kOff, v, vOff, probs, pOff, dy, dyOff,
         dq, dqOff, dk, dkOff, dv, dvOff);
+  }
+
+  @Override
+  public void cachedAttention(int bh, int group, int t, int d, int tMax, int pos, float[] q, int qOff,
+                              float[] k, int kOff, float[] v, int vOff, float[] y, int yOff) {
+    CachedAttentionVector.forward(bh, group, t, d, tMax, pos, q, qOff, k, kOff, v, vOff, y, yOff);
   }
 
   @Override

@@ -110,7 +110,7 @@ final class CausalAttentionScalar {
   }
 
   /** {@code a·b} over d floats, in float, in order (the reference matmul's inner loop). */
-  private static float dot(int d, float[] a, int aOff, float[] b, int bOff) {
+  static float dot(int d, float[] a, int aOff, float[] b, int bOff) {
     float sum = 0f;
     for (int e = 0; e < d; e++) sum += a[aOff + e] * b[bOff + e];
     return sum;

@@ -7,6 +7,7 @@ import org.jlora.engine.Parallel;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.generate.Generator;
+import org.jlora.examples.train.StepReplay;
 import java.nio.file.Path;
 import org.jlora.examples.model.LanguageModel;
 import org.jlora.examples.generate.Sampling;
@@ -62,6 +63,11 @@ public final class BenchGenerateCommand implements Runnable {
           + "(default ${DEFAULT-VALUE})")
   String baseDType;
 
+  @Option(names = "--step-replay", defaultValue = "auto", description = "record the forward of the first new token "
+      + "once and replay its kernels for every later token: auto (where the backend runs recorded steps on a device), "
+      + "on, off; the tokens are the same (default ${DEFAULT-VALUE})")
+  String stepReplay;
+
   @Option(names = "--json", description = "one JSON line instead of text")
   boolean json;
 
@@ -91,7 +97,7 @@ public final class BenchGenerateCommand implements Runnable {
       throw new IllegalArgumentException("--tokens must be in [1, " + (m.contextLength() - promptLength) + "] for "
           + model + " (context " + m.contextLength() + ", prompt " + promptLength + ")");
     }
-    Generator gen = new Generator(m);
+    Generator gen = new Generator(m).decodeReplay(StepReplay.parse(stepReplay));
     Rng rng = new Rng(3);
     int[][] prompt = new int[1][promptLength];
     for (int i = 0; i < promptLength; i++) prompt[0][i] = rng.nextInt(m.vocabSize());
@@ -120,6 +126,7 @@ public final class BenchGenerateCommand implements Runnable {
     out.put("backend", Backends.current().name());
     out.put("threads", Parallel.threads());
     out.put("kv_cache", !noCache);
+    out.put("decode_replayed", gen.replayedDecode());
     out.put("lora", adapter);
     out.put("base_dtype", baseDType);
     out.put("tokens", tokens);
@@ -132,7 +139,8 @@ public final class BenchGenerateCommand implements Runnable {
       System.out.printf("generate %s%s, %s backend, %d threads, %s: %.0f tokens/s, %.1f CPU ms per token (medians of %d, "
               + "%d new tokens after a %d-token prompt), peak RSS %s%n", BenchModels.name(model, config),
           (lora == null ? "" : ", LoRA " + adapter) + (bf16 ? ", bf16 weights" : ""), Backends.current().name(), Parallel.threads(),
-          noCache ? "no cache" : "KV cache", median, Median.of(cpuMs), iters, tokens, promptLength, BenchModels.rssText(rss));
+          noCache ? "no cache" : gen.replayedDecode() ? "KV cache, decode step replayed" : "KV cache", median,
+          Median.of(cpuMs), iters, tokens, promptLength, BenchModels.rssText(rss));
     }
   }
 }

@@ -11,9 +11,12 @@ import org.jlora.examples.generate.Generator;
 import org.jlora.examples.generate.Sampling;
 import org.jlora.examples.tokenize.ChatTemplate;
 import org.jlora.examples.tokenize.Tokenizer;
+import org.jlora.examples.train.StepReplay;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code jlora generate}: continues a prompt (or answers a chat message) with a model and optionally an adapter. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
@@ -55,6 +58,13 @@ public final class GenerateCommand implements Runnable {
   @Option(names = "--seed", defaultValue = "1", description = "sampling seed (default ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--step-replay", defaultValue = "auto", description = "record the forward of the first new token "
+      + "once and replay its kernels for every later token: auto (where the backend runs recorded steps on a device), "
+      + "on, off; the tokens are the same (default ${DEFAULT-VALUE})")
+  String stepReplay;
+
+  @Spec CommandSpec spec;
+
   @Mixin KernelOptions kernels;
   @Mixin WeightOptions weights;
   @Mixin BaseDTypeOptions baseDType;
@@ -72,7 +82,9 @@ public final class GenerateCommand implements Runnable {
     int[] ids = promptIds(loaded, tok);
     int stop = noStop ? -1 : stopToken(tok);
     long t0 = System.nanoTime();
-    Generation g = new Generator(loaded.model()).generate(ids, maxTokens, sampling, new Rng(seed), stop);
+    Generator generator = new Generator(loaded.model()).decodeReplay(StepReplay.parse(stepReplay))
+        .onMessage(m -> spec.commandLine().getErr().println("jlora: generate: " + m));
+    Generation g = generator.generate(ids, maxTokens, sampling, new Rng(seed), stop);
     int[] out = g.tokens(0);
     boolean cut = g.stop(0) == Generation.Stop.CONTEXT_FULL;
     double s = (System.nanoTime() - t0) / 1e9;

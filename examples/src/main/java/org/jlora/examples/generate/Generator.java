@@ -1,12 +1,16 @@
 package org.jlora.examples.generate;
 
 import java.util.Arrays;
+import java.util.function.Consumer;
 import org.jlora.autograd.F;
 import org.jlora.autograd.NoGrad;
 import org.jlora.autograd.Variable;
+import org.jlora.engine.Backends;
 import org.jlora.engine.Rng;
+import org.jlora.engine.capture.StepCompiler;
 import org.jlora.examples.model.KvCache;
 import org.jlora.examples.model.LanguageModel;
+import org.jlora.examples.train.StepReplay;
 
 /**
  * Text continuation for any {@link LanguageModel}. With a {@link KvCache} the prompt runs through
@@ -14,12 +18,39 @@ import org.jlora.examples.model.LanguageModel;
  * is recomputed for every token (the reference the cached path is tested against). Both go through
  * the model's one forward, so LoRA layers injected into it apply, merged or unmerged. Runs under
  * {@link NoGrad} in eval mode (the model's mode is restored after).
+ *
+ * <p>With the cache, the tokens after the first new one can come from a recorded
+ * {@link DecodeStep} (one token's forward, replayed for every position: on a device the weights
+ * and the cache stay resident and one compiled program serves every position). {@link #decodeReplay}
+ * chooses: AUTO (the default) where the backend compiles recorded steps for a device, ON always
+ * (on the CPU the recorded kernel calls are replayed), OFF never. The tokens are the same either
+ * way; on the CPU the logits are the same bit for bit.
  */
 public final class Generator {
   private final LanguageModel model;
+  private StepReplay decodeReplay = StepReplay.AUTO;
+  private Consumer<String> messages = m -> {};
+  private boolean replayedLast;
 
   public Generator(LanguageModel model) {
     this.model = model;
+  }
+
+  /** Whether decode steps are recorded once and replayed (see the class comment); AUTO by default. */
+  public Generator decodeReplay(StepReplay mode) {
+    this.decodeReplay = mode;
+    return this;
+  }
+
+  /** Where generation says how its decode steps run (the recorded step's description, or why not). */
+  public Generator onMessage(Consumer<String> sink) {
+    this.messages = sink;
+    return this;
+  }
+
+  /** Whether the last {@link #generate} ran its later tokens from a recorded decode step. */
+  public boolean replayedDecode() {
+    return replayedLast;
   }
 
   /**
@@ -53,6 +84,9 @@ public final class Generator {
     boolean[] stopped = new boolean[b];
     boolean wasTraining = model.isTraining();
     model.eval();
+    replayedLast = false;
+    DecodeStep replay = null;
+    boolean record = useCache && chooseReplay();
     try (NoGrad g = NoGrad.enter()) {
       // the prompt and every token fed back: no more positions than this generation uses
       KvCache cache = useCache ? model.newCache(b, Math.min(model.contextLength(), t0 + steps)) : null;
@@ -75,11 +109,22 @@ public final class Generator {
         if (allStopped) break;
         len++;
         if (s + 1 < steps) {
-          logits = useCache ? lastLogits(model.forward(next, b, 1, cache))
-              : lastLogits(model.forward(window(seq, b, 0, len), b, len));
+          if (!useCache) {
+            logits = lastLogits(model.forward(window(seq, b, 0, len), b, len));
+          } else if (replay != null) {
+            logits = replay.run(next);
+          } else if (record && s + 2 < steps) {
+            // recorded only when it will be replayed at least once (a recording for one token is a wasted compile)
+            record = false;
+            replay = record(cache, next);
+            logits = replay != null ? replay.capturedLogits() : lastLogits(model.forward(next, b, 1, cache));
+          } else {
+            logits = lastLogits(model.forward(next, b, 1, cache));
+          }
         }
       }
     } finally {
+      if (replay != null) replay.close();
       if (wasTraining) model.train();
     }
     int[][] out = new int[b][];
@@ -90,6 +135,29 @@ public final class Generator {
           : Generation.Stop.MAX_NEW_TOKENS;
     }
     return new Generation(out, why);
+  }
+
+  /** Whether this generation records its decode step: {@link #decodeReplay}, AUTO meaning "on a device". */
+  private boolean chooseReplay() {
+    return switch (decodeReplay) {
+      case ON -> true;
+      case OFF -> false;
+      case AUTO -> StepCompiler.registeredFor(Backends.current()) != null;
+    };
+  }
+
+  /** The first token after the prompt's, recorded while it runs; null (nothing changed) when it cannot be. */
+  private DecodeStep record(KvCache cache, int[] next) {
+    try {
+      DecodeStep step = DecodeStep.capture(model, cache, next);
+      replayedLast = true;
+      messages.accept(Backends.current().name() + " backend, decode step: " + step.describe());
+      return step;
+    } catch (IllegalStateException e) {
+      if (decodeReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: " + e.getMessage(), e);
+      messages.accept("generating kernel by kernel, not from a recorded decode step: " + e.getMessage());
+      return null;
+    }
   }
 
   /** One prompt, with the cache. */

@@ -6,6 +6,11 @@ import java.util.Locale;
  * Whether the trainer records its training step once and runs the recording from then on
  * ({@link org.jlora.autograd.capture.CapturedTraining}) instead of building the autograd graph
  * every step. The results are the same either way, bit for bit.
+ *
+ * <p>Generation's decode step ({@link org.jlora.examples.generate.Generator#decodeReplay}) takes
+ * the same values, but there AUTO records only where a device compiles the step: a generation
+ * records its step again (its cache is sized for it), and on the CPU that costs more than the
+ * replay of one generation's tokens saves.
  */
 public enum StepReplay {
   /**

@@ -49,6 +49,14 @@ class CliTest {
     Run g = run("generate", "--model", base, "--adapter", adapter, "--prompt", "rot:abc=", "--max-tokens", "5", "--json");
     assertEquals(0, g.code(), g.err());
     assertTrue(g.out().contains("\"completion\""), g.out());
+    Run replayed = run("generate", "--model", base, "--adapter", adapter, "--prompt", "rot:abc=", "--max-tokens", "5",
+        "--step-replay", "on", "--json");
+    assertEquals(g.out().replaceAll(",\"tokens_per_s\".*", ""), replayed.out().replaceAll(",\"tokens_per_s\".*", ""),
+        "a replayed decode step gives the same completion");
+    assertTrue(replayed.err().contains("decode step: replaying"), replayed.err());
+    Run badReplay = run("generate", "--model", base, "--prompt", "x", "--step-replay", "always");
+    assertEquals(1, badReplay.code());
+    assertTrue(badReplay.err().contains("--step-replay: 'always' is not one of auto, on, off"), badReplay.err());
     Run merged = run("generate", "--model", base, "--adapter", adapter, "--merge", "--prompt", "rot:abc=", "--max-tokens", "5", "--json");
     assertEquals(g.out().replaceAll(",\"tokens_per_s\".*", ""), merged.out().replaceAll(",\"tokens_per_s\".*", ""),
         "merged and unmerged adapters give the same completion");

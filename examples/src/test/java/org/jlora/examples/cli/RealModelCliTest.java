@@ -89,6 +89,9 @@ class RealModelCliTest {
     JsonNode gen = json(CliTest.run("generate", "--model", STORIES.toString(), "--adapter", adapter.toString(),
         "--prompt", "Once upon a time", "--max-tokens", "8", "--json"));
     assertTrue(gen.get("tokens").asInt() >= 1, gen.toString());
+    JsonNode replayed = json(CliTest.run("generate", "--model", STORIES.toString(), "--adapter", adapter.toString(),
+        "--prompt", "Once upon a time", "--max-tokens", "8", "--step-replay", "on", "--json"));
+    assertEquals(gen.get("completion"), replayed.get("completion"), "the replayed decode step generates the same text");
 
     // merged into a llama2.c .bin and into a Hugging Face directory: both compute what the adapter does
     Path bin = dir.resolve("merged.bin");

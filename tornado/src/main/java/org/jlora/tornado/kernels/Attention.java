@@ -3,10 +3,12 @@ package org.jlora.tornado.kernels;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * The attention family on the device (the engine's AttentionKernels, twins of its
- * {@code HeadsScalar}, {@code CausalAttentionScalar}, {@code RopeScalar}) and the strided copy.
+ * {@code HeadsScalar}, {@code CausalAttentionScalar}, {@code RopeScalar}; generation's cache
+ * kernels, whose position is an IntArray sent every step) and the strided copy.
  * One work-item per output element, per query row or per key row: each owns what it writes, so
  * nothing needs atomics. Sums run in float in the scalar twins' order. Causal attention's
  * backward is two kernels: the query side (dS into scratch, then dq) and the key/value side
@@ -179,6 +181,82 @@ public final class Attention {
       int p = r % t;
       float cv = mem.get(cosOff + p * half + i);
       float sv = turn == 1 ? mem.get(sinOff + p * half + i) : -mem.get(sinOff + p * half + i);
+      int rowAt = (r * h + hi) * d;
+      int ia = rowAt + (interleaved == 1 ? 2 * i : i);
+      int ib = rowAt + (interleaved == 1 ? 2 * i + 1 : i + half);
+      float xa = mem.get(xOff + ia);
+      float xb = mem.get(xOff + ib);
+      mem.set(yOff + ia, xa * cv - xb * sv);
+      mem.set(yOff + ib, xa * sv + xb * cv);
+    }
+  }
+
+  // position[0] = pos; x: [B, T, P, Hkv, D] (P = 1 for [B, T, Hkv, D]) part -> cache [B, Hkv, Tmax, D] rows pos..pos+T-1
+  public static void cacheWrite(FloatArray mem, IntArray position, int xOff, int cOff, int nb, int t, int parts,
+                                int part, int hkv, int d, int tMax) {
+    for (@Parallel int i = 0; i < nb * t * hkv * d; i++) {
+      int e = i % d;
+      int kh = (i / d) % hkv;
+      int ti = (i / (d * hkv)) % t;
+      int bi = i / (d * hkv * t);
+      mem.set(cOff + ((bi * hkv + kh) * tMax + position.get(0) + ti) * d + e,
+          mem.get(xOff + (((bi * t + ti) * parts + part) * hkv + kh) * d + e));
+    }
+  }
+
+  /**
+   * Attention over a KV cache, one work-item per query row (the twin of the engine's
+   * CachedAttentionScalar, with causalForward's softmax): row i of head m, at position pos + i,
+   * sees cached rows 0..pos+i; its scores go to scratch {@code s} [bh·T, Tmax].
+   */
+  // position[0] = pos; q, y: [bh, T, D] (q scaled), k, v: [bh / group, Tmax, D]
+  public static void cachedAttention(FloatArray mem, IntArray position, int qOff, int kOff, int vOff, int yOff,
+                                     int sOff, int bh, int group, int t, int d, int tMax) {
+    for (@Parallel int w = 0; w < bh * t; w++) {
+      int m = w / t;
+      int n = position.get(0) + w % t + 1;
+      int qo = qOff + w * d;
+      int ko = kOff + (m / group) * tMax * d;
+      int vo = vOff + (m / group) * tMax * d;
+      int row = sOff + w * tMax;
+      for (int j = 0; j < n; j++) {
+        float acc = 0f;
+        for (int e = 0; e < d; e++) acc += mem.get(qo + e) * mem.get(ko + j * d + e);
+        mem.set(row + j, acc);
+      }
+      float top = mem.get(row);
+      for (int j = 1; j < n; j++) {
+        float s = mem.get(row + j);
+        if (s > top || s != s) top = s;
+      }
+      float total = 0f;
+      for (int j = 0; j < n; j++) {
+        float ex = TornadoMath.exp(mem.get(row + j) - top);
+        mem.set(row + j, ex);
+        total += ex;
+      }
+      float inv = 1f / total;
+      for (int j = 0; j < n; j++) mem.set(row + j, mem.get(row + j) * inv);
+      int yo = yOff + w * d;
+      for (int e = 0; e < d; e++) {
+        float acc = 0f;
+        for (int j = 0; j < n; j++) acc += mem.get(row + j) * mem.get(vo + j * d + e);
+        mem.set(yo + e, acc);
+      }
+    }
+  }
+
+  // position[0] = pos; x: [B·T, H, D], cos, sin: [Tmax, D/2] -> y: row r turned by the angles of position pos + r % T
+  public static void ropeAt(FloatArray mem, IntArray position, int xOff, int cosOff, int sinOff, int yOff, int bt,
+                            int t, int h, int d, int interleaved) {
+    for (@Parallel int w = 0; w < bt * h * (d / 2); w++) {
+      int half = d / 2;
+      int i = w % half;
+      int hi = (w / half) % h;
+      int r = w / (half * h);
+      int p = position.get(0) + r % t;
+      float cv = mem.get(cosOff + p * half + i);
+      float sv = mem.get(sinOff + p * half + i);
       int rowAt = (r * h + hi) * d;
       int ia = rowAt + (interleaved == 1 ? 2 * i : i);
       int ib = rowAt + (interleaved == 1 ? 2 * i + 1 : i + half);

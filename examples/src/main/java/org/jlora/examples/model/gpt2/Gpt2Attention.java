@@ -6,9 +6,11 @@ import org.jlora.autograd.nn.CausalSelfAttention;
 import org.jlora.autograd.nn.Dropout;
 import org.jlora.autograd.nn.Linear;
 import org.jlora.autograd.nn.Module;
+import org.jlora.autograd.ops.GqaAttentionOps;
 import org.jlora.engine.Rng;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
+import org.jlora.engine.Tensor;
 import org.jlora.examples.model.KvCache;
 
 /**
@@ -68,7 +70,10 @@ public final class Gpt2Attention extends Module {
     Dropout drop = attnDropout.get();
     Variable y;                                                                   // [B, T, C]
     if (cacheOrNull != null) {
-      y = CachedAttention.attend(cacheOrNull, layer, qkv.value(), nHead);         // over cached positions
+      // over cached positions: GPT-2's fused rows [B, T, 3, H, D] are q, k, v parts 0, 1, 2
+      Tensor rows = qkv.value().reshape(s[0], s[1], 3, nHead, nEmbd / nHead);
+      y = Variable.constant(GqaAttentionOps.cached(rows, 0, rows, 1, rows, 2, cacheOrNull.keys(layer),
+          cacheOrNull.values(layer), cacheOrNull.position()));
     } else if (drop.isTraining() && drop.p() > 0f) {
       y = CausalSelfAttention.withDropout(qkv, nHead, drop);                      // dropout on the weights
     } else {

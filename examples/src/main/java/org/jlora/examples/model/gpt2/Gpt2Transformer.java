@@ -70,8 +70,15 @@ public final class Gpt2Transformer extends Module {
       throw new IllegalStateException("gpt2: a forward with a KV cache is for generation; run it under NoGrad");
     }
     int start = cacheOrNull == null ? 0 : cacheOrNull.length();
-    int[] positions = new int[t];
-    for (int i = 0; i < t; i++) positions[i] = start + i;
+    // one new token reads its position row through the cache's own position array, which the
+    // kernels read when they run: a recorded decode step then serves every position
+    int[] positions;
+    if (cacheOrNull != null && t == 1) {
+      positions = cacheOrNull.position();
+    } else {
+      positions = new int[t];
+      for (int i = 0; i < t; i++) positions[i] = start + i;
+    }
     Variable tok = wte.get().forward(ids, b, t);                          // [B, T, C]
     Variable pos = wpe.get().forward(positions, t);                       // [T, C], broadcast over B
     Variable x = drop.get().forward(F.add(tok, pos));                     // [B, T, C]

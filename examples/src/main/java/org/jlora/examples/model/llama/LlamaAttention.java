@@ -44,24 +44,28 @@ public final class LlamaAttention extends Module {
     int h = cfg.numHeads();
     int hkv = cfg.numKvHeads();
     int d = cfg.headDim();
-    int pos = cacheOrNull == null ? 0 : cacheOrNull.length();
     // x: [B, T, C] -> q [B, T, H, D], k and v [B, T, Hkv, D]
     Variable q = F.reshape(qProj.get().forward(x), b, t, h, d);
     Variable k = F.reshape(kProj.get().forward(x), b, t, hkv, d);
     Variable v = F.reshape(vProj.get().forward(x), b, t, hkv, d);
-    // positions enter only here: q and k turn by their position's angles
-    q = F.rope(q, pos, cfg.ropeTheta(), cfg.ropeLayout());
-    k = F.rope(k, pos, cfg.ropeTheta(), cfg.ropeLayout());
     Variable y;   // [B, T, H·D]
     if (cacheOrNull == null) {
+      // positions enter only here: q and k turn by their position's angles
+      q = F.rope(q, 0, cfg.ropeTheta(), cfg.ropeLayout());
+      k = F.rope(k, 0, cfg.ropeTheta(), cfg.ropeLayout());
       y = F.groupedQueryAttention(q, k, v);
     } else {
       if (q.requiresGrad() || k.requiresGrad() || v.requiresGrad()) {
-        throw new IllegalStateException("LlamaAttention: a KvCache is for generation; run it under NoGrad "
+        throw new IllegalStateException("llama attention: a KV cache is for generation; run it under NoGrad "
             + "(the cached attention records no gradient)");
       }
-      y = Variable.constant(GqaAttentionOps.cached(q.value(), k.value(), v.value(), cacheOrNull.keys[layer],
-          cacheOrNull.values[layer], cacheOrNull.maxLength, pos));
+      // the position is the cache's int[], read by the kernels when they run (so a recorded
+      // decode step serves every position); the angles come from tables for the whole cache
+      int[] position = cacheOrNull.position();
+      q = F.ropeAt(q, position, cacheOrNull.maxLength, cfg.ropeTheta(), cfg.ropeLayout());
+      k = F.ropeAt(k, position, cacheOrNull.maxLength, cfg.ropeTheta(), cfg.ropeLayout());
+      y = Variable.constant(GqaAttentionOps.cached(q.value(), 0, k.value(), 0, v.value(), 0, cacheOrNull.keys(layer),
+          cacheOrNull.values(layer), position));
     }
     return oProj.get().forward(y);   // [B, T, C]
   }
