@@ -112,7 +112,7 @@ public final class ReplayStep implements CompiledStep {
         + " MiB one by one), reused every step; " + skipped + " fills skipped (the next kernel overwrites them)";
   }
 
-  private static long mib(long floats) {
-    return (floats * Float.BYTES + (1 << 19)) >> 20;
+  private static String mib(long floats) {
+    return String.format(java.util.Locale.ROOT, "%.1f", floats * (double) Float.BYTES / (1 << 20));
   }
 }
