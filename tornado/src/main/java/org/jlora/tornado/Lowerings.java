@@ -22,7 +22,6 @@ import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
 import org.jlora.engine.UnaryOp;
 import org.jlora.tornado.kernels.Attention;
-import org.jlora.tornado.kernels.Conv;
 import org.jlora.tornado.kernels.Elementwise;
 import org.jlora.tornado.kernels.Embedding;
 import org.jlora.tornado.kernels.MatmulKernel;
@@ -256,25 +255,8 @@ final class Lowerings {
     });
 
     // ---- conv -----------------------------------------------------------------------------------
-    put(ConvKernels.class, "im2col", p(ConvGeometry.class, T, T), (a, b) -> {
-      ConvGeometry g = (ConvGeometry) a[0];
-      Tensor x = (Tensor) a[1], col = (Tensor) a[2];
-      size("im2col", "x", x, (long) g.channels() * g.height() * g.width());
-      size("im2col", "col", col, (long) g.colRows() * g.colCols());
-      Binder.Buf bx = b.read(x), bc = b.write(col);
-      b.task((gr, t) -> gr.task(t, Conv::im2col, b.mem(), bx.offset(), bc.offset(), g.channels(), g.height(), g.width(),
-          g.kh(), g.kw(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilH(), g.dilW(), g.outH(), g.outW()));
-    });
-    put(ConvKernels.class, "col2im", p(ConvGeometry.class, T, T, Z), (a, b) -> {
-      ConvGeometry g = (ConvGeometry) a[0];
-      Tensor col = (Tensor) a[1], dx = (Tensor) a[2];
-      int acc = flag((boolean) a[3]);
-      size("col2im", "col", col, (long) g.colRows() * g.colCols());
-      size("col2im", "dx", dx, (long) g.channels() * g.height() * g.width());
-      Binder.Buf bc = b.read(col), bd = acc == 1 ? b.update(dx) : b.write(dx);
-      b.task((gr, t) -> gr.task(t, Conv::col2im, b.mem(), bc.offset(), bd.offset(), g.channels(), g.height(), g.width(),
-          g.kh(), g.kw(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilH(), g.dilW(), g.outH(), g.outW(), acc));
-    });
+    put(ConvKernels.class, "im2col", p(ConvGeometry.class, T, T), ConvLowerings::im2col);
+    put(ConvKernels.class, "col2im", p(ConvGeometry.class, T, T, Z), ConvLowerings::col2im);
 
     // ---- optimizer ------------------------------------------------------------------------------
     put(OptimizerKernels.class, "adamw", p(T, T, T, T, T), (a, b) -> {
