@@ -178,6 +178,21 @@ public interface AttentionKernels {
   }
 
   /**
+   * Checks the operands of {@link #ropeForward}/{@link #ropeBackward}: x and y the same
+   * [B, T, H, D] with D even, cos and sin the same [T, D/2]; every backend's door calls it.
+   */
+  static void checkRopeShapes(String op, Tensor x, Tensor cos, Tensor sin, Tensor y) {
+    int[] s = x.shape();
+    boolean ok = s.length == 4 && s[3] % 2 == 0 && x.sameShape(y)
+        && cos.rank() == 2 && cos.sameShape(sin) && cos.dim(0) == s[1] && cos.dim(1) == s[3] / 2;
+    if (!ok) {
+      throw new ShapeException(op + ": x " + Shapes.str(s) + ", out " + Shapes.str(y.shape()) + ", cos "
+          + Shapes.str(cos.shape()) + ", sin " + Shapes.str(sin.shape())
+          + " must be [B, T, H, D] (D even) twice and [T, D/2] twice");
+    }
+  }
+
+  /**
    * Checks the operands of {@link #causalForward}/{@link #causalBackward}: q [B, H, T, D], k and v
    * [B, Hkv, T, D] with H a multiple of Hkv, probs [B, H, packedSize(T)]; every backend's door calls it.
    */

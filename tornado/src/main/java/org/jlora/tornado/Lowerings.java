@@ -20,6 +20,7 @@ import org.jlora.engine.RowKernels;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Shapes;
 import org.jlora.engine.Tensor;
+import org.jlora.engine.kernels.HeadsGeometry;
 import org.jlora.engine.UnaryOp;
 import org.jlora.tornado.kernels.Attention;
 import org.jlora.tornado.kernels.Elementwise;
@@ -419,18 +420,8 @@ final class Lowerings {
 
   /** toHeads ({@code in}: rows to heads) or fromHeads: rows x [B, T, (P,) Hx, D], heads [B, H, T, D]. */
   private static void heads(Binder b, Tensor x, int part, float scale, Tensor heads, boolean in) {
-    String op = in ? "toHeads" : "fromHeads";
-    int[] xs = x.shape(), hs = heads.shape();
-    boolean fused = xs.length == 5;
-    int parts = fused ? xs[2] : 1;
-    int hx = fused ? xs[3] : xs.length == 4 ? xs[2] : -1;
-    boolean ok = (xs.length == 4 || fused) && hs.length == 4 && part >= 0 && part < parts
-        && hs[0] == xs[0] && hs[2] == xs[1] && hs[3] == xs[xs.length - 1] && hx >= 1 && hs[1] % hx == 0;
-    if (!ok) {
-      throw new ShapeException(op + ": rows " + Shapes.str(xs) + " (part " + part + ") and heads " + Shapes.str(hs)
-          + " must be [B, T, Hx, D] or [B, T, P, Hx, D] and [B, H, T, D] with H a multiple of Hx");
-    }
-    int nb = xs[0], t = xs[1], h = hs[1], d = hs[3];
+    HeadsGeometry geo = HeadsGeometry.of(in ? "toHeads" : "fromHeads", x, part, heads);   // the host door's check
+    int nb = geo.b(), t = geo.t(), parts = geo.parts(), hx = geo.hx(), h = geo.h(), d = geo.d();
     if (heads.size() == 0) return;
     Binder.Buf c = b.constants(scale);
     if (in) {
@@ -447,14 +438,8 @@ final class Lowerings {
 
   private static void rope(Binder b, String op, Object[] a, int turn) {
     Tensor x = (Tensor) a[0], cos = (Tensor) a[1], sin = (Tensor) a[2], y = (Tensor) a[4];
+    AttentionKernels.checkRopeShapes(op, x, cos, sin, y);
     int[] s = x.shape();
-    boolean ok = s.length == 4 && s[3] % 2 == 0 && x.sameShape(y)
-        && cos.rank() == 2 && cos.sameShape(sin) && cos.dim(0) == s[1] && cos.dim(1) == s[3] / 2;
-    if (!ok) {
-      throw new ShapeException(op + ": x " + Shapes.str(s) + ", out " + Shapes.str(y.shape()) + ", cos "
-          + Shapes.str(cos.shape()) + ", sin " + Shapes.str(sin.shape())
-          + " must be [B, T, H, D] (D even) twice and [T, D/2] twice");
-    }
     int bt = s[0] * s[1], t = s[1], h = s[2], d = s[3];
     int interleaved = a[3] == RopeLayout.INTERLEAVED ? 1 : 0;
     if (x.size() == 0) return;

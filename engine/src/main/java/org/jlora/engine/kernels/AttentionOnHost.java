@@ -106,14 +106,8 @@ public abstract class AttentionOnHost implements AttentionKernels {
   }
 
   private void rope(String op, Tensor x, Tensor cos, Tensor sin, RopeLayout layout, float sign, Tensor y) {
+    AttentionKernels.checkRopeShapes(op, x, cos, sin, y);
     int[] s = x.shape();
-    boolean ok = s.length == 4 && s[3] % 2 == 0 && x.sameShape(y)
-        && cos.rank() == 2 && cos.sameShape(sin) && cos.dim(0) == s[1] && cos.dim(1) == s[3] / 2;
-    if (!ok) {
-      throw new ShapeException(op + ": x " + Shapes.str(s) + ", out " + Shapes.str(y.shape()) + ", cos "
-          + Shapes.str(cos.shape()) + ", sin " + Shapes.str(sin.shape())
-          + " must be [B, T, H, D] (D even) twice and [T, D/2] twice");
-    }
     rope(s[0] * s[1], s[1], s[2], s[3], f32(op, "x", x), x.offset(), f32(op, "cos", cos), cos.offset(),
         f32(op, "sin", sin), sin.offset(), layout, sign, f32(op, "out", y), y.offset());
   }

@@ -12,8 +12,8 @@ import org.jlora.engine.Tensor;
  */
 public record HeadsGeometry(int b, int t, int parts, int part, int hx, int h, int d, int group) {
 
-  /** The geometry of rows x and heads, or a ShapeException naming {@code op}. */
-  static HeadsGeometry of(String op, Tensor x, int part, Tensor heads) {
+  /** The geometry of rows x and heads, or a ShapeException naming {@code op} (every backend's door calls it). */
+  public static HeadsGeometry of(String op, Tensor x, int part, Tensor heads) {
     int[] xs = x.shape();
     int[] hs = heads.shape();
     boolean fused = xs.length == 5;
