@@ -1,11 +1,8 @@
 package org.jlora.engine;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
- * The engine's one thread pool, sized to the cores ({@code -Djlora.threads=N} overrides).
+ * The engine's one team of threads, sized to the cores ({@code -Djlora.threads=N} overrides; the
+ * workers and how they wait are {@link WorkerTeam}'s).
  *
  * <p>Kernels parallelise their outer loop only and split work by output, so no two threads
  * write the same element and no atomics are needed; a kernel whose result could depend on how
@@ -23,7 +20,7 @@ public final class Parallel {
   }
 
   private static volatile int threads = initialThreads();
-  private static volatile ForkJoinPool pool;
+  private static volatile WorkerTeam team;
 
   private Parallel() {}
 
@@ -48,31 +45,25 @@ public final class Parallel {
   public static synchronized void setThreads(int n) {
     if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
     if (n != threads) {
-      ForkJoinPool old = pool;
-      pool = null;
+      WorkerTeam old = team;
+      team = null;
       threads = n;
-      if (old != null) old.shutdown();
+      if (old != null) old.stop();
     }
   }
 
-  private static ForkJoinPool pool() {
-    ForkJoinPool p = pool;
-    if (p == null) {
+  private static WorkerTeam team() {
+    WorkerTeam t = team;
+    if (t == null) {
       synchronized (Parallel.class) {
-        p = pool;
-        if (p == null) {
-          AtomicInteger id = new AtomicInteger();
-          p = new ForkJoinPool(Math.max(1, threads - 1), fjp -> {
-            var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(fjp);
-            t.setName("jlora-worker-" + id.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          }, null, false);
-          pool = p;
+        t = team;
+        if (t == null) {
+          t = new WorkerTeam(threads);
+          team = t;
         }
       }
     }
-    return p;
+    return t;
   }
 
   /**
@@ -84,20 +75,11 @@ public final class Parallel {
     if (n <= 0) return;
     int t = threads;
     int chunks = (int) Math.min(t, (n + (long) Math.max(1, grain) - 1) / Math.max(1, grain));
-    if (chunks <= 1 || totalWork < MIN_PARALLEL_WORK || ForkJoinTask.inForkJoinPool()) {
+    if (chunks <= 1 || totalWork < MIN_PARALLEL_WORK || WorkerTeam.inWorker()) {
       body.run(0, n);
       return;
     }
-    ForkJoinPool p = pool();
-    @SuppressWarnings("unchecked")
-    ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[chunks - 1];
-    for (int c = 1; c < chunks; c++) {
-      int from = (int) ((long) n * c / chunks);
-      int to = (int) ((long) n * (c + 1) / chunks);
-      tasks[c - 1] = p.submit(() -> body.run(from, to));
-    }
-    body.run(0, (int) ((long) n / chunks));
-    for (ForkJoinTask<?> task : tasks) task.join();
+    team().run(n, chunks, body);
   }
 
   /** {@link #forRange} with grain 1. */

@@ -156,27 +156,46 @@ class MatMulKernelTest {
   }
 
   @Test
-  void oneRowTimesAStoredMatrixEqualsTheBlockedPathBitwise() {
-    // m = 1, B stored [k, n]: the row-vector path (generation through a Conv1D) must give exactly the
-    // blocked kernel's bits, which computes row 0 of a two-row product the same way
+  void oneRowTimesAStoredMatrixSumsSlabsOfRowsInAFixedOrder() {
+    // m = 1, B stored [k, n]: the row-vector path (generation through a Conv1D) cuts B into slabs
+    // of 128 rows, chains each slab's FMAs from 0 (slab 0 from c), then adds the slabs to c in
+    // order; this checks those exact bits against that order written out in scalar code, on 1, 2
+    // and 3 threads, and, for k <= 128 (one slab), against the blocked kernel's bits
     Rng rng = new Rng(7);
-    // {n, k}: n past MatmulRowVector.WIDTH (4096) is two column blocks; k mod 4 rows go one at a time
-    for (int[] s : new int[][] {{3000, 300}, {2309, 77}, {70, 40}, {65, 130}, {4200, 35}}) {
+    int slab = 128;
+    // {n, k}: n past the 4096-column block is two column blocks; k from one slab to several with a short last one
+    for (int[] s : new int[][] {{3000, 300}, {2309, 77}, {70, 40}, {65, 130}, {4200, 35}, {768, 768}, {100, 128},
+        {33, 257}}) {
       int n = s[0];
       int k = s[1];
       for (boolean accumulate : new boolean[] {false, true}) {
         float[] a = Tensor.randn(rng, 2, k).toArray();
         float[] b = Tensor.randn(rng, k, n).toArray();
         float[] start = Tensor.randn(rng, 2, n).toArray();
-        float[] one = java.util.Arrays.copyOf(start, n);
-        float[] two = start.clone();
-        Parallel.setThreads(2);
-        VECTOR.matmul(1, 1, n, k, a, 0, false, b, 0, false, false, one, 0, accumulate);
-        VECTOR.matmul(1, 2, n, k, a, 0, false, b, 0, false, false, two, 0, accumulate);
-        assertArrayEquals(java.util.Arrays.copyOf(two, n), one, "row-vector path, n " + n + ", k " + k);
+        float[] expected = new float[n];
+        for (int j = 0; j < n; j++) {
+          float sum = 0f;
+          for (int p0 = 0; p0 < k; p0 += slab) {
+            float part = p0 == 0 && accumulate ? start[j] : 0f;
+            for (int p = p0; p < Math.min(k, p0 + slab); p++) part = Math.fma(a[p], b[p * n + j], part);
+            sum = p0 == 0 ? part : sum + part;
+          }
+          expected[j] = sum;
+        }
+        for (int threads = 1; threads <= 3; threads++) {
+          Parallel.setThreads(threads);
+          float[] one = java.util.Arrays.copyOf(start, n);
+          VECTOR.matmul(1, 1, n, k, a, 0, false, b, 0, false, false, one, 0, accumulate);
+          assertArrayEquals(expected, one, "row-vector path, n " + n + ", k " + k + ", " + threads + " threads");
+        }
+        if (k <= slab) { // one slab: the blocked kernel's own chain, which row 0 of a two-row product takes
+          float[] two = start.clone();
+          VECTOR.matmul(1, 2, n, k, a, 0, false, b, 0, false, false, two, 0, accumulate);
+          assertArrayEquals(java.util.Arrays.copyOf(two, n), expected, "blocked path, n " + n + ", k " + k);
+        }
         float[] ref = java.util.Arrays.copyOf(start, n);
         SCALAR.matmul(1, 1, n, k, a, 0, false, b, 0, false, false, ref, 0, accumulate);
-        for (int j = 0; j < n; j++) org.junit.jupiter.api.Assertions.assertEquals(ref[j], one[j], 1e-4f * (1 + Math.abs(ref[j])));
+        for (int j = 0; j < n; j++) assertEquals(ref[j], expected[j], 1e-4f * (1 + Math.abs(ref[j])));
       }
     }
   }

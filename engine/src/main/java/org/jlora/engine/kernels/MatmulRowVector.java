@@ -7,39 +7,50 @@ import org.jlora.engine.Parallel;
 
 /**
  * One row times a matrix stored [k, n]: {@code c[1, n] (+)= a[1, k] · B[k, n]}, the product of a
- * generated token with a weight kept [in, out] (GPT-2's Conv1D). The blocked path would pack the
- * whole of B for this single row, every token; here B is streamed once, in memory order: c (at
- * most {@link #WIDTH} columns of it, in L1) takes four rows of B at a time,
- * {@code c[j] = fma(a[p+3], B[p+3, j], fma(a[p+2], .., fma(a[p], B[p, j], c[j])))}, so B is read
- * as four long contiguous runs and c is loaded and stored once per four rows. (Holding a strip of
- * c in registers over all of k instead walked B down its columns, one short piece of each row at
- * a time: a strided read that left memory bandwidth unused.)
+ * generated token with a weight kept [in, out] (GPT-2's Conv1D). At batch 1 every token reads all
+ * of B, so this product runs at the speed B streams from memory, and the kernel is shaped by
+ * that: B is read in memory order, one whole row after another ({@code c += a[p] · B[p, :]}, c in
+ * L1), because a core streams one sequential run much faster than several interleaved ones (on
+ * the Zen 5 this was tuned on, one row at a time read 27 GB/s where four rows side by side read
+ * 17, and half-rows split between threads 16).
  *
- * <p>Each c[j] is the chain {@code c = fma(a[p], B[p, j], c)} for p = 0 .. k-1 in order, starting
- * from 0 or from c: exactly the blocked kernel's arithmetic, so the result is bit-identical to
- * it, and to itself for any thread count (threads split the columns). A bf16 B is widened in
- * registers as it is read ({@link Bf16Widen#load}), so the result is that of the widened B.
+ * <p>So threads do not split the columns (every thread would read half of each row: a strided
+ * walk) but the rows: B is cut into slabs of {@link #SLAB} consecutive rows, each a contiguous
+ * piece of memory, and each slab sums its rows into a partial row of c:
+ * <pre>
+ *   partial_s[j] = fma(a[p1-1], B[p1-1, j], .. fma(a[p0], B[p0, j], start))   rows p0 .. p1-1 of slab s
+ *   c[j] = (((partial_0[j] + partial_1[j]) + partial_2[j]) + ..)               slabs in order
+ * </pre>
+ * where slab 0 starts from c (accumulating) or 0 and the others from 0. The slabs are fixed by k
+ * alone and summed in a fixed order, so the result is the same bits for any thread count. With
+ * k at most {@link #SLAB} there is one slab: the blocked kernel's own chain, bit for bit; a longer
+ * k adds its partial sums as above, which rounds differently from the blocked kernel's single
+ * chain (by a few ulps; the scalar reference agrees to 1e-4). A bf16 B is widened in registers
+ * as it is read ({@link Bf16Widen#load}), so the result is that of the widened B.
  */
 final class MatmulRowVector {
   private MatmulRowVector() {}
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int VLEN = SPECIES.length();
-  /** Columns of c per block at most: 16 KiB of f32, in L1 while four rows of B stream past. */
+  /** Rows of B per slab, a partial sum each: 128 rows of GPT-2's 768 columns are 384 KiB of B. */
+  static final int SLAB = 128;
+  /** Columns of c per block at most: 16 KiB of f32, in L1 while the rows of a slab stream past. */
   static final int WIDTH = 4096;
+
+  private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
+
+  /** Rows {@code [p0, p1)} of B into columns {@code [j0, j1)} of {@code dst} from dBase, starting from dst or 0. */
+  private interface SlabBody {
+    void run(int p0, int p1, int j0, int j1, float[] dst, int dBase, boolean onto);
+  }
 
   /** a [1, k] from aBase (a column stored [k, 1] reads the same), B [k, n] from bBase -> c [1, n] from cBase. */
   // a: [1, k], b: [k, n] f32 -> c: [1, n]
   static void matmul(int n, int k, float[] a, int aBase, float[] b, int bBase, float[] c, int cBase,
                      boolean accumulate, boolean parallel) {
-    int width = width(n, parallel);
-    Parallel.forRange((n + width - 1) / width, parallel ? (long) n * k : 0, (from, to) -> {
-      for (int j0 = from * width; j0 < Math.min(n, to * width); j0 += width) {
-        int j1 = Math.min(n, j0 + width);
-        int p = 0;
-        for (; p + 4 <= k; p += 4) four(p, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate || p > 0);
-        for (; p < k; p++) one(p, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate || p > 0);
-      }
+    bySlabs(n, k, c, cBase, accumulate, parallel, (p0, p1, j0, j1, dst, dBase, onto) -> {
+      for (int p = p0; p < p1; p++) row(a[aBase + p], b, bBase + p * n, j0, j1, dst, dBase, onto || p > p0);
     });
   }
 
@@ -47,14 +58,8 @@ final class MatmulRowVector {
   // a: [1, k], b: [k, n] bf16 -> c: [1, n]
   static void matmul(int n, int k, float[] a, int aBase, short[] b, int bBase, float[] c, int cBase,
                      boolean accumulate, boolean parallel) {
-    int width = width(n, parallel);
-    Parallel.forRange((n + width - 1) / width, parallel ? (long) n * k : 0, (from, to) -> {
-      for (int j0 = from * width; j0 < Math.min(n, to * width); j0 += width) {
-        int j1 = Math.min(n, j0 + width);
-        int p = 0;
-        for (; p + 4 <= k; p += 4) four(p, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate || p > 0);
-        for (; p < k; p++) one(p, n, j0, j1, a, aBase, b, bBase, c, cBase, accumulate || p > 0);
-      }
+    bySlabs(n, k, c, cBase, accumulate, parallel, (p0, p1, j0, j1, dst, dBase, onto) -> {
+      for (int p = p0; p < p1; p++) row(a[aBase + p], b, bBase + p * n, j0, j1, dst, dBase, onto || p > p0);
     });
   }
 
@@ -66,87 +71,67 @@ final class MatmulRowVector {
     matmul(n, k, row, 0, b, bBase, c, cBase, accumulate, parallel);
   }
 
-  /** Columns per block: n split evenly among the threads (whole vectors), at most {@link #WIDTH}. */
-  private static int width(int n, boolean parallel) {
-    int parts = parallel ? Parallel.threads() : 1;
-    int w = ((n + parts - 1) / parts + VLEN - 1) / VLEN * VLEN;
-    return Math.max(VLEN, Math.min(WIDTH, w));
-  }
-
-  /** c[j0 : j1] = (c or 0) + a[p .. p+3] · B[p .. p+3, j0 : j1], four FMAs per element in order of p. */
-  // a: [1, k], b: rows p .. p+3 of [k, n] -> c: [j0, j1)
-  private static void four(int p, int n, int j0, int j1, float[] a, int aBase, float[] b, int bBase,
-                           float[] c, int cBase, boolean onto) {
-    float a0 = a[aBase + p], a1 = a[aBase + p + 1], a2 = a[aBase + p + 2], a3 = a[aBase + p + 3];
-    FloatVector x0 = FloatVector.broadcast(SPECIES, a0), x1 = FloatVector.broadcast(SPECIES, a1);
-    FloatVector x2 = FloatVector.broadcast(SPECIES, a2), x3 = FloatVector.broadcast(SPECIES, a3);
-    int r0 = bBase + p * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    int j = j0;
-    for (; j + VLEN <= j1; j += VLEN) {
-      FloatVector s = onto ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
-      s = x0.fma(FloatVector.fromArray(SPECIES, b, r0 + j), s);
-      s = x1.fma(FloatVector.fromArray(SPECIES, b, r1 + j), s);
-      s = x2.fma(FloatVector.fromArray(SPECIES, b, r2 + j), s);
-      s = x3.fma(FloatVector.fromArray(SPECIES, b, r3 + j), s);
-      s.intoArray(c, cBase + j);
-    }
-    for (; j < j1; j++) {
-      float s = onto ? c[cBase + j] : 0f;
-      s = Math.fma(a0, b[r0 + j], s);
-      s = Math.fma(a1, b[r1 + j], s);
-      s = Math.fma(a2, b[r2 + j], s);
-      c[cBase + j] = Math.fma(a3, b[r3 + j], s);
+  /**
+   * Runs {@code body} on every (slab, column block) among the threads, slab 0 into c itself and
+   * slab s > 0 into its own partial row, then adds the partial rows to c in slab order.
+   */
+  private static void bySlabs(int n, int k, float[] c, int cBase, boolean accumulate, boolean parallel,
+                              SlabBody body) {
+    int slabs = (k + SLAB - 1) / SLAB;
+    int blocks = (n + WIDTH - 1) / WIDTH;
+    float[] partials = partials((slabs - 1) * n); // the caller's scratch: [slabs - 1][n]
+    MatmulChunks.forEach(slabs * blocks, parallel ? (long) n * k : 0, parallel ? Parallel.threads() : 1, t -> {
+      int s = t / blocks;
+      int j0 = (t % blocks) * WIDTH;
+      int j1 = Math.min(n, j0 + WIDTH);
+      int p0 = s * SLAB;
+      int p1 = Math.min(k, p0 + SLAB);
+      if (s == 0) body.run(p0, p1, j0, j1, c, cBase, accumulate);
+      else body.run(p0, p1, j0, j1, partials, (s - 1) * n, false);
+    });
+    // c: [n] += partial_1 + partial_2 + .. in order (slabs - 1 adds per element)
+    for (int s = 1; s < slabs; s++) {
+      int pi = (s - 1) * n;
+      int j = 0;
+      for (int bound = SPECIES.loopBound(n); j < bound; j += VLEN) {
+        FloatVector.fromArray(SPECIES, c, cBase + j).add(FloatVector.fromArray(SPECIES, partials, pi + j))
+            .intoArray(c, cBase + j);
+      }
+      for (; j < n; j++) c[cBase + j] += partials[pi + j];
     }
   }
 
-  /** {@link #four} with B as bf16 bits. */
-  // a: [1, k], b: rows p .. p+3 of [k, n] bf16 -> c: [j0, j1)
-  private static void four(int p, int n, int j0, int j1, float[] a, int aBase, short[] b, int bBase,
-                           float[] c, int cBase, boolean onto) {
-    float a0 = a[aBase + p], a1 = a[aBase + p + 1], a2 = a[aBase + p + 2], a3 = a[aBase + p + 3];
-    FloatVector x0 = FloatVector.broadcast(SPECIES, a0), x1 = FloatVector.broadcast(SPECIES, a1);
-    FloatVector x2 = FloatVector.broadcast(SPECIES, a2), x3 = FloatVector.broadcast(SPECIES, a3);
-    int r0 = bBase + p * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    int j = j0;
-    for (; j + VLEN <= j1; j += VLEN) {
-      FloatVector s = onto ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
-      s = x0.fma(Bf16Widen.load(b, r0 + j), s);
-      s = x1.fma(Bf16Widen.load(b, r1 + j), s);
-      s = x2.fma(Bf16Widen.load(b, r2 + j), s);
-      s = x3.fma(Bf16Widen.load(b, r3 + j), s);
-      s.intoArray(c, cBase + j);
+  /** This thread's scratch for the partial rows, grown (never shrunk) to at least {@code size} floats. */
+  private static float[] partials(int size) {
+    float[] buf = PARTIALS.get();
+    if (buf.length < size) {
+      buf = new float[size];
+      PARTIALS.set(buf);
     }
-    for (; j < j1; j++) {
-      float s = onto ? c[cBase + j] : 0f;
-      s = Math.fma(a0, Bf16.toFloat(b[r0 + j]), s);
-      s = Math.fma(a1, Bf16.toFloat(b[r1 + j]), s);
-      s = Math.fma(a2, Bf16.toFloat(b[r2 + j]), s);
-      c[cBase + j] = Math.fma(a3, Bf16.toFloat(b[r3 + j]), s);
-    }
+    return buf;
   }
 
-  /** c[j0 : j1] = (c or 0) + a[p] · B[p, j0 : j1]: the rows past the last four. */
-  private static void one(int p, int n, int j0, int j1, float[] a, int aBase, float[] b, int bBase,
-                          float[] c, int cBase, boolean onto) {
-    FloatVector x = FloatVector.broadcast(SPECIES, a[aBase + p]);
-    int r = bBase + p * n;
+  /** dst[j0 : j1] = (dst or 0) + x · B[p, j0 : j1], one FMA per element; {@code r} is where row p starts. */
+  // x: a[p], b: row p of [k, n] -> dst: [j0, j1)
+  private static void row(float x, float[] b, int r, int j0, int j1, float[] dst, int dBase, boolean onto) {
+    FloatVector xv = FloatVector.broadcast(SPECIES, x);
     int j = j0;
     for (; j + VLEN <= j1; j += VLEN) {
-      FloatVector s = onto ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
-      x.fma(FloatVector.fromArray(SPECIES, b, r + j), s).intoArray(c, cBase + j);
+      FloatVector s = onto ? FloatVector.fromArray(SPECIES, dst, dBase + j) : FloatVector.zero(SPECIES);
+      xv.fma(FloatVector.fromArray(SPECIES, b, r + j), s).intoArray(dst, dBase + j);
     }
-    for (; j < j1; j++) c[cBase + j] = Math.fma(a[aBase + p], b[r + j], onto ? c[cBase + j] : 0f);
+    for (; j < j1; j++) dst[dBase + j] = Math.fma(x, b[r + j], onto ? dst[dBase + j] : 0f);
   }
 
-  private static void one(int p, int n, int j0, int j1, float[] a, int aBase, short[] b, int bBase,
-                          float[] c, int cBase, boolean onto) {
-    FloatVector x = FloatVector.broadcast(SPECIES, a[aBase + p]);
-    int r = bBase + p * n;
+  /** {@link #row} with B as bf16 bits. */
+  // x: a[p], b: row p of [k, n] bf16 -> dst: [j0, j1)
+  private static void row(float x, short[] b, int r, int j0, int j1, float[] dst, int dBase, boolean onto) {
+    FloatVector xv = FloatVector.broadcast(SPECIES, x);
     int j = j0;
     for (; j + VLEN <= j1; j += VLEN) {
-      FloatVector s = onto ? FloatVector.fromArray(SPECIES, c, cBase + j) : FloatVector.zero(SPECIES);
-      x.fma(Bf16Widen.load(b, r + j), s).intoArray(c, cBase + j);
+      FloatVector s = onto ? FloatVector.fromArray(SPECIES, dst, dBase + j) : FloatVector.zero(SPECIES);
+      xv.fma(Bf16Widen.load(b, r + j), s).intoArray(dst, dBase + j);
     }
-    for (; j < j1; j++) c[cBase + j] = Math.fma(a[aBase + p], Bf16.toFloat(b[r + j]), onto ? c[cBase + j] : 0f);
+    for (; j < j1; j++) dst[dBase + j] = Math.fma(x, Bf16.toFloat(b[r + j]), onto ? dst[dBase + j] : 0f);
   }
 }
