@@ -96,6 +96,8 @@ public final class Trainer {
   private Progress.Mode mode = Progress.Mode.QUIET;
   private Consumer<StepReport> listener = r -> {};
   private Consumer<String> messages = line -> System.err.println("jlora: " + line);
+  /** Whether informational lines (how the step runs) go to {@link #messages}: unless a progress mode silenced them. */
+  private boolean informative = true;
   private LossWatch lossWatch = new LossWatch();
   private Checkpointing checkpointing;      // null: no saves on the way
   private BooleanSupplier stopRequested = () -> false;
@@ -157,10 +159,14 @@ public final class Trainer {
     return false;
   }
 
-  /** Shows a progress bar labelled {@code label} in {@code mode} while running. */
+  /**
+   * Shows a progress bar labelled {@code label} in {@code mode} while running; a quiet or JSON
+   * mode also silences the informational lines (how the step runs), never the warnings.
+   */
   public Trainer progress(String label, Progress.Mode mode) {
     this.label = label;
     this.mode = mode;
+    this.informative = mode == Progress.Mode.BAR;
     return this;
   }
 
@@ -380,12 +386,12 @@ public final class Trainer {
             () -> model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize()));
         replayBatch = b;   // its arrays are the ones the recording reads: later batches are copied into them
         replayAhead = true;
-        messages.accept(Backends.current().name() + " backend: " + replay.describe());
+        inform(Backends.current().name() + " backend: " + replay.describe());
         return checkedLoss(replay.capturedLoss(), replay.gradNorm(), lr);
       } catch (CapturedTraining.StepNotCompiled e) {
         // the step was taken while it was recorded; the next ones go kernel by kernel
         if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: " + e.getMessage(), e);
-        messages.accept("training kernel by kernel (each kernel's operands copied to the device and back), not as a "
+        inform("training kernel by kernel (each kernel's operands copied to the device and back), not as a "
             + "recorded step: " + e.getMessage());
         return checkedLoss(e.loss(), e.gradNorm(), lr);
       } catch (CapturedTraining.StepNotRecorded e) {
@@ -393,9 +399,14 @@ public final class Trainer {
       }
     }
     if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: the step cannot be replayed: " + why);
-    messages.accept((device ? "training kernel by kernel" : "building the autograd graph every step")
+    inform((device ? "training kernel by kernel" : "building the autograd graph every step")
         + ", not replaying a recorded step: " + why);
     return null;
+  }
+
+  /** An informational line: to {@link #messages} unless {@code --quiet} or {@code --json} silenced it. */
+  private void inform(String line) {
+    if (informative) messages.accept(line);
   }
 
   /**

@@ -225,6 +225,20 @@ class StepReplayTest {
     assertFalse(replayed[0], "off never replays");
   }
 
+  /** {@code --quiet} and {@code --json} (a quiet or JSON progress mode) silence the line that says how steps run. */
+  @Test
+  void aQuietOrJsonRunDoesNotSayHowItsStepsRun() {
+    for (org.jlora.examples.ui.Progress.Mode mode : new org.jlora.examples.ui.Progress.Mode[] {
+        org.jlora.examples.ui.Progress.Mode.QUIET, org.jlora.examples.ui.Progress.Mode.JSON}) {
+      List<String> messages = new ArrayList<>();
+      Trainer quiet = new Trainer(new Gpt(GPT, 1L), config(3), StepReplayTest::batch, null).progress("q", mode)
+          .onMessage(messages::add);
+      quiet.run();
+      assertTrue(quiet.replaysSteps(), "still replayed");
+      assertEquals(List.of(), messages, mode.toString());
+    }
+  }
+
   @Test
   void whatCannotBeReplayedIsRefusedWhenReplayIsAskedFor() {
     Trainer accum = new Trainer(new Gpt(GPT, 1L), config(3).toBuilder().gradAccum(2).build(), StepReplayTest::batch,
