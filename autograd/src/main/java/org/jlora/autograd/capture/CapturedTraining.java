@@ -33,9 +33,11 @@ import org.jlora.engine.capture.StepCompiler;
  *
  * <p>The step that is recorded runs for real (it is a training step like any other). The
  * optimizer must already hold state for every trainable parameter ({@link Optimizer#createState},
- * or one ordinary step first): state created inside the recording would start again every run. Steps that draw random
- * numbers on the host (dropout) are refused while recording; a refused recording has changed no
- * weight and no optimizer state, so the caller can take the step the ordinary way instead.
+ * or one ordinary step first): state created inside the recording would start again every run.
+ * Dropout masks, drawn on the host, are per-step inputs drawn again before every run from the
+ * same generators, so a replayed run sees the masks a run building its graph would. An op a
+ * replay could not repeat is refused while recording; a refused recording has changed no weight
+ * and no optimizer state, so the caller can take the step the ordinary way instead.
  */
 public final class CapturedTraining implements AutoCloseable {
   private final Optimizer optimizer;
@@ -44,8 +46,13 @@ public final class CapturedTraining implements AutoCloseable {
   private final Tensor gradNorm;
   private final int calls;
 
-  private CapturedTraining(Optimizer optimizer, CompiledStep compiled, Tensor loss, Tensor gradNorm, int calls) {
+  /** The host's refills before every run (dropout masks drawn anew), in the order the step made them. */
+  private final List<Runnable> redraws;
+
+  private CapturedTraining(Optimizer optimizer, CompiledStep compiled, Tensor loss, Tensor gradNorm, int calls,
+                           List<Runnable> redraws) {
     this.optimizer = optimizer;
+    this.redraws = redraws;
     this.compiled = compiled;
     this.loss = loss;
     this.gradNorm = gradNorm;
@@ -83,6 +90,7 @@ public final class CapturedTraining implements AutoCloseable {
     Backend backend = Backends.current();
     CapturedProgram program;
     Tensor lossValue;
+    List<Runnable> redraws;
     try (StepCapture capture = StepCapture.begin(optimizer.perStepTensors())) {
       Variable loss;
       try {
@@ -105,6 +113,7 @@ public final class CapturedTraining implements AutoCloseable {
       for (Parameter p : trainable) if (p.grad() != null) gradients.add(p.grad());
       lossValue = loss.value();
       program = capture.end(intInputs, List.of(lossValue, gradNorm), results, gradients);
+      redraws = capture.redraws();
     }
     // The step's graph (every activation it made) is garbage from here on: one collection now lets
     // the buffers of the replay take its place in the heap instead of growing the heap around it
@@ -120,7 +129,7 @@ public final class CapturedTraining implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new StepNotCompiled(backend.name(), e, lossValue.item(), gradNorm.item());
     }
-    return new CapturedTraining(optimizer, compiled, lossValue, gradNorm, program.calls().size());
+    return new CapturedTraining(optimizer, compiled, lossValue, gradNorm, program.calls().size(), redraws);
   }
 
   /**
@@ -164,6 +173,7 @@ public final class CapturedTraining implements AutoCloseable {
    */
   public float run() {
     optimizer.prepareStep();
+    for (Runnable redraw : redraws) redraw.run();   // this step's dropout masks
     compiled.run();
     return loss.item();
   }

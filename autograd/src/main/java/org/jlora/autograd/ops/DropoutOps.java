@@ -22,14 +22,12 @@ public final class DropoutOps {
   public static Variable dropout(Variable x, float p, Rng rng, boolean training) {
     if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
     if (!training || p == 0f) return x;
-    if (StepCapture.recording()) {
-      // the mask is drawn on the host, new every step: a replay would reuse the first one
-      throw new IllegalStateException("dropout (p = " + p + ") draws a new mask every step, which a captured step "
-          + "cannot replay: train with dropout 0, or without step replay");
-    }
     Backend be = Backends.current();
     Tensor xv = x.value();
     Tensor mask = DropoutMask.draw(rng, p, xv.shape());   // 0 (dropped) or 1/(1-p) (kept)
+    // a recorded step draws the mask anew before every replay, from the same generator in the same
+    // order as building the graph every step would: replayed training sees the very same masks
+    StepCapture.redrawnEachRun(mask, () -> DropoutMask.redraw(rng, p, mask));
     Tensor y = Tensor.zeros(xv.shape());
     be.elementwise().dropout(xv, mask, y);
     return Variable.fromOp("dropout", y, g -> {

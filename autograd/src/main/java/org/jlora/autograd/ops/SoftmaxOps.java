@@ -58,14 +58,22 @@ public final class SoftmaxOps {
       throw new ShapeException("causalMask needs scores [..., T, T], got " + Shapes.str(shape));
     }
     int t = shape[shape.length - 1];
-    Tensor hide = Tensor.zeros(t, t);   // -inf above the diagonal, 0 on and below
-    Tensor keep = Tensor.zeros(t, t);   // 0 above the diagonal, 1 on and below
+    // the tables are made as host arrays first: constants of a step that is recorded
+    float[] hide = new float[t * t];   // -inf above the diagonal, 0 on and below
+    float[] keep = new float[t * t];   // 0 above the diagonal, 1 on and below
     for (int i = 0; i < t; i++) {
       for (int j = 0; j < t; j++) {
-        hide.set(i * t + j, j > i ? Float.NEGATIVE_INFINITY : 0f);
-        keep.set(i * t + j, j > i ? 0f : 1f);
+        hide[i * t + j] = j > i ? Float.NEGATIVE_INFINITY : 0f;
+        keep[i * t + j] = j > i ? 0f : 1f;
       }
     }
+    return masked(be, scores, Tensor.of(hide, t, t), Tensor.of(keep, t, t));
+  }
+
+  /** scores + hide, its gradient g · keep. */
+  private static Variable masked(Backend be, Variable scores, Tensor hide, Tensor keep) {
+    Tensor sv = scores.value();
+    int[] shape = sv.shape();
     Tensor y = Tensor.zeros(shape);
     be.elementwise().binary(BinaryOp.ADD, sv, hide, y);
     return Variable.fromOp("causal_mask", y, g -> {

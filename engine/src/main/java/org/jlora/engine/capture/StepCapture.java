@@ -58,11 +58,13 @@ public final class StepCapture implements AutoCloseable {
   /** Storages some recorded call has used: their values belong to the kernels from then on (weak, too). */
   private final Set<Storage> seen = Collections.newSetFromMap(new WeakHashMap<>());
   private final List<Tensor> floatInputs;
+  /** What the host does before every run to refill the tensors declared by {@link #redrawnEachRun}, in order. */
+  private final List<Runnable> redraws = new ArrayList<>();
   private int kernelDepth;
   private boolean closed;
 
   private StepCapture(List<Tensor> floatInputs) {
-    this.floatInputs = List.copyOf(floatInputs);
+    this.floatInputs = new ArrayList<>(floatInputs);
     for (Tensor t : floatInputs) hostWritable.add(t.storage());
     this.previous = Backends.current();
   }
@@ -159,6 +161,32 @@ public final class StepCapture implements AutoCloseable {
       open--;
     }
     Backends.set(previous);
+  }
+
+  /**
+   * Declares, while a step is recorded on this thread, a tensor the host fills anew for every run
+   * (a dropout mask): it becomes a per-step input ({@link CapturedProgram#floatInputs}) and
+   * {@code redraw}, which must fill it in place as the step itself just did, joins
+   * {@link #redraws()}, which whoever runs the recording calls before every run, in the order
+   * declared. The tensor must be made on the host before any kernel reads it. Returns false (and
+   * does nothing) when no step is being recorded here.
+   */
+  public static boolean redrawnEachRun(Tensor t, Runnable redraw) {
+    if (!recording()) return false;
+    StepCapture c = ACTIVE.get();
+    if (c.seen.contains(t.storage())) {
+      throw new IllegalStateException("step capture: a tensor " + java.util.Arrays.toString(t.shape())
+          + " declared as redrawn every run was already used by a kernel of this step; declare it when it is made");
+    }
+    c.hostWritable.add(t.storage());
+    c.floatInputs.add(t);
+    c.redraws.add(redraw);
+    return true;
+  }
+
+  /** The host's work before every run of the recording (see {@link #redrawnEachRun}), in order. */
+  public List<Runnable> redraws() {
+    return List.copyOf(redraws);
   }
 
   /** Whether a step is being recorded on this thread (ops that cannot be replayed refuse). */

@@ -205,12 +205,12 @@ class DecodeStepTest {
   @Test
   void aForwardThatCannotBeRecordedLeavesTheCacheWhereItWas() {
     LanguageModel m = new Gpt(new GptConfig(V, 24, 2, 2, 16, 0.5f), 1L);
-    m.train();   // dropout draws on the host: a replay could not repeat it
+    m.train();   // dropout is active: a decode step does not draw new masks, so it refuses
     try (NoGrad g = NoGrad.enter()) {
       KvCache cache = m.newCache(1, 8);
       m.forward(new int[] {1, 2}, 1, 2, cache);
       var e = assertThrows(IllegalStateException.class, () -> DecodeStep.capture(m, cache, new int[] {3}));
-      assertTrue(e.getMessage().startsWith("the decode step cannot be recorded"), e.getMessage());
+      assertTrue(e.getMessage().startsWith("the decode step cannot be recorded: dropout is active"), e.getMessage());
       assertEquals(2, cache.length());
     }
   }
