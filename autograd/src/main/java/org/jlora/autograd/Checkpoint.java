@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import org.jlora.engine.Rng;
 import org.jlora.engine.ShapeException;
 import org.jlora.engine.Tensor;
 
@@ -61,10 +60,10 @@ public final class Checkpoint {
     if (!NoGrad.isGradEnabled() || onTape.isEmpty()) return block.apply(inputs);
 
     Tensor out;
-    Map<Rng, Rng.State> rngs;
+    RandomStates.Recording rngs;
     try (RandomStates.Recording rec = RandomStates.record(); NoGrad g = NoGrad.enter()) {
       out = block.apply(inputs).value();   // nothing is saved: no node, no captured tensors
-      rngs = rec.states();
+      rngs = rec;
     }
     int[] outShape = out.shape();
     return Variable.fromOp("checkpoint", out, grad -> {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.jlora.engine.Rng;
+import org.jlora.engine.capture.StepCapture;
 
 /**
  * The random generators a checkpointed forward draws from, and their states before its first draw,
@@ -29,10 +30,11 @@ final class RandomStates {
   /** Generator -> its state before the first draw inside the recording. */
   static final class Recording implements AutoCloseable {
     private final Map<Rng, Rng.State> before = new IdentityHashMap<>();
-
-    Map<Rng, Rng.State> states() {
-      return before;
-    }
+    /**
+     * In a step that is being recorded for replay ({@link StepCapture}): generator -> the state it
+     * had before its first draw here in the current run, noted again by every run.
+     */
+    private final Map<Rng, Rng.State[]> beforeInRun = new IdentityHashMap<>();
 
     @Override
     public void close() {
@@ -50,22 +52,37 @@ final class RandomStates {
   /** Ops that draw random numbers in a forward call this with the generator before the first draw. */
   static void beforeDraw(Rng rng) {
     List<Recording> open = OPEN.get();
-    for (int i = 0; i < open.size(); i++) open.get(i).before.putIfAbsent(rng, rng.snapshot());
+    for (int i = 0; i < open.size(); i++) {
+      Recording r = open.get(i);
+      if (r.before.containsKey(rng)) continue;
+      r.before.put(rng, rng.snapshot());
+      Rng.State[] inRun = new Rng.State[1];
+      if (StepCapture.beforeEachRun(() -> inRun[0] = rng.snapshot())) r.beforeInRun.put(rng, inRun);
+    }
   }
 
   /**
-   * Runs {@code body} with each generator of {@code states} rewound to its recorded state, then
-   * restores the states they had before the call (the recompute must not shift later draws).
+   * Runs {@code body} with each generator of {@code rec} rewound to its recorded state, then
+   * restores the states they had before the call (the recompute must not shift later draws). In
+   * a step being recorded for replay, every run is told to do the same at this point, with the
+   * states of that run, so a replayed recompute draws that run's masks again.
    */
-  static <T> T replay(Map<Rng, Rng.State> states, Supplier<T> body) {
+  static <T> T replay(Recording rec, Supplier<T> body) {
+    Map<Rng, Rng.State> states = rec.before;
     if (states.isEmpty()) return body.get();
     Map<Rng, Rng.State> now = new IdentityHashMap<>();
     for (Rng rng : states.keySet()) now.put(rng, rng.snapshot());
     states.forEach(Rng::restore);
+    Map<Rng, Rng.State> nowInRun = new IdentityHashMap<>();
+    boolean recorded = StepCapture.beforeEachRun(() -> rec.beforeInRun.forEach((rng, inRun) -> {
+      nowInRun.put(rng, rng.snapshot());
+      rng.restore(inRun[0]);
+    }));
     try {
       return body.get();
     } finally {
       now.forEach(Rng::restore);
+      if (recorded) StepCapture.beforeEachRun(() -> nowInRun.forEach(Rng::restore));
     }
   }
 }

@@ -25,7 +25,20 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class WorkerTeam {
   /** How long an idle worker polls for the next loop before it sleeps. */
-  static final long SPIN_NANOS = 1000L * Long.getLong("jlora.spinMicros", 1000L);
+  static final long SPIN_NANOS = 1000L * spinMicros();
+
+  private static long spinMicros() {
+    String prop = System.getProperty("jlora.spinMicros");
+    if (prop == null || prop.isBlank()) return 1000L;
+    try {
+      long micros = Long.parseLong(prop.trim());
+      if (micros < 0 || micros > 10_000_000L) throw new NumberFormatException();
+      return micros;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("-Djlora.spinMicros must be a number of microseconds from 0 to 10000000, got '"
+          + prop + "'");
+    }
+  }
 
   /** One parallel loop: its body, its cut into chunks, and who has taken and finished which. */
   private static final class Loop {

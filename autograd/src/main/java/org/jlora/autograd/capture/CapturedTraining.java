@@ -46,13 +46,13 @@ public final class CapturedTraining implements AutoCloseable {
   private final Tensor gradNorm;
   private final int calls;
 
-  /** The host's refills before every run (dropout masks drawn anew), in the order the step made them. */
-  private final List<Runnable> redraws;
+  /** The host's work before every run (dropout masks drawn anew, generators moved), in the order the step did it. */
+  private final List<Runnable> hostWork;
 
   private CapturedTraining(Optimizer optimizer, CompiledStep compiled, Tensor loss, Tensor gradNorm, int calls,
-                           List<Runnable> redraws) {
+                           List<Runnable> hostWork) {
     this.optimizer = optimizer;
-    this.redraws = redraws;
+    this.hostWork = hostWork;
     this.compiled = compiled;
     this.loss = loss;
     this.gradNorm = gradNorm;
@@ -90,7 +90,7 @@ public final class CapturedTraining implements AutoCloseable {
     Backend backend = Backends.current();
     CapturedProgram program;
     Tensor lossValue;
-    List<Runnable> redraws;
+    List<Runnable> hostWork;
     try (StepCapture capture = StepCapture.begin(optimizer.perStepTensors())) {
       Variable loss;
       try {
@@ -113,7 +113,7 @@ public final class CapturedTraining implements AutoCloseable {
       for (Parameter p : trainable) if (p.grad() != null) gradients.add(p.grad());
       lossValue = loss.value();
       program = capture.end(intInputs, List.of(lossValue, gradNorm), results, gradients);
-      redraws = capture.redraws();
+      hostWork = capture.hostWork();
     }
     // The step's graph (every activation it made) is garbage from here on: one collection now lets
     // the buffers of the replay take its place in the heap instead of growing the heap around it
@@ -129,7 +129,7 @@ public final class CapturedTraining implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new StepNotCompiled(backend.name(), e, lossValue.item(), gradNorm.item());
     }
-    return new CapturedTraining(optimizer, compiled, lossValue, gradNorm, program.calls().size(), redraws);
+    return new CapturedTraining(optimizer, compiled, lossValue, gradNorm, program.calls().size(), hostWork);
   }
 
   /**
@@ -173,7 +173,7 @@ public final class CapturedTraining implements AutoCloseable {
    */
   public float run() {
     optimizer.prepareStep();
-    for (Runnable redraw : redraws) redraw.run();   // this step's dropout masks
+    for (Runnable work : hostWork) work.run();   // this step's dropout masks
     compiled.run();
     return loss.item();
   }

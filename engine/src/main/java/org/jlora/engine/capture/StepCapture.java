@@ -58,8 +58,11 @@ public final class StepCapture implements AutoCloseable {
   /** Storages some recorded call has used: their values belong to the kernels from then on (weak, too). */
   private final Set<Storage> seen = Collections.newSetFromMap(new WeakHashMap<>());
   private final List<Tensor> floatInputs;
-  /** What the host does before every run to refill the tensors declared by {@link #redrawnEachRun}, in order. */
-  private final List<Runnable> redraws = new ArrayList<>();
+  /**
+   * What the host does before every run, in the order the step did it: refill the tensors declared
+   * by {@link #redrawnEachRun}, move random generators as the step did ({@link #beforeEachRun}).
+   */
+  private final List<Runnable> hostWork = new ArrayList<>();
   private int kernelDepth;
   private boolean closed;
 
@@ -167,7 +170,7 @@ public final class StepCapture implements AutoCloseable {
    * Declares, while a step is recorded on this thread, a tensor the host fills anew for every run
    * (a dropout mask): it becomes a per-step input ({@link CapturedProgram#floatInputs}) and
    * {@code redraw}, which must fill it in place as the step itself just did, joins
-   * {@link #redraws()}, which whoever runs the recording calls before every run, in the order
+   * {@link #hostWork()}, which whoever runs the recording calls before every run, in the order
    * declared. The tensor must be made on the host before any kernel reads it. Returns false (and
    * does nothing) when no step is being recorded here.
    */
@@ -180,13 +183,25 @@ public final class StepCapture implements AutoCloseable {
     }
     c.hostWritable.add(t.storage());
     c.floatInputs.add(t);
-    c.redraws.add(redraw);
+    c.hostWork.add(redraw);
     return true;
   }
 
-  /** The host's work before every run of the recording (see {@link #redrawnEachRun}), in order. */
-  public List<Runnable> redraws() {
-    return List.copyOf(redraws);
+  /**
+   * Declares, while a step is recorded on this thread, host work that every run must repeat at
+   * this point among the redraws (a random generator saved or rewound, as activation
+   * checkpointing does around its recompute). Returns false (and does nothing) when no step is
+   * being recorded here.
+   */
+  public static boolean beforeEachRun(Runnable work) {
+    if (!recording()) return false;
+    ACTIVE.get().hostWork.add(work);
+    return true;
+  }
+
+  /** The host's work before every run of the recording ({@link #redrawnEachRun}, {@link #beforeEachRun}), in order. */
+  public List<Runnable> hostWork() {
+    return List.copyOf(hostWork);
   }
 
   /** Whether a step is being recorded on this thread (ops that cannot be replayed refuse). */

@@ -67,7 +67,7 @@ public final class DecodeStep implements AutoCloseable {
     try (StepCapture capture = StepCapture.begin(List.of())) {
       out = model.forward(ids, b, 1, cache);
       program = capture.end(List.of(ids, cache.position()), List.of(out.value()), cache.tensors());
-      if (!capture.redraws().isEmpty()) { // a replayed token would reuse this token's dropout masks
+      if (!capture.hostWork().isEmpty()) { // a replayed token would reuse this token's dropout masks
         throw new IllegalStateException("dropout is active (the model is in training mode); generate in evaluation mode");
       }
     } catch (RuntimeException e) {
