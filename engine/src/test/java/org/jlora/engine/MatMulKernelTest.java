@@ -156,6 +156,35 @@ class MatMulKernelTest {
   }
 
   @Test
+  void theBlockedPathIsOneFmaChainPerElementWhateverTheTileWidth() {
+    // each element of C is c = fma(A[i, p], B[p, j], c) for p = 0 .. k-1 in order, from 0 or from C,
+    // across K-blocks too: checked bit for bit on shapes whose last column panel is one or two
+    // vectors (the narrow tiles, in place and through the scratch tile) or a ragged part of one
+    Rng rng = new Rng(12);
+    int v = FloatVector.SPECIES_PREFERRED.length();
+    // {m, n, k}: n = 21 panels of 3 vectors + 1 vector, + 2 vectors, + a ragged piece; m past a whole tile or not
+    for (int[] s : new int[][] {{12, 21 * 3 * v + v, 300}, {14, 21 * 3 * v + 2 * v, 140}, {13, 2 * 3 * v + v + 3, 70}}) {
+      int m = s[0];
+      int n = s[1];
+      int k = s[2];
+      for (boolean accumulate : new boolean[] {false, true}) {
+        float[] a = Tensor.randn(rng, m, k).toArray();
+        float[] b = Tensor.randn(rng, k, n).toArray();
+        float[] start = Tensor.randn(rng, m, n).toArray();
+        float[] c = start.clone();
+        VECTOR.matmul(1, m, n, k, a, 0, false, b, 0, false, false, c, 0, accumulate);
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < n; j++) {
+            float chain = accumulate ? start[i * n + j] : 0f;
+            for (int p = 0; p < k; p++) chain = Math.fma(a[i * k + p], b[p * n + j], chain);
+            assertEquals(chain, c[i * n + j], 0f, "C[" + i + ", " + j + "] of " + m + "x" + n + "x" + k);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void oneRowTimesAStoredMatrixSumsSlabsOfRowsInAFixedOrder() {
     // m = 1, B stored [k, n]: the row-vector path (generation through a Conv1D) cuts B into slabs
     // of 128 rows, chains each slab's FMAs from 0 (slab 0 from c), then adds the slabs to c in

@@ -2,6 +2,7 @@ package org.jlora.engine.kernels;
 
 import static org.jlora.engine.kernels.MatmulMicroKernel.MR;
 import static org.jlora.engine.kernels.MatmulMicroKernel.NR;
+import static org.jlora.engine.kernels.MatmulMicroKernel.VLEN;
 
 import org.jlora.engine.Parallel;
 
@@ -109,6 +110,8 @@ final class MatmulBlocked {
             int ci = cBase + (ic + ir) * n + j;
             if (mr == MR && nr == NR) {
               MatmulMicroKernel.tile(kc, ap, ir * kc, bp, bi, start, load ? ci : 0, startStride, c, ci, n);
+            } else if (mr == MR && nr % VLEN == 0) { // the last panel, whole vectors: a narrower tile, in place
+              MatmulMicroKernel.tile(nr / VLEN, kc, ap, ir * kc, bp, bi, start, load ? ci : 0, startStride, c, ci, n);
             } else {
               edgeTile(kc, ap, ir * kc, bp, bi, c, ci, n, mr, nr, load, edge);
             }
@@ -119,16 +122,17 @@ final class MatmulBlocked {
   }
 
   /**
-   * A tile cut by the edge of C: run the same kernel on a scratch tile (so the arithmetic per
-   * element is exactly that of a full tile) and copy the valid {@code mr x nr} corner.
+   * A tile cut by the edge of C: run the narrowest kernel that covers its columns on a scratch
+   * tile (the arithmetic per element is exactly that of a full tile) and copy the valid
+   * {@code mr x nr} corner.
    */
   private static void edgeTile(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci,
                                int ldc, int mr, int nr, boolean load, float[] edge) {
     if (load) {
       for (int r = 0; r < mr; r++) System.arraycopy(c, ci + r * ldc, edge, r * NR, nr);
     }
-    MatmulMicroKernel.tile(kc, ap, ai, bp, bi, load ? edge : MatmulMicroKernel.ZERO_ROW, 0, load ? NR : 0,
-        edge, 0, NR);
+    MatmulMicroKernel.tile((nr + VLEN - 1) / VLEN, kc, ap, ai, bp, bi, load ? edge : MatmulMicroKernel.ZERO_ROW, 0,
+        load ? NR : 0, edge, 0, NR);
     for (int r = 0; r < mr; r++) System.arraycopy(edge, r * NR, c, ci + r * ldc, nr);
   }
 
