@@ -52,7 +52,8 @@ public final class Parallel {
     }
   }
 
-  private static WorkerTeam team() {
+  /** The team for the current thread count, started on first use. */
+  static WorkerTeam team() {
     WorkerTeam t = team;
     if (t == null) {
       synchronized (Parallel.class) {

@@ -21,7 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * fewer chunks, and who runs a chunk never changes what it computes. Each loop is its own
  * {@link Loop} object, so a worker that looks late at a finished loop finds no chunk left in it
  * and never mixes two loops. One caller at a time: a second thread that calls while a loop is
- * running (or a body that calls {@link Parallel#forRange} again) runs its loop alone.
+ * running (or a body that calls {@link Parallel#forRange} again) runs its loop alone, and after
+ * such a call the workers sleep at once for a while ({@link #SHARED_NANOS}) instead of polling,
+ * since other threads then want the cores.
  */
 final class WorkerTeam {
   /** How long an idle worker polls for the next loop before it sleeps. */
@@ -94,7 +96,8 @@ final class WorkerTeam {
 
     /** Polls for a loop other than {@code seen} for {@link #SPIN_NANOS}, then sleeps until woken. */
     private void awaitNewLoop(Loop seen) {
-      long deadline = System.nanoTime() + SPIN_NANOS;
+      long now = System.nanoTime();
+      long deadline = polls() ? now + SPIN_NANOS : now;
       while (current == seen && !stopped && System.nanoTime() < deadline) Thread.onSpinWait();
       if (current != seen || stopped) return;
       sleeping = true; // the caller reads this after publishing a loop, so one of us sees the other
@@ -103,8 +106,17 @@ final class WorkerTeam {
     }
   }
 
+  /**
+   * How long after a call found the team busy (another thread running loops: Spark's tasks in one
+   * JVM, say) the workers sleep at once instead of polling: a polling worker would take the core
+   * that other thread needs.
+   */
+  static final long SHARED_NANOS = 100_000_000L;
+
   private final Worker[] workers;
   private final ReentrantLock caller = new ReentrantLock();
+  /** {@link System#nanoTime} of the last call that found the team busy with another thread's loop. */
+  private volatile long busyAt = System.nanoTime() - 2 * SHARED_NANOS;
   private volatile Loop current;
   private volatile boolean stopped;
 
@@ -118,6 +130,11 @@ final class WorkerTeam {
     }
   }
 
+  /** Whether an idle worker polls for the next loop now (false for a while after a call found the team busy). */
+  boolean polls() {
+    return System.nanoTime() - busyAt >= SHARED_NANOS;
+  }
+
   /** Whether the current thread is one of a team's workers (a body there must not fork again). */
   static boolean inWorker() {
     return Thread.currentThread() instanceof Worker;
@@ -129,7 +146,12 @@ final class WorkerTeam {
    * A failure in any chunk is rethrown here, as it was thrown, after every chunk has finished.
    */
   void run(int n, int chunks, Parallel.RangeBody body) {
-    if (caller.isHeldByCurrentThread() || !caller.tryLock()) {
+    if (caller.isHeldByCurrentThread()) { // a loop inside a loop
+      body.run(0, n);
+      return;
+    }
+    if (!caller.tryLock()) { // another thread's loop is running: this one runs alone, and nobody polls for a while
+      busyAt = System.nanoTime();
       body.run(0, n);
       return;
     }

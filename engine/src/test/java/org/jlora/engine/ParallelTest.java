@@ -116,6 +116,33 @@ class ParallelTest {
   }
 
   @Test
+  void aCallThatFindsTheTeamBusyStopsTheWorkersPollingForAWhile() throws Exception {
+    Parallel.setThreads(2);
+    Parallel.forRange(2, WORK, (f, t) -> {});   // the team exists
+    assertTrue(Parallel.team().polls(), "an idle team polls");
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread holder = new Thread(() -> Parallel.forRange(2, WORK, (f, t) -> {
+      if (f == 0) {
+        inside.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }));
+    holder.start();
+    inside.await();
+    Thread[] ranOn = new Thread[1];
+    Parallel.forRange(2, WORK, (f, t) -> ranOn[0] = Thread.currentThread());   // finds the team busy
+    release.countDown();
+    holder.join();
+    assertSame(Thread.currentThread(), ranOn[0], "a busy team's second caller runs its loop itself");
+    assertTrue(!Parallel.team().polls(), "another thread wants the cores: the workers sleep instead of polling");
+  }
+
+  @Test
   void changingTheThreadCountStopsTheOldWorkersAndStartsNewOnes() throws Exception {
     Parallel.setThreads(3);
     Set<Thread> seen = ConcurrentHashMap.newKeySet();
