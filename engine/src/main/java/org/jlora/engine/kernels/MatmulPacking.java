@@ -141,6 +141,17 @@ final class MatmulPacking {
    */
   private static void panelFromColumns(float[] a, int aBase, int m, int i, int mr, int p0, int kc,
                                        float[] dst, int di) {
+    if (mr == MR) { // six plain copies a step: arraycopy's call for six floats cost more than the copy (1024³ dW: +10%)
+      for (int p = 0, src = aBase + p0 * m + i, d = di; p < kc; p++, src += m, d += MR) {
+        dst[d] = a[src];
+        dst[d + 1] = a[src + 1];
+        dst[d + 2] = a[src + 2];
+        dst[d + 3] = a[src + 3];
+        dst[d + 4] = a[src + 4];
+        dst[d + 5] = a[src + 5];
+      }
+      return;
+    }
     for (int p = 0, src = aBase + p0 * m + i, d = di; p < kc; p++, src += m, d += MR) {
       System.arraycopy(a, src, dst, d, mr);
       Arrays.fill(dst, d + mr, d + MR, 0f);
