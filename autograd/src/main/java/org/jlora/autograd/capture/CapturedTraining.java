@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
+import org.jlora.autograd.F;
 import org.jlora.autograd.Parameter;
 import org.jlora.autograd.Variable;
 import org.jlora.autograd.optim.GradClip;
@@ -42,19 +43,20 @@ import org.jlora.engine.capture.StepCompiler;
 public final class CapturedTraining implements AutoCloseable {
   private final Optimizer optimizer;
   private final CompiledStep compiled;
-  private final Tensor loss;
+  /** Each micro-batch's loss (one unless gradients are accumulated), read after every run. */
+  private final List<Tensor> losses;
   private final Tensor gradNorm;
   private final int calls;
 
   /** The host's work before every run (dropout masks drawn anew, generators moved), in the order the step did it. */
   private final List<Runnable> hostWork;
 
-  private CapturedTraining(Optimizer optimizer, CompiledStep compiled, Tensor loss, Tensor gradNorm, int calls,
+  private CapturedTraining(Optimizer optimizer, CompiledStep compiled, List<Tensor> losses, Tensor gradNorm, int calls,
                            List<Runnable> hostWork) {
     this.optimizer = optimizer;
     this.hostWork = hostWork;
     this.compiled = compiled;
-    this.loss = loss;
+    this.losses = List.copyOf(losses);
     this.gradNorm = gradNorm;
     this.calls = calls;
   }
@@ -71,6 +73,20 @@ public final class CapturedTraining implements AutoCloseable {
    */
   public static CapturedTraining capture(Optimizer optimizer, Collection<? extends Parameter> trainable, float maxNorm,
                                          List<int[]> intInputs, Supplier<Variable> lossFn) {
+    return capture(optimizer, trainable, maxNorm, intInputs, List.of(lossFn));
+  }
+
+  /**
+   * {@link #capture(Optimizer, Collection, float, List, Supplier)} for a step that accumulates
+   * gradients over micro-batches: each of {@code microBatches} builds one micro-batch's loss, whose
+   * backward (scaled by 1/n for n micro-batches) adds to the gradients before the one update, as
+   * building the graph per micro-batch does. Each micro-batch's graph is garbage once its backward
+   * is done, and the replay lays their buffers out by lifetime, so they share memory.
+   */
+  public static CapturedTraining capture(Optimizer optimizer, Collection<? extends Parameter> trainable, float maxNorm,
+                                         List<int[]> intInputs, List<Supplier<Variable>> microBatches) {
+    int n = microBatches.size();
+    if (n == 0) throw new IllegalArgumentException("CapturedTraining: no micro-batch to train on");
     List<Tensor> results = new ArrayList<>();
     for (Parameter p : trainable) results.add(p.value());
     int stateBefore = optimizer.stateTensors().size();
@@ -89,17 +105,19 @@ public final class CapturedTraining implements AutoCloseable {
     optimizer.zeroGrad();
     Backend backend = Backends.current();
     CapturedProgram program;
-    Tensor lossValue;
+    List<Tensor> lossValues = new ArrayList<>();
     List<Runnable> hostWork;
     try (StepCapture capture = StepCapture.begin(optimizer.perStepTensors())) {
-      Variable loss;
       try {
-        loss = lossFn.get();
-        loss.backward();
+        for (Supplier<Variable> lossFn : microBatches) {
+          Variable loss = lossFn.get();
+          (n == 1 ? loss : F.scale(loss, 1f / n)).backward();
+          lossValues.add(loss.value());
+        }
         GradClip.clipCoefficient(trainable, maxNorm, gradNorm, gradScale);
         // a loss that is not finite must not train either, and nobody reads it before the update:
         // 0·loss is NaN then and poisons the coefficient, so AdamW skips (coef + 0·finite = coef)
-        Backends.current().elementwise().axpy(0f, loss.value(), gradScale);
+        for (Tensor loss : lossValues) Backends.current().elementwise().axpy(0f, loss, gradScale);
       } catch (IllegalStateException e) {
         throw new StepNotRecorded(e);   // nothing has changed yet: no weight, no optimizer state
       }
@@ -111,8 +129,9 @@ public final class CapturedTraining implements AutoCloseable {
       // the gradients stay readable after a run (the trainer names a non-finite one)
       List<Tensor> gradients = new ArrayList<>();
       for (Parameter p : trainable) if (p.grad() != null) gradients.add(p.grad());
-      lossValue = loss.value();
-      program = capture.end(intInputs, List.of(lossValue, gradNorm), results, gradients);
+      List<Tensor> outputs = new ArrayList<>(lossValues);
+      outputs.add(gradNorm);
+      program = capture.end(intInputs, outputs, results, gradients);
       hostWork = capture.hostWork();
     }
     // The step's graph (every activation it made) is garbage from here on: one collection now lets
@@ -127,9 +146,9 @@ public final class CapturedTraining implements AutoCloseable {
     try {
       compiled = StepCompiler.forBackend(backend).compile(program, backend);
     } catch (RuntimeException e) {
-      throw new StepNotCompiled(backend.name(), e, lossValue.item(), gradNorm.item());
+      throw new StepNotCompiled(backend.name(), e, (float) mean(lossValues), gradNorm.item());
     }
-    return new CapturedTraining(optimizer, compiled, lossValue, gradNorm, program.calls().size(), hostWork);
+    return new CapturedTraining(optimizer, compiled, lossValues, gradNorm, program.calls().size(), hostWork);
   }
 
   /**
@@ -175,12 +194,26 @@ public final class CapturedTraining implements AutoCloseable {
     optimizer.prepareStep();
     for (Runnable work : hostWork) work.run();   // this step's dropout masks
     compiled.run();
-    return loss.item();
+    return (float) meanLoss();
   }
 
   /** The loss of the recorded step itself (it ran while being recorded). */
   public float capturedLoss() {
-    return loss.item();
+    return (float) meanLoss();
+  }
+
+  /**
+   * The last step's loss: the mean of its micro-batches' losses, summed in double as a step that
+   * builds its graph sums them (the loss itself with one micro-batch).
+   */
+  public double meanLoss() {
+    return mean(losses);
+  }
+
+  private static double mean(List<Tensor> losses) {
+    double total = 0;
+    for (Tensor loss : losses) total += loss.item();
+    return total / losses.size();
   }
 
   /** The global gradient norm of the last step, before clipping. */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.function.Consumer;
 import org.jlora.autograd.F;
 import org.jlora.autograd.NoGrad;
@@ -91,7 +92,7 @@ public final class Trainer {
   private CapturedTraining replay;      // the step recorded once and run again, when chosen
   private boolean replayDecided;        // decided at the first step of a run
   private boolean replayAhead;          // the step's runner holds weights newer than the model's
-  private Batch replayBatch;            // the recorded step's batch: its arrays are refilled every step
+  private List<Batch> replayBatches;    // the recorded step's micro-batches: their arrays are refilled every step
   private String label = "train";
   private Progress.Mode mode = Progress.Mode.QUIET;
   private Consumer<StepReport> listener = r -> {};
@@ -377,31 +378,39 @@ public final class Trainer {
     boolean device = StepCompiler.registeredFor(Backends.current()) != null;
     if (stepReplay == StepReplay.OFF) return null;
     optimizer.createState();
-    String why = cfg.gradAccum() != 1 ? "gradient accumulation over " + cfg.gradAccum() + " micro-batches" : null;
-    if (why == null) {
-      schedule.apply(optimizer, step);
-      Batch b = train.next(batchRng(cfg.seed(), step, 0), cfg.batchSize(), cfg.contextLength());
-      try {
-        replay = CapturedTraining.capture(optimizer, trainable.values(), maxNorm(), List.of(b.inputs(), b.targets()),
-            () -> model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize()));
-        replayBatch = b;   // its arrays are the ones the recording reads: later batches are copied into them
-        replayAhead = true;
-        inform(Backends.current().name() + " backend: " + replay.describe());
-        return checkedLoss(replay.capturedLoss(), replay.gradNorm(), lr);
-      } catch (CapturedTraining.StepNotCompiled e) {
-        // the step was taken while it was recorded; the next ones go kernel by kernel
-        if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: " + e.getMessage(), e);
-        inform("training kernel by kernel (each kernel's operands copied to the device and back), not as a "
-            + "recorded step: " + e.getMessage());
-        return checkedLoss(e.loss(), e.gradNorm(), lr);
-      } catch (CapturedTraining.StepNotRecorded e) {
-        why = e.getMessage();   // refused while recording, with nothing changed
-      }
+    schedule.apply(optimizer, step);
+    // every micro-batch of the step (one unless gradients are accumulated), each with its own arrays
+    List<Batch> batches = new ArrayList<>();
+    List<int[]> arrays = new ArrayList<>();
+    List<Supplier<Variable>> losses = new ArrayList<>();
+    for (int m = 0; m < cfg.gradAccum(); m++) {
+      Batch b = train.next(batchRng(cfg.seed(), step, m), cfg.batchSize(), cfg.contextLength());
+      batches.add(b);
+      arrays.addAll(List.of(b.inputs(), b.targets()));
+      losses.add(() -> model.loss(b.inputs(), b.targets(), b.batchSize(), b.blockSize()));
     }
-    if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: the step cannot be replayed: " + why);
-    inform((device ? "training kernel by kernel" : "building the autograd graph every step")
-        + ", not replaying a recorded step: " + why);
-    return null;
+    try {
+      replay = CapturedTraining.capture(optimizer, trainable.values(), maxNorm(), arrays, losses);
+      replayBatches = batches;   // their arrays are the ones the recording reads: later batches are copied into them
+      replayAhead = true;
+      inform(Backends.current().name() + " backend: " + replay.describe()
+          + (cfg.gradAccum() > 1 ? " (" + cfg.gradAccum() + " micro-batches a step)" : ""));
+      return checkedLoss(replay.meanLoss(), replay.gradNorm(), lr);
+    } catch (CapturedTraining.StepNotCompiled e) {
+      // the step was taken while it was recorded; the next ones go kernel by kernel
+      if (stepReplay == StepReplay.ON) throw new IllegalStateException("--step-replay on: " + e.getMessage(), e);
+      inform("training kernel by kernel (each kernel's operands copied to the device and back), not as a "
+          + "recorded step: " + e.getMessage());
+      return checkedLoss(e.loss(), e.gradNorm(), lr);
+    } catch (CapturedTraining.StepNotRecorded e) {
+      // refused while recording, with nothing changed
+      if (stepReplay == StepReplay.ON) {
+        throw new IllegalStateException("--step-replay on: the step cannot be replayed: " + e.getMessage(), e);
+      }
+      inform((device ? "training kernel by kernel" : "building the autograd graph every step")
+          + ", not replaying a recorded step: " + e.getMessage());
+      return null;
+    }
   }
 
   /** An informational line: to {@link #messages} unless {@code --quiet} or {@code --json} silenced it. */
@@ -415,12 +424,21 @@ public final class Trainer {
    */
   private Double replayedStep(float lr) {
     schedule.apply(optimizer, step);
-    Batch b = train.next(batchRng(cfg.seed(), step, 0), cfg.batchSize(), cfg.contextLength());
-    if (b.batchSize() != replayBatch.batchSize() || b.blockSize() != replayBatch.blockSize()) return null;
-    System.arraycopy(b.inputs(), 0, replayBatch.inputs(), 0, b.inputs().length);
-    System.arraycopy(b.targets(), 0, replayBatch.targets(), 0, b.targets().length);
+    List<Batch> batches = new ArrayList<>();
+    for (int m = 0; m < replayBatches.size(); m++) {
+      Batch b = train.next(batchRng(cfg.seed(), step, m), cfg.batchSize(), cfg.contextLength());
+      Batch recorded = replayBatches.get(m);
+      if (b.batchSize() != recorded.batchSize() || b.blockSize() != recorded.blockSize()) return null;
+      batches.add(b);
+    }
+    for (int m = 0; m < batches.size(); m++) {
+      Batch b = batches.get(m);
+      System.arraycopy(b.inputs(), 0, replayBatches.get(m).inputs(), 0, b.inputs().length);
+      System.arraycopy(b.targets(), 0, replayBatches.get(m).targets(), 0, b.targets().length);
+    }
     replayAhead = true;
-    return checkedLoss(replay.run(), replay.gradNorm(), lr);
+    replay.run();
+    return checkedLoss(replay.meanLoss(), replay.gradNorm(), lr);
   }
 
   /**
@@ -428,8 +446,8 @@ public final class Trainer {
    * update was skipped (AdamW's guard: the recorded step poisons the coefficient with 0·loss), and
    * stops the run, the loss named first as the graph path names it.
    */
-  private double checkedLoss(float loss, float norm, float lr) {
-    if (!Float.isFinite(loss)) {
+  private double checkedLoss(double loss, float norm, float lr) {
+    if (!Double.isFinite(loss)) {
       syncToHost();
       throw NonFiniteTrainingException.loss(step + 1, cfg.steps(), lr, loss, false);
     }

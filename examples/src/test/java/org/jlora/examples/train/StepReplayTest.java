@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.jlora.autograd.Parameter;
+import org.jlora.autograd.Variable;
 import org.jlora.engine.Backend;
 import org.jlora.engine.Backends;
 import org.jlora.engine.Rng;
@@ -25,6 +26,7 @@ import org.jlora.examples.gpt.GptConfig;
 import org.jlora.examples.gpt.TrainConfig;
 import org.jlora.examples.gpt.TrainResult;
 import org.jlora.examples.gpt.Trainer;
+import org.jlora.examples.model.KvCache;
 import org.jlora.examples.model.LanguageModel;
 import org.jlora.examples.model.gpt2.Gpt2;
 import org.jlora.examples.model.gpt2.Gpt2Config;
@@ -218,9 +220,58 @@ class StepReplayTest {
     }
   }
 
+  /** A model whose loss looks at its value on the host in the middle of the step: a step a replay cannot repeat. */
+  private static final class HostPeeking extends LanguageModel {
+    private final Gpt inner;
+
+    HostPeeking(Gpt inner) {
+      this.inner = inner;
+      registerModule("inner", inner);
+    }
+
+    @Override public int vocabSize() { return inner.vocabSize(); }
+    @Override public int contextLength() { return inner.contextLength(); }
+    @Override public String architecture() { return "host-peeking"; }
+    @Override public KvCache newCache(int batch, int maxLength) { return inner.newCache(batch, maxLength); }
+    @Override public Variable forward(int[] ids, int b, int t, KvCache cache) { return inner.forward(ids, b, t, cache); }
+
+    @Override
+    public Variable loss(int[] ids, int[] targets, int b, int t) {
+      Variable loss = super.loss(ids, targets, b, t);
+      if (loss.value().item() > 1e6f) throw new IllegalStateException("diverged");   // a decision on the host
+      return loss;
+    }
+  }
+
+  /**
+   * Gradient accumulation is recorded too: the step's micro-batches, each with its own arrays,
+   * their backward passes adding to the gradients before the one update, bit for bit as the graph.
+   */
+  @Test
+  void gradientAccumulationIsReplayedLikeTheGraph() {
+    for (int accum : new int[] {2, 3}) {
+      boolean[] replayed = new boolean[1];
+      Trainer graphRun = new Trainer(lora(new Llama(LLAMA, 1L)), config(6).toBuilder().gradAccum(accum).build(),
+          StepReplayTest::batch, StepReplayTest::batch).stepReplay(StepReplay.OFF).onMessage(l -> {});
+      TrainResult graph = graphRun.run();
+      List<String> messages = new ArrayList<>();
+      LanguageModel m = lora(new Llama(LLAMA, 1L));
+      Trainer replayRun = new Trainer(m, config(6).toBuilder().gradAccum(accum).build(), StepReplayTest::batch,
+          StepReplayTest::batch).stepReplay(StepReplay.ON).onMessage(messages::add);
+      TrainResult replay = replayRun.run();
+      assertTrue(replayRun.replaysSteps(), "accumulation over " + accum + " is replayed");
+      assertTrue(messages.get(0).endsWith("(" + accum + " micro-batches a step)"), messages.get(0));
+      assertArrayEquals(graph.trainCurve()[1], replay.trainCurve()[1], "losses, accumulation over " + accum);
+      for (Map.Entry<String, Parameter> e : graphRun.model().namedParameters().entrySet()) {
+        assertArrayEquals(e.getValue().value().toArray(), m.namedParameters().get(e.getKey()).value().toArray(),
+            e.getKey() + ", accumulation over " + accum);
+      }
+    }
+  }
+
   /**
    * On the CPU, auto replays whatever can be recorded, saying so once; a step that cannot be
-   * (gradient accumulation: several micro-batches a step) builds the graph every step, saying why once.
+   * (a loss that reads its value on the host) builds the graph every step, saying why once.
    */
   @Test
   void onTheCpuAutoReplaysWhatCanBeRecordedAndSaysWhyNotOtherwise() {
@@ -232,13 +283,13 @@ class StepReplayTest {
     assertTrue(messages.get(0).startsWith("vector backend: replaying the recorded step: "), messages.get(0));
 
     messages.clear();
-    Trainer accum = new Trainer(new Gpt(GPT, 1L), config(6).toBuilder().gradAccum(2).build(), StepReplayTest::batch,
-        null).onMessage(messages::add);
-    accum.run();
-    assertFalse(accum.replaysSteps());
+    Trainer peeking = new Trainer(new HostPeeking(new Gpt(GPT, 1L)), config(6), StepReplayTest::batch, null)
+        .onMessage(messages::add);
+    peeking.run();
+    assertFalse(peeking.replaysSteps());
     assertEquals(1, messages.size(), messages.toString());
     assertTrue(messages.get(0).startsWith("building the autograd graph every step, not replaying a recorded step: "
-        + "gradient accumulation over 2 micro-batches"), messages.get(0));
+        + "step capture: Tensor.get() touched the values of a tensor"), messages.get(0));
 
     boolean[] replayed = new boolean[1];
     train(new Gpt(GPT, 1L), StepReplay.OFF, replayed);
@@ -261,10 +312,10 @@ class StepReplayTest {
 
   @Test
   void whatCannotBeReplayedIsRefusedWhenReplayIsAskedFor() {
-    Trainer accum = new Trainer(new Gpt(GPT, 1L), config(3).toBuilder().gradAccum(2).build(), StepReplayTest::batch,
-        null).stepReplay(StepReplay.ON);
-    IllegalStateException e = assertThrows(IllegalStateException.class, accum::run);
-    assertTrue(e.getMessage().contains("--step-replay on: the step cannot be replayed: gradient accumulation over 2"),
+    Trainer peeking = new Trainer(new HostPeeking(new Gpt(GPT, 1L)), config(3), StepReplayTest::batch, null)
+        .stepReplay(StepReplay.ON);
+    IllegalStateException e = assertThrows(IllegalStateException.class, peeking::run);
+    assertTrue(e.getMessage().startsWith("--step-replay on: the step cannot be replayed: step capture: Tensor.get()"),
         e.getMessage());
   }
 }
