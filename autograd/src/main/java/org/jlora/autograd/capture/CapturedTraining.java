@@ -192,7 +192,7 @@ public final class CapturedTraining implements AutoCloseable {
    */
   public float run() {
     optimizer.prepareStep();
-    for (Runnable work : hostWork) work.run();   // this step's dropout masks
+    for (Runnable work : hostWork) work.run();   // this step's dropout masks, drawn as the graph would
     compiled.run();
     return (float) meanLoss();
   }
