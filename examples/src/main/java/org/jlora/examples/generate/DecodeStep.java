@@ -37,9 +37,12 @@ public final class DecodeStep implements AutoCloseable {
   private final Tensor logits;      // [B, 1, V]
   private final CompiledStep compiled;
   private final int calls;
+  private final List<Runnable> hostWork;   // before every run: dropout masks drawn anew (a model in training mode)
 
-  private DecodeStep(LanguageModel model, KvCache cache, int[] ids, Tensor logits, CompiledStep compiled, int calls) {
+  private DecodeStep(LanguageModel model, KvCache cache, int[] ids, Tensor logits, CompiledStep compiled, int calls,
+                     List<Runnable> hostWork) {
     this.model = model;
+    this.hostWork = hostWork;
     this.cache = cache;
     this.ids = ids;
     this.logits = logits;
@@ -50,7 +53,8 @@ public final class DecodeStep implements AutoCloseable {
   /**
    * Runs the forward of {@code next} (one id per row) at the cache's position while recording
    * it, advances the cache, and compiles the recording for the current backend. Must run under
-   * {@link NoGrad} with the model in eval mode (dropout draws on the host and cannot be replayed).
+   * {@link NoGrad}. A model left in training mode keeps its dropout: every run draws the masks
+   * again, as the ordinary forward would.
    *
    * @throws IllegalStateException when the forward cannot be recorded or the backend cannot run
    *     it; the cache's position is then unchanged, so the caller may run the same token the
@@ -64,12 +68,11 @@ public final class DecodeStep implements AutoCloseable {
     Backend backend = Backends.current();
     CapturedProgram program;
     Variable out;
+    List<Runnable> hostWork;
     try (StepCapture capture = StepCapture.begin(List.of())) {
       out = model.forward(ids, b, 1, cache);
       program = capture.end(List.of(ids, cache.position()), List.of(out.value()), cache.tensors());
-      if (!capture.hostWork().isEmpty()) { // a replayed token would reuse this token's dropout masks
-        throw new IllegalStateException("dropout is active (the model is in training mode); generate in evaluation mode");
-      }
+      hostWork = capture.hostWork();
     } catch (RuntimeException e) {
       rewind(cache, pos);
       throw new IllegalStateException("the decode step cannot be recorded: " + e.getMessage(), e);
@@ -82,7 +85,7 @@ public final class DecodeStep implements AutoCloseable {
       throw new IllegalStateException("the " + backend.name() + " backend cannot run the recorded decode step: "
           + e.getMessage(), e);
     }
-    return new DecodeStep(model, cache, ids, out.value(), compiled, program.calls().size());
+    return new DecodeStep(model, cache, ids, out.value(), compiled, program.calls().size(), hostWork);
   }
 
   /** Puts the cache's position back (the rows written at it are written again by the next forward). */
@@ -105,6 +108,7 @@ public final class DecodeStep implements AutoCloseable {
       throw new IllegalStateException("decode step: position " + cache.length() + " is past the cache's "
           + cache.maxLength + " positions");
     }
+    for (Runnable work : hostWork) work.run();
     compiled.run();
     cache.advance(1);
     return logits.toArray();

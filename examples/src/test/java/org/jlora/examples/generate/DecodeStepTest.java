@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.jlora.autograd.NoGrad;
 import org.jlora.autograd.Parameter;
+import org.jlora.autograd.Variable;
 import org.jlora.engine.Rng;
 import org.jlora.engine.Tensor;
 import org.jlora.examples.gpt.Gpt;
@@ -202,16 +203,66 @@ class DecodeStepTest {
     }
   }
 
+  /** A model whose forward looks at a value on the host in the middle: a forward a recording refuses. */
+  private static final class HostPeeking extends LanguageModel {
+    private final Gpt inner;
+
+    HostPeeking(Gpt inner) {
+      this.inner = inner;
+      registerModule("inner", inner);
+    }
+
+    @Override public int vocabSize() { return inner.vocabSize(); }
+    @Override public int contextLength() { return inner.contextLength(); }
+    @Override public String architecture() { return "host-peeking"; }
+    @Override public KvCache newCache(int batch, int maxLength) { return inner.newCache(batch, maxLength); }
+
+    @Override
+    public Variable forward(int[] ids, int b, int t, KvCache cache) {
+      Variable out = inner.forward(ids, b, t, cache);
+      if (out.value().get(0) > 1e6f) throw new IllegalStateException("diverged");   // a decision on the host
+      return out;
+    }
+  }
+
   @Test
   void aForwardThatCannotBeRecordedLeavesTheCacheWhereItWas() {
-    LanguageModel m = new Gpt(new GptConfig(V, 24, 2, 2, 16, 0.5f), 1L);
-    m.train();   // dropout is active: a decode step does not draw new masks, so it refuses
+    LanguageModel m = new HostPeeking(new Gpt(new GptConfig(V, 24, 2, 2, 16, 0f), 1L));
     try (NoGrad g = NoGrad.enter()) {
       KvCache cache = m.newCache(1, 8);
       m.forward(new int[] {1, 2}, 1, 2, cache);
       var e = assertThrows(IllegalStateException.class, () -> DecodeStep.capture(m, cache, new int[] {3}));
-      assertTrue(e.getMessage().startsWith("the decode step cannot be recorded: dropout is active"), e.getMessage());
+      assertTrue(e.getMessage().startsWith("the decode step cannot be recorded: step capture: Tensor.get()"),
+          e.getMessage());
       assertEquals(2, cache.length());
+    }
+  }
+
+  /**
+   * A model left in training mode keeps its dropout in a decode step: each run draws the masks
+   * again from the model's generators, so the replayed logits are the ordinary forward's bit for
+   * bit (a step reusing the recorded token's masks would not be).
+   */
+  @Test
+  void dropoutInTrainingModeIsDrawnAgainEveryToken() {
+    LanguageModel plain = new Gpt(new GptConfig(V, 24, 2, 2, 16, 0.3f), 1L);
+    LanguageModel replayed = new Gpt(new GptConfig(V, 24, 2, 2, 16, 0.3f), 1L);
+    plain.train();
+    replayed.train();
+    int[] tokens = {3, 7, 11, 5};
+    try (NoGrad g = NoGrad.enter()) {
+      KvCache plainCache = plain.newCache(1, 8);
+      KvCache replayCache = replayed.newCache(1, 8);
+      plain.forward(new int[] {1, 2}, 1, 2, plainCache);
+      replayed.forward(new int[] {1, 2}, 1, 2, replayCache);
+      try (DecodeStep step = DecodeStep.capture(replayed, replayCache, new int[] {tokens[0]})) {
+        float[] first = plain.forward(new int[] {tokens[0]}, 1, 1, plainCache).value().toArray();
+        assertArrayEquals(first, step.capturedLogits(), "the recorded token");
+        for (int i = 1; i < tokens.length; i++) {
+          float[] expected = plain.forward(new int[] {tokens[i]}, 1, 1, plainCache).value().toArray();
+          assertArrayEquals(expected, step.run(new int[] {tokens[i]}), "token " + i);
+        }
+      }
     }
   }
 }
